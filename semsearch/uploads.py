@@ -1,0 +1,191 @@
+"""Saving uploaded articles into the corpus folder under safe, non-clobbering names.
+
+Used by the Streamlit page: a browser sends a file name and bytes; both are untrusted. The name
+is reduced to a plain base name (no folders, no ``..``, no leading dot, bounded length, Chinese
+kept) and a different file already using that name is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from semsearch.errors import SemsearchError
+
+#: Longest file name we create, in characters (file systems allow 255 bytes; CJK is 3 bytes).
+MAX_NAME_CHARS = 80
+
+#: Characters that are unsafe or awkward in file names on some system.
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+#: Names Windows reserves; avoided so a corpus folder can be copied anywhere.
+_RESERVED_STEMS = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)}
+)
+
+
+class UploadError(SemsearchError):
+    """An uploaded file cannot be added (unsupported type, empty, unwritable folder)."""
+
+
+@dataclass
+class SavedUpload:
+    """What happened to one uploaded file.
+
+    Attributes:
+        original_name: The name the browser sent.
+        path: Where the content is now (a new file, or the existing identical one).
+        status: ``"saved"`` (new file under its own name), ``"renamed"`` (saved as
+            ``name (2).txt`` because another file had the name) or ``"duplicate"`` (an identical
+            file was already there; nothing written).
+    """
+
+    original_name: str
+    path: Path
+    status: Literal["saved", "renamed", "duplicate"]
+
+
+def safe_filename(name: str, max_chars: int = MAX_NAME_CHARS) -> str:
+    """Reduce an untrusted file name to a safe base name.
+
+    Only the last path component is kept (``/`` and ``\\`` both count as separators); control
+    and reserved characters become ``_``; leading dots and spaces are dropped so the file is
+    never hidden or relative; the stem is shortened to keep the whole name within ``max_chars``.
+    Chinese and other letters are kept as they are (NFC-normalized).
+
+    Args:
+        name: The name as sent by the browser.
+        max_chars: The longest name returned.
+
+    Returns:
+        A non-empty name with a lower-case extension, e.g. ``"新闻_1.txt"``.
+    """
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = " ".join(base.split())  # tabs, newlines, runs of spaces → one space
+    base = _UNSAFE_CHARS.sub("_", base)
+    base = base.lstrip(". ").rstrip(". ")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem.rstrip(". ")
+    # ".." inside a name is harmless on its own, but reads like a path trick: collapse it.
+    stem = re.sub(r"\.{2,}", ".", stem)
+    suffix = suffix.lower()
+    if not stem or stem.lower() in _RESERVED_STEMS:
+        stem = f"article_{stem}" if stem else "article"
+    extension = f".{suffix}" if suffix else ""
+    room = max(1, max_chars - len(extension))
+    return stem[:room].rstrip(". ") + extension
+
+
+def _numbered(name: str, number: int) -> str:
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    extension = f".{suffix}" if suffix else ""
+    tag = f" ({number})"
+    return stem[: max(1, MAX_NAME_CHARS - len(tag) - len(extension))] + tag + extension
+
+
+def _same_content(path: Path, digest: str, size: int) -> bool:
+    try:
+        if path.stat().st_size != size:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    except OSError:
+        return False
+
+
+def save_upload(
+    corpus_dir: Path,
+    original_name: str,
+    data: bytes,
+    supported_suffixes: Collection[str],
+    max_attempts: int = 1000,
+) -> SavedUpload:
+    """Save an uploaded article into ``corpus_dir`` without overwriting a different file.
+
+    If ``name.txt`` exists with the same bytes, nothing is written (status ``"duplicate"``);
+    with other bytes, the file is saved as ``name (2).txt``, ``name (3).txt``… The file is
+    written to a hidden temporary name first and then linked into place, so the indexer never
+    reads half a file and two uploads cannot claim the same name.
+
+    Args:
+        corpus_dir: The folder of articles (created if missing).
+        original_name: The file name the browser sent (untrusted).
+        data: The file's bytes.
+        supported_suffixes: Extensions the indexer reads, with the dot (e.g. ``".txt"``).
+        max_attempts: How many numbered names to try before giving up.
+
+    Returns:
+        What was done, and where the content is.
+
+    Raises:
+        UploadError: The type is not supported, the file is empty, or it cannot be written.
+    """
+    name = safe_filename(original_name)
+    suffix = Path(name).suffix.lower()
+    allowed = sorted(s.lower() for s in supported_suffixes)
+    if suffix not in allowed:
+        raise UploadError(
+            f"{original_name}: {suffix or 'files without an extension'} cannot be indexed.",
+            f"Upload one of: {' '.join(allowed)}.",
+        )
+    if not data:
+        raise UploadError(f"{original_name} is empty.", "Upload a file with some text in it.")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
+        with os.fdopen(handle, "wb") as temp_file:
+            temp_file.write(data)
+        # mkstemp makes the file private; an article should be as readable as its neighbours.
+        os.chmod(temp_name, 0o644)
+    except OSError as error:
+        raise UploadError(
+            f"Cannot write into the corpus folder {corpus_dir}: {error.strerror or error}.",
+            "Check that the folder exists and is writable (SEMSEARCH_CORPUS sets it).",
+        ) from error
+    temp_path = Path(temp_name)
+    try:
+        for attempt in range(1, max_attempts + 1):
+            candidate = name if attempt == 1 else _numbered(name, attempt)
+            target = corpus_dir / candidate
+            if target.exists():
+                if _same_content(target, digest, len(data)):
+                    return SavedUpload(original_name, target, "duplicate")
+                continue
+            try:
+                # A hard link fails if the name was taken meanwhile: no silent overwrite.
+                os.link(temp_path, target)
+            except FileExistsError:
+                continue
+            except OSError:
+                # File systems without hard links: exclusive create is just as safe.
+                try:
+                    with open(target, "xb") as out:
+                        out.write(data)
+                except FileExistsError:
+                    continue
+                except OSError as error:
+                    raise UploadError(
+                        f"Cannot save {original_name} as {target}: {error.strerror or error}.",
+                        "Check that the corpus folder is writable (SEMSEARCH_CORPUS sets it).",
+                    ) from error
+            status: Literal["saved", "renamed"] = "saved" if attempt == 1 else "renamed"
+            return SavedUpload(original_name, target, status)
+    finally:
+        temp_path.unlink(missing_ok=True)
+    raise UploadError(
+        f"Too many files are named like {name} in {corpus_dir}.",
+        "Rename the file before uploading it.",
+    )

@@ -1,0 +1,360 @@
+"""Pure rendering helpers for the Streamlit page (``app.py``): text in, escaped HTML out.
+
+Article and query text is untrusted: an article may contain ``<script>`` or
+``<img onerror=...>``. Every function here escapes each piece of text before it wraps it in
+markup, so the HTML they return can be given to ``st.html`` and shows such text literally.
+Nothing here imports Streamlit, so it is unit-tested without a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+#: Characters that mean something in Streamlit's markdown (widget labels, messages).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^])")
+
+#: Stylesheet of the page; the class names below are the ones the render functions emit.
+PAGE_CSS = """
+<style>
+.ss-card-head { display: flex; align-items: baseline; gap: .6rem; flex-wrap: wrap; }
+.ss-rank { font-weight: 700; color: #fff; background: #3b6ea8; border-radius: .4rem;
+  padding: 0 .45rem; font-size: .9rem; }
+.ss-title { font-weight: 700; font-size: 1.08rem; }
+.ss-meta { color: #6b7280; font-size: .85rem; margin: .15rem 0 .4rem 0; }
+.ss-meta span + span::before { content: " · "; }
+.ss-score { font-variant-numeric: tabular-nums; }
+.ss-text { line-height: 1.75; font-size: 1rem; white-space: normal; }
+.ss-text mark, .ss-article mark { background: #ffe066; color: inherit; padding: 0 .1rem;
+  border-radius: .15rem; }
+.ss-context { line-height: 1.7; }
+.ss-context p:not(:has(.ss-hit)) { opacity: .6; }
+.ss-context .ss-hit { background: rgba(59, 110, 168, .10); }
+.ss-summary { margin: .4rem 0 .2rem 0; }
+.ss-article p { line-height: 1.8; margin: 0 0 .8rem 0; }
+.ss-article .ss-hit { background: #e3efff; border-bottom: 2px solid #3b6ea8; }
+.ss-article .ss-hit mark { background: #ffe066; }
+.ss-empty { color: #6b7280; }
+</style>
+"""
+
+
+class HitLike(Protocol):
+    """The fields of :class:`semsearch.search.Hit` that the page renders."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    path: str
+    date: str | None
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    context_before: str
+    context_after: str
+    highlights: list[tuple[int, int]]
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape markdown syntax so text shows literally in a Streamlit label or message.
+
+    Args:
+        text: Any untrusted text (a file name, a title, a query).
+
+    Returns:
+        The text with every markdown-significant character escaped; newlines become spaces
+        because labels are one line.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def markdown_code(text: str) -> str:
+    """Wrap text in a markdown code span that shows it literally, whatever it contains.
+
+    The fence is one backtick longer than the longest run of backticks inside, and padded with
+    spaces when the text starts or ends with one (CommonMark's rule).
+
+    Args:
+        text: A path, command or other untrusted text (newlines become spaces).
+
+    Returns:
+        Markdown such as ```seeds/` `` or ````` ``a`b`` `````.
+    """
+    flat = " ".join(text.split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{padding}{flat}{padding}{fence}"
+
+
+def merge_spans(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Clamp spans to ``[0, length]``, drop empty ones and merge overlapping or touching ones.
+
+    Args:
+        spans: ``(start, end)`` character offsets, in any order.
+        length: The length of the text the spans refer to.
+
+    Returns:
+        Sorted, disjoint, non-empty spans.
+    """
+    clamped = sorted(
+        (max(0, start), min(length, end)) for start, end in spans if min(length, end) > start
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in clamped:
+        if start >= length or end <= 0:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def render_marked(
+    text: str,
+    highlights: Iterable[tuple[int, int]] = (),
+    hit_range: tuple[int, int] | None = None,
+) -> str:
+    """Render one line of text as escaped HTML with query words and the hit marked.
+
+    Args:
+        text: The untrusted text.
+        highlights: Character spans to wrap in ``<mark>`` (the query's words).
+        hit_range: An optional span to wrap in ``<span class="ss-hit">`` (the matching chunk
+            inside a longer text).
+
+    Returns:
+        HTML in which every character of ``text`` is escaped.
+    """
+    marks = merge_spans(highlights, len(text))
+    hits = merge_spans([hit_range], len(text)) if hit_range else []
+    cuts = {0, len(text)}
+    for start, end in (*marks, *hits):
+        cuts.update((start, end))
+    bounds = sorted(cuts)
+    pieces: list[str] = []
+    for start, end in itertools.pairwise(bounds):
+        if start == end:
+            continue
+        # Each segment is wrapped on its own, so nesting stays valid whatever the overlaps.
+        piece = html.escape(text[start:end], quote=True)
+        if _inside(start, marks):
+            piece = f"<mark>{piece}</mark>"
+        if _inside(start, hits):
+            piece = f'<span class="ss-hit">{piece}</span>'
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def render_paragraphs(
+    text: str,
+    highlights: Iterable[tuple[int, int]] = (),
+    hit_range: tuple[int, int] | None = None,
+    hit_anchor: str | None = None,
+) -> str:
+    """Render multi-paragraph text (paragraphs separated by ``"\\n"``) as escaped ``<p>`` blocks.
+
+    Args:
+        text: The untrusted text, one paragraph a line.
+        highlights: Spans (offsets in ``text``) of words to wrap in ``<mark>``.
+        hit_range: An optional span of ``text`` to mark as the hit.
+        hit_anchor: If given, the paragraph where the hit starts gets this ``id`` (for linking).
+
+    Returns:
+        HTML: one ``<p>`` per non-empty paragraph.
+    """
+    spans = list(highlights)
+    blocks: list[str] = []
+    offset = 0
+    for line in text.split("\n"):
+        line_start, line_end = offset, offset + len(line)
+        offset = line_end + 1
+        if not line.strip():
+            continue
+        local_marks = [(s - line_start, e - line_start) for s, e in spans]
+        local_hit = None
+        attributes = ""
+        if hit_range and hit_range[0] < line_end and hit_range[1] > line_start:
+            local_hit = (hit_range[0] - line_start, hit_range[1] - line_start)
+            if hit_anchor and line_start <= hit_range[0] <= line_end:
+                attributes = f' id="{html.escape(hit_anchor, quote=True)}"'
+        blocks.append(f"<p{attributes}>{render_marked(line, local_marks, local_hit)}</p>")
+    return "".join(blocks)
+
+
+def render_inline(text: str, highlights: Iterable[tuple[int, int]] = ()) -> str:
+    """Render text on the page with ``<mark>`` highlights, paragraph breaks as ``<br>``.
+
+    Args:
+        text: The untrusted text (a chunk may span paragraphs).
+        highlights: Spans of ``text`` to mark.
+
+    Returns:
+        Escaped HTML.
+    """
+    spans = list(highlights)
+    lines: list[str] = []
+    offset = 0
+    for line in text.split("\n"):
+        local = [(s - offset, e - offset) for s, e in spans]
+        lines.append(render_marked(line, local))
+        offset += len(line) + 1
+    return "<br>".join(lines)
+
+
+def display_title(hit: HitLike) -> str:
+    """Return the title to show for a hit: its title, else its file name, else a placeholder."""
+    if hit.title and hit.title.strip():
+        return hit.title.strip()
+    name = hit.path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name or "(untitled)"
+
+
+def hit_card_html(hit: HitLike) -> str:
+    """Render the visible part of a result card: rank, title, file, date, score and the chunk.
+
+    Args:
+        hit: A search hit.
+
+    Returns:
+        Escaped HTML for ``st.html``.
+    """
+    meta = [
+        f'<span class="ss-file" title="{html.escape(hit.path, quote=True)}">'
+        f"{html.escape(hit.path)}</span>",
+        f"<span>¶{hit.paragraph + 1}</span>",
+    ]
+    if hit.date:
+        meta.append(f'<span class="ss-date">{html.escape(hit.date)}</span>')
+    meta.append(f'<span class="ss-score">score {hit.score:.3f}</span>')
+    return (
+        '<div class="ss-card">'
+        '<div class="ss-card-head">'
+        f'<span class="ss-rank">{hit.rank}</span>'
+        f'<span class="ss-title">{html.escape(display_title(hit))}</span>'
+        "</div>"
+        f'<div class="ss-meta">{"".join(meta)}</div>'
+        f'<div class="ss-text">{render_inline(hit.text, hit.highlights)}</div>'
+        "</div>"
+    )
+
+
+def context_html(hit: HitLike) -> str:
+    """Render the hit between its neighbouring paragraphs (dimmed), for the card's expander.
+
+    Args:
+        hit: A search hit with ``context_before`` / ``context_after``.
+
+    Returns:
+        Escaped HTML; the hit itself keeps its highlights.
+    """
+    parts: list[str] = []
+    if hit.context_before.strip():
+        parts.append(f"<p>{render_inline(hit.context_before)}</p>")
+    parts.append(f'<p class="ss-hit">{render_inline(hit.text, hit.highlights)}</p>')
+    if hit.context_after.strip():
+        parts.append(f"<p>{render_inline(hit.context_after)}</p>")
+    return f'<div class="ss-context">{"".join(parts)}</div>'
+
+
+def article_html(
+    text: str,
+    hit_start: int | None = None,
+    hit_end: int | None = None,
+    highlights: Iterable[tuple[int, int]] = (),
+) -> str:
+    """Render a whole cleaned article with the hit marked.
+
+    Args:
+        text: The article's cleaned text, one paragraph a line.
+        hit_start: Offset in ``text`` where the hit starts (None: nothing marked).
+        hit_end: Offset where the hit ends.
+        highlights: Query-word spans, as offsets in ``text``.
+
+    Returns:
+        Escaped HTML wrapped in ``<div class="ss-article">``; the paragraph where the hit
+        starts has ``id="ss-hit"``.
+    """
+    hit_range = None
+    if hit_start is not None and hit_end is not None and hit_end > hit_start:
+        hit_range = (hit_start, hit_end)
+    body = render_paragraphs(text, highlights, hit_range, hit_anchor="ss-hit")
+    if not body:
+        body = '<p class="ss-empty">(This article has no text.)</p>'
+    return f'<div class="ss-article">{body}</div>'
+
+
+def paragraph_window(
+    text: str, start: int, end: int, before: int = 1, after: int = 1
+) -> tuple[int, int]:
+    """Find the paragraphs around a span: those it touches plus neighbours on each side.
+
+    Args:
+        text: Text with one paragraph a line.
+        start: Where the span starts in ``text``.
+        end: Where it ends.
+        before: Non-empty paragraphs to include before the span's first paragraph.
+        after: Non-empty paragraphs to include after its last one.
+
+    Returns:
+        ``(window_start, window_end)`` offsets in ``text`` (whole paragraphs); the span itself
+        if it lies outside every paragraph.
+    """
+    paragraphs: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            paragraphs.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    touched = [
+        i for i, (p_start, p_end) in enumerate(paragraphs) if p_start < end and p_end > start
+    ]
+    if not touched:
+        return max(0, start), min(len(text), end)
+    first = max(0, touched[0] - before)
+    last = min(len(paragraphs) - 1, touched[-1] + after)
+    return paragraphs[first][0], paragraphs[last][1]
+
+
+def context_paragraphs_html(
+    text: str, start: int, end: int, highlights: Iterable[tuple[int, int]] = ()
+) -> str:
+    """Render a stretch of an article (e.g. from :func:`paragraph_window`) with the hit marked.
+
+    Args:
+        text: The stretch of article text, one paragraph a line.
+        start: Where the hit starts in ``text``.
+        end: Where it ends.
+        highlights: Query-word spans, as offsets in ``text``.
+
+    Returns:
+        Escaped HTML in ``<div class="ss-context">``: neighbours dimmed, the hit in full colour.
+    """
+    return f'<div class="ss-context">{render_paragraphs(text, highlights, (start, end))}</div>'
+
+
+def format_timestamp(value: str | float | int | None) -> str:
+    """Format a manifest timestamp (ISO string or epoch seconds) for people; ``—`` if unknown."""
+    if value is None or value == "":
+        return "—"
+    try:
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(float(value)).astimezone()
+        else:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
