@@ -47,6 +47,11 @@ if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.documents import Document
 
+# One query is searched at a time, and FAISS's OpenMP threads cost more than they bring then: on
+# the 2-core machine an exact search of 100k vectors took 38 ms with 2 threads and 8 ms with one
+# (docs/performance.md). Training an IVF index, which does benefit, asks for all cores itself.
+faiss.omp_set_num_threads(1)
+
 #: Bumped when the layout of a generation changes in a way older readers cannot read.
 FORMAT_VERSION = 1
 
@@ -60,6 +65,24 @@ LOCK_OWNER_FILE = ".write.owner"
 
 #: Seconds a second writer waits for the lock before giving up with a clear message.
 DEFAULT_LOCK_TIMEOUT = 2.0
+
+#: From this many chunks on, vectors are kept in an approximate index (IVF, inverted lists over
+#: k-means cells) instead of an exact one: a query then scans ``nprobe`` cells instead of every
+#: vector. Below it exact search is fast enough (docs/performance.md has the measurements).
+APPROXIMATE_MIN_CHUNKS = 200_000
+#: An approximate index goes back to exact search when it shrinks below this many chunks.
+EXACT_MAX_CHUNKS = APPROXIMATE_MIN_CHUNKS // 2
+#: Cells of the IVF index per chunk count: ``sqrt(n)`` cells within these bounds.
+IVF_MIN_CELLS = 256
+IVF_MAX_CELLS = 4096
+#: Training samples per cell (k-means on a sample keeps training to seconds).
+IVF_TRAINING_POINTS_PER_CELL = 64
+#: The IVF index is retrained (cells recomputed) once it holds this many times the vectors it
+#: was trained on, so that the cells keep following the corpus.
+IVF_RETRAIN_GROWTH = 2.0
+#: A filtered vector search over at most this many chunks is computed exactly from the stored
+#: vectors (a matrix product over the allowed ones) instead of scanning the index with a filter.
+EXACT_FILTER_MAX_CHUNKS = 50_000
 
 _GENERATION_RE = re.compile(r"^gen-(\d{6})$")
 _TEMP_MARK = ".tmp-"
@@ -439,20 +462,16 @@ class IndexReader:
         query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
         if query.shape[1] != self.dimension:
             raise ValueError(f"query vector has dimension {query.shape[1]}, not {self.dimension}")
-        params = None
+        allowed = None
         if chunk_ids is not None:
-            allowed = np.ascontiguousarray(chunk_ids, dtype=np.int64)
+            allowed = np.unique(np.asarray(chunk_ids, dtype=np.int64))
             if allowed.size == 0:
                 return []
-            k = min(k, int(allowed.size))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        k = min(k, int(self._vectors.ntotal))
-        scores, ids = self._vectors.search(query, k, params=params)
-        return [
-            (int(chunk_id), float(score))
-            for chunk_id, score in zip(ids[0], scores[0], strict=True)
-            if chunk_id >= 0
-        ]
+            if allowed.size <= EXACT_FILTER_MAX_CHUNKS:
+                exact = _exact_search(self._vectors, query[0], k, allowed)
+                if exact is not None:
+                    return exact
+        return _index_search(self._vectors, query, k, allowed)
 
     def keyword_search(
         self, query: str, k: int, chunk_ids: np.ndarray | None = None
@@ -717,9 +736,139 @@ def _read_vectors(path: Path, index_dir: Path) -> faiss.Index:
         raise _corrupt(
             path, f"is truncated or corrupt (FAISS: {reason[:160]})", index_dir
         ) from None
-    if not isinstance(vectors, faiss.IndexIDMap2):
-        raise _corrupt(path, f"holds a {type(vectors).__name__}, not an IndexIDMap2", index_dir)
+    if not isinstance(vectors, faiss.IndexIDMap2 | faiss.IndexIVFFlat):
+        raise _corrupt(
+            path, f"holds a {type(vectors).__name__}, not an IndexIDMap2 or IndexIVFFlat", index_dir
+        )
     return vectors
+
+
+# -- the vector index: exact below APPROXIMATE_MIN_CHUNKS, IVF above -------------------------------
+
+
+def is_approximate(vectors: faiss.Index) -> bool:
+    """Tell whether a vector index is the approximate (IVF) kind."""
+    return isinstance(vectors, faiss.IndexIVF)
+
+
+def ivf_cells(count: int) -> int:
+    """The number of IVF cells for ``count`` vectors: ``sqrt(count)``, within bounds."""
+    return int(min(IVF_MAX_CELLS, max(IVF_MIN_CELLS, round(count**0.5))))
+
+
+def ivf_nprobe(cells: int) -> int:
+    """Cells a query scans: 32, or 1/32 of them if more (recall@10 ≥ 0.97, see the docs)."""
+    return int(min(cells, max(32, cells // 32)))
+
+
+def new_exact_index(dimension: int) -> faiss.Index:
+    """An empty exact index: inner product over normalized vectors, by chunk id."""
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+def build_ivf_index(
+    vectors: np.ndarray, ids: np.ndarray, cells: int | None = None, seed: int = 1234
+) -> faiss.IndexIVFFlat:
+    """Train an IVF index (inner product) on a sample of ``vectors`` and add them with ``ids``.
+
+    The index keeps a direct map (id → position), so vectors can be read back by id and removed.
+
+    Args:
+        vectors: Normalized float32 rows.
+        ids: One int64 chunk id per row.
+        cells: Number of k-means cells (default :func:`ivf_cells`).
+        seed: Seed of the k-means sample, for reproducible indexes.
+    """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    count, dimension = vectors.shape
+    cells = cells or ivf_cells(count)
+    quantizer = faiss.IndexFlatIP(dimension)
+    index = faiss.IndexIVFFlat(quantizer, dimension, cells, faiss.METRIC_INNER_PRODUCT)
+    index.own_fields = True
+    quantizer.this.disown()
+    index.cp.seed = seed
+    index.cp.max_points_per_centroid = IVF_TRAINING_POINTS_PER_CELL
+    sample = min(count, cells * IVF_TRAINING_POINTS_PER_CELL)
+    rows = np.random.default_rng(seed).choice(count, size=sample, replace=False)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        index.train(vectors[np.sort(rows)])
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        index.nprobe = ivf_nprobe(cells)
+        index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+    finally:
+        faiss.omp_set_num_threads(1)
+    return index
+
+
+def all_vectors(vectors: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(ids, vectors)`` of every entry of an exact or IVF index (ids sorted)."""
+    if isinstance(vectors, faiss.IndexIDMap2):
+        ids = faiss.vector_to_array(vectors.id_map).astype(np.int64)
+    else:
+        ids_parts = []
+        invlists = vectors.invlists
+        for cell in range(vectors.nlist):
+            size = invlists.list_size(cell)
+            if size:
+                pointer = invlists.get_ids(cell)
+                ids_parts.append(faiss.rev_swig_ptr(pointer, size).copy())
+        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
+    ids = np.sort(ids.astype(np.int64))
+    if not len(ids):
+        return ids, np.zeros((0, vectors.d), dtype=np.float32)
+    return ids, vectors.reconstruct_batch(ids)
+
+
+def _describe_vector_index(vectors: faiss.Index, trained_on: int) -> dict[str, Any]:
+    """The manifest's ``vector_index`` entry: kind and parameters of ``vectors.faiss``."""
+    if is_approximate(vectors):
+        return {
+            "type": "ivf-flat",
+            "cells": int(vectors.nlist),
+            "nprobe": int(vectors.nprobe),
+            "trained_on": int(trained_on),
+        }
+    return {"type": "flat"}
+
+
+def _exact_search(
+    vectors: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray
+) -> list[tuple[int, float]] | None:
+    """Score the allowed chunks exactly from their stored vectors (None if an id is unknown)."""
+    try:
+        candidates = vectors.reconstruct_batch(allowed)
+    except RuntimeError:  # an id that is not in the index: let the filtered index search decide
+        return None
+    scores = candidates @ query
+    k = min(k, len(allowed))
+    top = np.argpartition(-scores, k - 1)[:k] if len(allowed) > k else np.arange(len(allowed))
+    # Best first; ties broken by the lower chunk id, as FAISS does.
+    order = np.lexsort((allowed[top], -scores[top]))
+    return [(int(allowed[top[i]]), float(scores[top[i]])) for i in order]
+
+
+def _index_search(
+    vectors: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
+    """Search the index itself, optionally restricted to ``allowed`` chunk ids."""
+    k = min(k, int(vectors.ntotal), int(allowed.size) if allowed is not None else k)
+    selector = faiss.IDSelectorBatch(allowed) if allowed is not None else None
+    if is_approximate(vectors):
+        nprobe = int(vectors.nprobe)
+        if allowed is not None:
+            # A filter leaves fewer candidates per cell: scan more cells to still find k.
+            share = max(allowed.size / max(vectors.ntotal, 1), 1e-6)
+            nprobe = int(min(vectors.nlist, nprobe * min(16.0, 1.0 / share)))
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+    else:
+        params = faiss.SearchParameters(sel=selector) if selector is not None else None
+    scores, ids = vectors.search(query, k, params=params)
+    return [
+        (int(chunk_id), float(score))
+        for chunk_id, score in zip(ids[0], scores[0], strict=True)
+        if chunk_id >= 0
+    ]
 
 
 def _open_meta(path: Path, index_dir: Path) -> sqlite3.Connection:
@@ -841,6 +990,7 @@ class IndexWriter:
         self.manifest_extra: dict[str, Any] = {}
         self.changed = False
         self._chunks_changed = False
+        self._vector_index: dict[str, Any] | None = None
 
     @classmethod
     def open(
@@ -1173,21 +1323,62 @@ class IndexWriter:
 
     # -- commit ------------------------------------------------------------------------------
 
+    def _fit_vector_index(self, vectors: faiss.Index) -> faiss.Index:
+        """Switch between exact and approximate search as the index crosses the thresholds.
+
+        An exact index becomes IVF at :data:`APPROXIMATE_MIN_CHUNKS`; an IVF index goes back to
+        exact below :data:`EXACT_MAX_CHUNKS` (the gap avoids switching back and forth), and is
+        retrained when it has grown :data:`IVF_RETRAIN_GROWTH` times since its cells were made.
+        Ids never change.
+        """
+        count = int(vectors.ntotal)
+        approximate = is_approximate(vectors)
+        trained_on = int(self._vector_index_info().get("trained_on") or 0)
+        if not approximate and count >= APPROXIMATE_MIN_CHUNKS:
+            started = time.perf_counter()
+            ids, matrix = all_vectors(vectors)
+            vectors = build_ivf_index(matrix, ids)
+            self.timings["vectors_train"] = time.perf_counter() - started
+            trained_on = count
+        elif approximate and count < EXACT_MAX_CHUNKS:
+            ids, matrix = all_vectors(vectors)
+            vectors = new_exact_index(int(self.embedder.dimension))
+            if len(ids):
+                vectors.add_with_ids(matrix, ids)
+            trained_on = 0
+        elif approximate and trained_on and count >= IVF_RETRAIN_GROWTH * trained_on:
+            started = time.perf_counter()
+            ids, matrix = all_vectors(vectors)
+            vectors = build_ivf_index(matrix, ids)
+            self.timings["vectors_train"] = time.perf_counter() - started
+            trained_on = count
+        self._vector_index = _describe_vector_index(vectors, trained_on)
+        return vectors
+
+    def _vector_index_info(self) -> dict[str, Any]:
+        if self.base is None:
+            return {}
+        return dict(self.base.manifest.get("vector_index") or {})
+
     def _write_vectors_and_keyword(self, db: sqlite3.Connection, work_dir: Path) -> int:
         """Apply removals and additions to the vectors, rebuild BM25; return the chunk count."""
         started = time.perf_counter()
         if self.base is not None:
-            vectors = faiss.read_index(str(self.base.path / VECTORS_FILE))
+            vectors = _read_vectors(self.base.path / VECTORS_FILE, self.index_dir)
         else:
-            vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(int(self.embedder.dimension)))
+            vectors = new_exact_index(int(self.embedder.dimension))
         if self._removed_ids:
-            vectors.remove_ids(
-                faiss.IDSelectorBatch(np.array(sorted(set(self._removed_ids)), dtype=np.int64))
-            )
+            removed = np.array(sorted(set(self._removed_ids)), dtype=np.int64)
+            # The IVF index finds ids through its hash table, which takes a plain id list.
+            if is_approximate(vectors):
+                vectors.remove_ids(faiss.IDSelectorArray(removed))
+            else:
+                vectors.remove_ids(faiss.IDSelectorBatch(removed))
         if self._pending_ids:
             vectors.add_with_ids(
                 np.concatenate(self._pending_vectors), np.concatenate(self._pending_ids)
             )
+        vectors = self._fit_vector_index(vectors)
         faiss.write_index(vectors, str(work_dir / VECTORS_FILE))
         self.timings["vectors"] = time.perf_counter() - started
 
@@ -1256,6 +1447,7 @@ class IndexWriter:
             "generation": generation,
             "corpus_roots": self._corpus_roots,
             "files": _file_sizes(self._work_dir),
+            "vector_index": self._vector_index or self._vector_index_info() or None,
             **self.manifest_extra,
         }
         (self._work_dir / MANIFEST_FILE).write_text(

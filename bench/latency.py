@@ -1,0 +1,206 @@
+"""Warm query latency per search mode at 5k, 100k and 1M chunks.
+
+- **5k**: the real ``cmrc2018_chunks`` index (4,912 chunks), built with the real indexer (its
+  vectors come from the cache ``bench/throughput.py`` leaves, else they are computed).
+- **100k, 1M**: synthetic indexes (``bench/synthetic.py``: real chunks, vectors and tokens mixed
+  pairwise), written as complete generations and opened with ``IndexReader.open``.
+
+Each query is a real cmrc2018 question, answered with ``Searcher.search(q, k=10, mode=…)``, the
+call the CLI and the app make: query embedding (default model, default backend), retrieval,
+fusion, and the hits with their context and highlights. After a warm-up, p50 / p95 over
+``--queries`` questions; also the parts (query embedding, vector search, BM25) alone.
+
+Usage::
+
+    .venv/bin/python bench/latency.py                        # 5k, 100k, 1M (~12 min)
+    .venv/bin/python bench/latency.py --sizes 5000,100000 --queries 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from common import (
+    CACHE_DIR,
+    CMRC_CHUNKS,
+    load_average,
+    load_eval_corpus,
+    peak_rss_mb,
+    percentiles,
+    print_table,
+    write_result,
+)
+from synthetic import base_vectors, ensure_index, load_base
+
+from semsearch.embedding import load_embedder
+from semsearch.search import MODES, Searcher
+from semsearch.store import IndexReader
+
+REAL_SIZE = 5000
+
+
+class ReplayEmbedder:
+    """The real embedder, but passages already embedded (cached vectors) are not embedded again.
+
+    Args:
+        inner: The real embedder (its id and fingerprint go into the index).
+        known: Vectors by passage text.
+    """
+
+    def __init__(self, inner, known: dict[str, np.ndarray]) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dimension = inner.dimension
+        self.fingerprint = inner.fingerprint
+        self.known = known
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32, progress=None):
+        """Cached vectors, the real model for the rest."""
+        missing = [text for text in texts if text not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.inner.embed_passages(missing), strict=True))
+        if progress is not None:
+            progress(len(texts))
+        return (
+            np.stack([self.known[text] for text in texts])
+            if texts
+            else np.zeros((0, self.dimension), np.float32)
+        )
+
+    def embed_queries(self, texts: Sequence[str], progress=None):
+        """Queries always go to the real model."""
+        return self.inner.embed_queries(texts, progress=progress)
+
+
+def real_index(embedder) -> Path:
+    """The real cmrc2018_chunks index, built once into ``bench/.cache``."""
+    from semsearch.evaluation import eval_documents, load_eval_set
+    from semsearch.indexer import build_from_chunks
+
+    index_dir = CACHE_DIR / f"cmrc2018_chunks-index-{embedder.fingerprint}"
+    try:
+        IndexReader.open(index_dir).close()
+        return index_dir
+    except Exception:  # not built yet
+        pass
+    corpus = load_eval_corpus()
+    passages, _ = base_vectors(embedder)
+    known = dict(zip(corpus.passages, passages, strict=True))
+    documents, chunks_by_doc, _ = eval_documents(load_eval_set(CMRC_CHUNKS))
+    build_from_chunks(index_dir, documents, chunks_by_doc, ReplayEmbedder(embedder, known))
+    return index_dir
+
+
+def timed(function: Callable[[str], object], queries: Sequence[str], warmup: int = 5) -> dict:
+    """p50/p95 of ``function(query)`` in milliseconds, after ``warmup`` calls."""
+    for query in queries[:warmup]:
+        function(query)
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        function(query)
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
+    """Open one index and time every mode and the parts."""
+    gc.collect()
+    started = time.perf_counter()
+    reader = IndexReader.open(index_dir)
+    open_seconds = time.perf_counter() - started
+    searcher = Searcher(reader, embedder)
+    result: dict = {
+        "chunks": reader.chunk_count,
+        "vector_index": reader.manifest.get("vector_index") or {"type": "flat"},
+        "open_seconds": round(open_seconds, 2),
+        "load_average_start": load_average(),
+        "modes": {},
+    }
+    for mode in MODES:
+        try:
+            result["modes"][mode] = timed(
+                lambda q, m=mode: searcher.search(q, k=10, mode=m), queries
+            )
+        except Exception as error:  # a mode that fails is reported, the others still measured
+            result["modes"][mode] = {"error": f"{type(error).__name__}: {error}"}
+        print(f"  {mode}: {result['modes'][mode]}", flush=True)
+    vectors = {q: embedder.embed_queries([q])[0] for q in queries}
+    result["parts"] = {
+        "query embedding": timed(lambda q: embedder.embed_queries([q]), queries),
+        "vector search (top 100)": timed(lambda q: reader.vector_search(vectors[q], 100), queries),
+        "BM25 search (top 100)": timed(lambda q: reader.keyword_search(q, 100), queries),
+    }
+    result["load_average_end"] = load_average()
+    result["process_peak_rss_mb"] = peak_rss_mb()
+    reader.close()
+    return result
+
+
+def main() -> None:
+    """Measure each size, print the table and write ``bench/results/latency.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="5000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+
+    embedder = load_embedder()
+    corpus = load_eval_corpus()
+    rows = np.random.default_rng(7).choice(
+        len(corpus.query_texts), size=args.queries, replace=False
+    )
+    queries = [corpus.query_texts[i] for i in rows]
+    base = None
+    sizes = []
+    for size in (int(value) for value in args.sizes.split(",")):
+        if size == REAL_SIZE:
+            index_dir = real_index(embedder)
+        else:
+            base = base or load_base(embedder)
+            index_dir = ensure_index(size, embedder, base)
+        print(f"\n{size:,} chunks ({index_dir.name}), load {load_average()}", flush=True)
+        sizes.append(
+            {"size": size, "synthetic": size != REAL_SIZE, **measure(index_dir, embedder, queries)}
+        )
+
+    table = []
+    for row in sizes:
+        for mode, stats in row["modes"].items():
+            table.append(
+                [
+                    f"{row['chunks']:,}",
+                    row["vector_index"]["type"],
+                    mode,
+                    stats.get("p50_ms"),
+                    stats.get("p95_ms"),
+                ]
+            )
+        for part, stats in row["parts"].items():
+            table.append(
+                [
+                    f"{row['chunks']:,}",
+                    row["vector_index"]["type"],
+                    f"  part: {part}",
+                    stats["p50_ms"],
+                    stats["p95_ms"],
+                ]
+            )
+    print_table(
+        f"Warm query latency, k=10, {len(queries)} real questions (ms)",
+        ["chunks", "vectors", "mode", "p50 ms", "p95 ms"],
+        table,
+    )
+    path = write_result(
+        "latency",
+        {"queries": len(queries), "backend": getattr(embedder, "backend", None), "sizes": sizes},
+    )
+    print(f"\nWrote {path}")
+
+
+if __name__ == "__main__":
+    main()

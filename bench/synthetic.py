@@ -1,0 +1,372 @@
+"""Synthetic indexes of any size, made from the real eval corpus, for the scale benchmarks.
+
+A real corpus of 100k or 1M Chinese news chunks is not available offline, and embedding one would
+take hours here, so larger indexes are synthesized from ``cmrc2018_chunks`` (4,912 real chunks,
+their real vectors and their real keyword tokens):
+
+- **chunks**: each synthetic chunk joins the first half of one real chunk and the second half of
+  another (chosen at random), under the first one's title; ten chunks form a document.
+- **vectors**: ``normalize(w·a + (1−w)·b + σ·g)`` with ``a``, ``b`` the real vectors of those two
+  chunks, ``w`` uniform in [0.55, 0.95] and ``g`` Gaussian noise (σ = 0.35/√384 per component), so
+  the vectors stay on the real embedding manifold, are all distinct and have nearest-neighbour
+  cosines like the real corpus (measured and printed by ``bench/ann.py``).
+- **keyword tokens**: the first half of one chunk's real tokens plus the second half of the
+  other's, so term frequencies and posting-list lengths follow the real corpus. BM25 (Lucene
+  variant, as ``keyword.KeywordIndex``) is computed with numpy straight into bm25s's sparse
+  matrix, because bm25s's own builder needs Python token lists that do not fit in memory at 1M
+  (``check_bm25`` compares both builders on a small corpus); the query path is the real one.
+
+:func:`write_index` writes a complete generation (``vectors.faiss``, ``meta.sqlite``,
+``keyword/``, ``manifest.json``) that ``IndexReader.open`` validates and the CLI and app can open.
+The vector index kind follows the store's rule (IVF from ``APPROXIMATE_MIN_CHUNKS`` on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import CACHE_DIR, load_eval_corpus
+
+NOISE = 0.35
+CHUNKS_PER_DOCUMENT = 10
+
+
+@dataclass
+class BaseMaterial:
+    """The real corpus the synthesis draws from."""
+
+    titles: list[str]
+    texts: list[str]
+    vectors: np.ndarray
+    token_ids: list[np.ndarray]
+    vocabulary: dict[str, int]
+
+
+def base_vectors(embedder: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Real passage and query vectors of cmrc2018_chunks for this embedder (cached on disk).
+
+    ``bench/throughput.py`` leaves them in ``bench/.cache``; otherwise they are computed here
+    (about 2 minutes with the ONNX backend).
+    """
+    passages_file = CACHE_DIR / f"cmrc2018_chunks-passages-{embedder.fingerprint}.npy"
+    queries_file = CACHE_DIR / f"cmrc2018_chunks-queries-{embedder.fingerprint}.npy"
+    if passages_file.is_file() and queries_file.is_file():
+        return np.load(passages_file), np.load(queries_file)
+    corpus = load_eval_corpus()
+    print("Embedding the 4,912 real chunks once (cached in bench/.cache)…", flush=True)
+    passages = embedder.embed_passages(corpus.passages)
+    queries = embedder.embed_queries(corpus.query_texts)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    np.save(passages_file, passages)
+    np.save(queries_file, queries)
+    return passages, queries
+
+
+def load_base(embedder: Any) -> BaseMaterial:
+    """Read the real corpus, its vectors and its keyword tokens (as ids)."""
+    from semsearch import keyword
+
+    corpus = load_eval_corpus()
+    passages, _queries = base_vectors(embedder)
+    titles = [passage.split("\n", 1)[0] for passage in corpus.passages]
+    texts = [
+        passage.split("\n", 1)[1] if "\n" in passage else passage for passage in corpus.passages
+    ]
+    vocabulary: dict[str, int] = {}
+    token_ids = []
+    for passage in corpus.passages:
+        tokens = keyword.tokenize(passage)
+        token_ids.append(
+            np.array([vocabulary.setdefault(t, len(vocabulary)) for t in tokens], dtype=np.int32)
+        )
+    return BaseMaterial(titles, texts, passages.astype(np.float32), token_ids, vocabulary)
+
+
+def synthetic_vectors(
+    base: np.ndarray, count: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mix pairs of real vectors with noise; return ``(vectors, first, second)`` source rows."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, len(base), size=count)
+    second = rng.integers(0, len(base), size=count)
+    out = np.empty((count, base.shape[1]), dtype=np.float32)
+    sigma = NOISE / np.sqrt(base.shape[1])
+    for start in range(0, count, 100_000):
+        stop = min(count, start + 100_000)
+        weight = rng.uniform(0.55, 0.95, size=(stop - start, 1)).astype(np.float32)
+        mixed = weight * base[first[start:stop]] + (1 - weight) * base[second[start:stop]]
+        mixed += rng.normal(0, sigma, size=mixed.shape).astype(np.float32)
+        mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+        out[start:stop] = mixed
+    return out, first, second
+
+
+def bm25_matrix(
+    token_ids: list[np.ndarray], vocabulary_size: int, k1: float, b: float
+) -> dict[str, Any]:
+    """BM25 (Lucene variant) scores as bm25s stores them: CSC by token, rows = documents."""
+    count = len(token_ids)
+    lengths = np.array([len(ids) for ids in token_ids], dtype=np.float32)
+    average = float(lengths.mean()) if count else 1.0
+    terms_parts, docs_parts, tf_parts = [], [], []
+    for doc, ids in enumerate(token_ids):
+        unique, counts = np.unique(ids, return_counts=True)
+        terms_parts.append(unique.astype(np.int32))
+        docs_parts.append(np.full(len(unique), doc, dtype=np.int32))
+        tf_parts.append(counts.astype(np.float32))
+    return _csc_from_pairs(
+        terms_parts, docs_parts, tf_parts, lengths, average, vocabulary_size, k1, b
+    )
+
+
+def _csc_from_pairs(
+    terms_parts: list[np.ndarray],
+    docs_parts: list[np.ndarray],
+    tf_parts: list[np.ndarray],
+    lengths: np.ndarray,
+    average: float,
+    vocabulary_size: int,
+    k1: float,
+    b: float,
+) -> dict[str, Any]:
+    terms = np.concatenate(terms_parts)
+    docs = np.concatenate(docs_parts)
+    tf = np.concatenate(tf_parts)
+    del terms_parts, docs_parts, tf_parts
+    count = len(lengths)
+    key = terms.astype(np.int64) * count + docs
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    tf = tf[order]
+    del order, terms, docs
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    tf = np.add.reduceat(tf, starts)
+    key = key[starts]
+    terms = (key // count).astype(np.int32)
+    docs = (key % count).astype(np.int32)
+    del key, starts
+    df = np.bincount(terms, minlength=vocabulary_size).astype(np.float64)
+    idf = np.log(1 + (count - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = k1 * (1 - b + b * lengths[docs] / average)
+    data = (idf[terms] * tf / (tf + norm)).astype(np.float32)
+    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(terms, minlength=vocabulary_size), out=indptr[1:])
+    return {"data": data, "indices": docs, "indptr": indptr, "num_docs": count}
+
+
+def keyword_index_from_matrix(matrix: dict[str, Any], vocabulary: dict[str, int], ids: np.ndarray):
+    """Wrap a BM25 matrix into a real ``keyword.KeywordIndex`` (search and save work as usual)."""
+    import bm25s
+
+    from semsearch import keyword
+
+    index = keyword.KeywordIndex()
+    bm25 = bm25s.BM25(k1=index.k1, b=index.b, method="lucene")
+    bm25.scores = matrix
+    bm25.vocab_dict = dict(vocabulary)
+    bm25.nonoccurrence_array = None
+    index._bm25 = bm25
+    index._ids = np.asarray(ids, dtype=np.int64)
+    index._index_ids()
+    return index
+
+
+def check_bm25(base: BaseMaterial, count: int = 1500) -> float:
+    """Compare the numpy BM25 with bm25s's own builder on real chunks; return the max difference."""
+    from semsearch import keyword
+
+    inverse = {i: t for t, i in base.vocabulary.items()}
+    token_lists = [[inverse[int(i)] for i in ids] for ids in base.token_ids[:count]]
+    ids = np.arange(count, dtype=np.int64)
+    reference = keyword.KeywordIndex()
+    reference.build(ids, token_lists)
+    vocabulary = {t: i for i, t in enumerate(sorted({t for tokens in token_lists for t in tokens}))}
+    ours = keyword_index_from_matrix(
+        bm25_matrix(
+            [np.array([vocabulary[t] for t in tokens], dtype=np.int32) for tokens in token_lists],
+            len(vocabulary),
+            reference.k1,
+            reference.b,
+        ),
+        vocabulary,
+        ids,
+    )
+    worst = 0.0
+    for tokens in token_lists[:50]:
+        query = tokens[:12]
+        worst = max(worst, float(np.abs(reference.scores(query) - ours.scores(query)).max()))
+    return worst
+
+
+def write_index(
+    index_dir: Path, count: int, embedder: Any, base: BaseMaterial, seed: int = 0
+) -> dict[str, float]:
+    """Write a complete synthetic index of ``count`` chunks into ``index_dir``; return timings."""
+    import faiss
+
+    from semsearch import store
+    from semsearch.chunking import ChunkingConfig
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    generation = index_dir / "gen-000001"
+    generation.mkdir(parents=True)
+    vectors, first, second = synthetic_vectors(base.vectors, count, seed)
+    chunk_ids = np.arange(1, count + 1, dtype=np.int64)
+    timings["vectors"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    if count >= store.APPROXIMATE_MIN_CHUNKS:
+        index = store.build_ivf_index(vectors, chunk_ids)
+    else:
+        index = store.new_exact_index(vectors.shape[1])
+        index.add_with_ids(vectors, chunk_ids)
+    faiss.write_index(index, str(generation / store.VECTORS_FILE))
+    vector_info = store._describe_vector_index(index, count)
+    del index, vectors
+    timings["faiss"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    terms_parts, docs_parts, tf_parts = [], [], []
+    lengths = np.empty(count, dtype=np.float32)
+    halves = [(ids[: len(ids) // 2], ids[len(ids) // 2 :]) for ids in base.token_ids]
+    half_counts = [tuple(np.unique(part, return_counts=True) for part in pair) for pair in halves]
+    for doc in range(count):
+        (u1, c1), _ = half_counts[first[doc]]
+        _, (u2, c2) = half_counts[second[doc]]
+        terms_parts.append(u1)
+        terms_parts.append(u2)
+        docs_parts.append(np.full(len(u1) + len(u2), doc, dtype=np.int32))
+        tf_parts.append(c1.astype(np.float32))
+        tf_parts.append(c2.astype(np.float32))
+        lengths[doc] = len(halves[first[doc]][0]) + len(halves[second[doc]][1])
+    from semsearch import keyword
+
+    matrix = _csc_from_pairs(
+        terms_parts,
+        docs_parts,
+        tf_parts,
+        lengths,
+        float(lengths.mean()),
+        len(base.vocabulary),
+        keyword.DEFAULT_K1,
+        keyword.DEFAULT_B,
+    )
+    keyword_index = keyword_index_from_matrix(matrix, base.vocabulary, chunk_ids)
+    keyword_index.save(generation / store.KEYWORD_DIR)
+    del keyword_index, matrix
+    timings["bm25"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    db = sqlite3.connect(generation / store.META_FILE)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(store._SCHEMA)
+    documents = (count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT
+    day = np.datetime64("2020-01-01")
+    batch_docs, batch_chunks = [], []
+    for number in range(documents):
+        rows = range(number * CHUNKS_PER_DOCUMENT, min(count, (number + 1) * CHUNKS_PER_DOCUMENT))
+        texts = []
+        for row in rows:
+            a, b = base.texts[first[row]], base.texts[second[row]]
+            texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
+        title = base.titles[first[rows[0]]]
+        doc_id = f"synthetic/{number:07d}.txt"
+        body = "\n".join(texts)
+        batch_docs.append(
+            (
+                doc_id,
+                doc_id,
+                None,
+                None,
+                None,
+                title,
+                str(day + number % 1500),
+                "synthetic",
+                None,
+                f"{number:064x}",
+                "simplified",
+                len(texts),
+                body,
+                "[]",
+            )
+        )
+        offset = 0
+        for index_in_doc, (row, text) in enumerate(zip(rows, texts, strict=True)):
+            batch_chunks.append(
+                (
+                    int(chunk_ids[row]),
+                    doc_id,
+                    index_in_doc,
+                    index_in_doc,
+                    offset,
+                    offset + len(text),
+                    text,
+                    title,
+                    "",
+                    "[]",
+                )
+            )
+            offset += len(text) + 1
+        if len(batch_chunks) >= 50_000 or number == documents - 1:
+            db.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                batch_docs,
+            )
+            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_chunks)
+            batch_docs, batch_chunks = [], []
+    db.commit()
+    db.close()
+    timings["sqlite"] = time.perf_counter() - started
+
+    manifest = {
+        "format_version": store.FORMAT_VERSION,
+        "model_id": embedder.model_id,
+        "model_fingerprint": embedder.fingerprint,
+        "dimension": int(embedder.dimension),
+        "chunking": ChunkingConfig().as_dict(),
+        "keyword": store.keyword_info(),
+        "document_count": documents,
+        "chunk_count": count,
+        "next_chunk_id": count + 1,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "generation": generation.name,
+        "corpus_roots": [],
+        "files": store._file_sizes(generation),
+        "vector_index": vector_info,
+        "synthetic": {"seed": seed, "source": "cmrc2018_chunks", "noise": NOISE},
+    }
+    (generation / store.MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    os.symlink(generation.name, index_dir / store.CURRENT_LINK)
+    return {key: round(value, 1) for key, value in timings.items()}
+
+
+def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) -> Path:
+    """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
+    from semsearch import store
+
+    index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}"
+    try:
+        store.IndexReader.open(index_dir).close()
+        return index_dir
+    except Exception:  # missing or half-written: write it again
+        import shutil
+
+        shutil.rmtree(index_dir, ignore_errors=True)
+    base = base or load_base(embedder)
+    index_dir.mkdir(parents=True)
+    print(f"Writing a synthetic index of {count:,} chunks into {index_dir}…", flush=True)
+    timings = write_index(index_dir, count, embedder, base)
+    print(f"  done: {timings}", flush=True)
+    return index_dir

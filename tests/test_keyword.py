@@ -1,0 +1,202 @@
+"""Tests of the keyword tokenizer, the BM25 index and cross-script highlighting."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from semsearch import keyword
+from semsearch.errors import IndexStoreError
+from semsearch.keyword import (
+    KeywordIndex,
+    highlight_spans,
+    strip_question_words,
+    tokenize,
+    tokenize_query,
+)
+
+CORPUS = [
+    "北京今天天气晴朗，气温二十度。",
+    "上海的天气多云，有小雨。",
+    "台灣的資訊科技產業發展迅速。",
+    "北京大学和清华大学都在北京。",
+    "NASA 在 2024 年发射了新的探测器 Europa Clipper。",
+    "今天的新闻：北京地铁新线路开通。",
+    "天气预报说明天北京有雨，气温下降。",
+]
+
+
+def reference_bm25(
+    corpus_tokens: list[list[str]], query: list[str], k1: float, b: float
+) -> list[float]:
+    """BM25 (Lucene variant) written out term by term, to check the index against."""
+    count = len(corpus_tokens)
+    average_length = sum(len(doc) for doc in corpus_tokens) / count
+    frequencies = [Counter(doc) for doc in corpus_tokens]
+    scores = []
+    for doc, tf in zip(corpus_tokens, frequencies, strict=True):
+        total = 0.0
+        for term in query:
+            df = sum(1 for f in frequencies if term in f)
+            if df == 0 or term not in tf:
+                continue
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            norm = tf[term] + k1 * (1 - b + b * len(doc) / average_length)
+            total += idf * tf[term] / norm
+        scores.append(total)
+    return scores
+
+
+def test_tokenize_gives_han_unigrams_bigrams_and_latin_words() -> None:
+    assert tokenize("北京天气 NASA 3.5度") == [
+        "北",
+        "京",
+        "天",
+        "气",
+        "北京",
+        "京天",
+        "天气",
+        "nasa",
+        "3.5",
+        "度",
+    ]
+
+
+def test_tokenize_meets_traditional_and_full_width() -> None:
+    assert tokenize("臺灣資訊") == tokenize("台湾资讯")
+    assert tokenize("ＡＢＣ１２３") == tokenize("abc123")
+
+
+def test_tokenize_of_empty_or_punctuation_is_empty() -> None:
+    assert tokenize("") == []
+    assert tokenize("，。！？ ——") == []
+
+
+def test_question_words_are_removed_from_queries_only() -> None:
+    assert "什么" not in strip_question_words("锣鼓经是什么？")
+    assert "什" not in tokenize_query("锣鼓经是什么？")
+    assert "锣鼓" in tokenize_query("鑼鼓經是甚麼？")
+    assert "什" in tokenize("锣鼓经是什么？")
+
+
+def test_question_word_removal_spares_content_words() -> None:
+    assert strip_question_words("何炅是哪里人？").startswith("何炅是")
+    assert "几何学" in strip_question_words("几何学是什么呢？")
+    assert "呢" not in strip_question_words("几何学是什么呢？")
+    assert "吗啡" in strip_question_words("吗啡的作用是什么吗")
+    assert strip_question_words("吗啡的作用是什么吗").rstrip().endswith("是")
+
+
+def test_query_of_question_words_only_falls_back_to_all_words() -> None:
+    assert tokenize_query("什么") == tokenize("什么")
+
+
+@pytest.mark.parametrize("k1, b", [(0.5, 0.6), (1.2, 0.75)])
+def test_bm25_matches_a_reference_implementation(k1: float, b: float) -> None:
+    tokens = [tokenize(text) for text in CORPUS]
+    index = KeywordIndex(k1=k1, b=b)
+    index.build(range(len(CORPUS)), tokens)
+    for query in ["北京天气", "台湾科技", "NASA 探测器", "今天 雨"]:
+        query_tokens = tokenize_query(query)
+        expected = reference_bm25(tokens, query_tokens, k1, b)
+        assert index.scores(query_tokens) == pytest.approx(expected, rel=1e-4, abs=1e-5)
+        results = index.search(query_tokens, k=3)
+        best = sorted(range(len(CORPUS)), key=lambda i: (-expected[i], i))[:3]
+        assert [chunk_id for chunk_id, _ in results] == [i for i in best if expected[i] > 0]
+
+
+def test_search_uses_ids_filters_and_skips_non_matching_chunks() -> None:
+    index = KeywordIndex()
+    index.build([40, 10, 30], [tokenize("北京天气"), tokenize("上海"), []])
+    assert [i for i, _ in index.search(tokenize("北京"), k=5)] == [40]
+    assert index.search(tokenize("北京"), k=5, chunk_ids=np.array([10, 30])) == []
+    assert [i for i, _ in index.search(tokenize("上海 北京"), k=5, chunk_ids=[10, 99])] == [10]
+    assert index.search(tokenize("广州"), k=5) == []
+    assert index.search(tokenize("北京"), k=0) == []
+
+
+def test_build_rejects_mismatched_or_repeated_ids() -> None:
+    with pytest.raises(ValueError):
+        KeywordIndex().build([1, 2], [["a"]])
+    with pytest.raises(ValueError):
+        KeywordIndex().build([1, 1], [["a"], ["b"]])
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    index = KeywordIndex(k1=0.9, b=0.4)
+    index.build([7, 3, 5], [tokenize(text) for text in CORPUS[:3]])
+    index.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert (loaded.k1, loaded.b) == (0.9, 0.4)
+    assert list(loaded.ids) == [7, 3, 5]
+    query = tokenize_query("臺灣科技")
+    assert loaded.search(query, k=3) == index.search(query, k=3)
+
+
+def test_empty_index_saves_loads_and_finds_nothing(tmp_path) -> None:
+    index = KeywordIndex()
+    index.build([], [])
+    index.save(tmp_path / "kw")
+    assert KeywordIndex.load(tmp_path / "kw").search(["北京"], k=3) == []
+
+
+def test_load_of_missing_or_damaged_index_says_how_to_fix(tmp_path) -> None:
+    with pytest.raises(IndexStoreError, match="missing or damaged"):
+        KeywordIndex.load(tmp_path / "nothing")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "keyword.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexStoreError) as raised:
+        KeywordIndex.load(tmp_path / "bad")
+    assert "semsearch build --rebuild" in str(raised.value)
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[start:end] for start, end in spans]
+
+
+def test_simplified_query_highlights_traditional_words() -> None:
+    text = "臺灣的資訊科技產業發展迅速，台灣人"
+    spans = highlight_spans(text, "台湾资讯科技发展")
+    assert _marked(text, spans) == ["臺灣", "資訊科技", "發展", "台灣"]
+
+
+def test_traditional_query_highlights_simplified_words() -> None:
+    text = "北京大学的图书馆藏书丰富。"
+    assert _marked(text, highlight_spans(text, "北京大學圖書館")) == ["北京大学", "图书馆"]
+
+
+def test_highlight_ignores_question_and_stop_words_and_merges_overlaps() -> None:
+    text = "锣鼓经是什么？锣鼓经是打击乐的记谱方法。"
+    marked = _marked(text, highlight_spans(text, "锣鼓经是什么"))
+    assert marked == ["锣鼓经", "锣鼓经"]
+    assert highlight_spans("这是一个测试", "的 是") == []
+    assert highlight_spans("", "北京") == []
+    assert highlight_spans("北京", "   ") == []
+
+
+def test_highlight_is_case_and_width_insensitive() -> None:
+    text = "ＮＡＳＡ 与 nasa 合作"
+    assert _marked(text, highlight_spans(text, "NASA")) == ["ＮＡＳＡ", "nasa"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="北京臺灣台湾天气資訊abcＡ1，。 ", max_size=30), st.text(max_size=8))
+def test_highlight_spans_are_sorted_disjoint_and_inside_the_text(text: str, query: str) -> None:
+    spans = highlight_spans(text, query)
+    previous_end = 0
+    for start, end in spans:
+        assert 0 <= start < end <= len(text)
+        assert start >= previous_end
+        previous_end = end
+
+
+def test_tokenizer_version_is_recorded_with_saved_index(tmp_path) -> None:
+    index = KeywordIndex()
+    index.build([1], [tokenize("北京")])
+    index.save(tmp_path)
+    assert keyword.TOKENIZER_VERSION in (tmp_path / "keyword.json").read_text(encoding="utf-8")
