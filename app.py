@@ -104,18 +104,14 @@ def cached_index(index_dir: str, generation: str, cache_dir: str) -> OpenIndex:
     """Open the index generation ``generation`` with its own model (the model is cached apart).
 
     ``generation`` is part of the cache key only: a new generation on disk opens a new searcher.
-    This does what ``search.open_searcher`` does, except that the model comes from the cache
-    instead of being loaded again for every generation.
+    The model comes from the process-wide cache instead of being loaded for every generation.
     """
-    from semsearch.chunking import ChunkingConfig
-    from semsearch.search import Searcher
-    from semsearch.store import IndexReader
+    from semsearch.search import open_searcher
 
-    reader = IndexReader.open(Path(index_dir))
-    embedder = cached_embedder(reader.model_id, cache_dir)
-    # Same check as search.open_searcher, which would load the model again for each generation.
-    reader.check_compatible(embedder, ChunkingConfig(**reader.manifest["chunking"]))
-    searcher = Searcher(reader, embedder)
+    searcher = open_searcher(
+        Path(index_dir), embedder_loader=lambda model_id: cached_embedder(model_id, cache_dir)
+    )
+    reader = searcher.reader
     # The first query pays for lazy set-up (tokenizers, first forward pass): pay it here,
     # behind the spinner, so the user's first query is as fast as the next ones.
     with contextlib.suppress(SemsearchError):

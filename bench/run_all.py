@@ -8,6 +8,7 @@ Usage::
 
     .venv/bin/python bench/run_all.py                    # everything, ~40 min on 2 cores
     .venv/bin/python bench/run_all.py --only latency,update
+    .venv/bin/python bench/run_all.py --only ""          # only the summary of the last results
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SCRIPTS), help="comma-separated scripts")
     args = parser.parse_args()
     ran = {}
-    for name in args.only.split(","):
+    for name in filter(None, args.only.split(",")):
         if name not in SCRIPTS:
             raise SystemExit(f"Unknown benchmark {name!r}; choose from {', '.join(SCRIPTS)}.")
         print(f"\n=== bench/{name}.py (load {load_average()}) ===", flush=True)

@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -346,32 +347,67 @@ class OnnxEmbedder:
         self._pooling = str(record["pooling"])
         self._pad_id = int(record["pad_id"])
         self._pad_token = str(record["pad_token"])
-        try:
-            import onnxruntime
-            from tokenizers import Tokenizer
+        self._max_seq_length = int(record["max_seq_length"])
+        self._threads = threads
+        self._spinning = spinning
+        self._load_lock = threading.Lock()
+        self._tokenizer: Tokenizer | None = None
+        self._session: onnxruntime.InferenceSession | None = None
+        self._inputs: set[str] = set()
+        self._normalize: Callable[[str], str] = _load_normalization(onnx_dir)
 
-            self._tokenizer: Tokenizer = Tokenizer.from_file(str(onnx_dir / "tokenizer.json"))
-            options = onnxruntime.SessionOptions()
-            if threads is not None:
-                options.intra_op_num_threads = threads
-            if not spinning:
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            options.log_severity_level = 3  # warnings about unused initializers are noise here
-            self._session: onnxruntime.InferenceSession = onnxruntime.InferenceSession(
-                str(onnx_dir / ONNX_MODEL_FILE), options, providers=["CPUExecutionProvider"]
-            )
-        # Third-party loaders fail in many ways on a damaged file; each is fixed the same way.
-        except Exception as error:
-            raise ModelError(
-                f"The ONNX export of {model_id} in {onnx_dir} could not be loaded "
-                f"({type(error).__name__}: {str(error).strip()[:200]}).",
-                f"Delete that folder; it is made again on the next use (or set "
-                f"{ENV_BACKEND}=torch).",
-            ) from error
-        self._inputs = {item.name for item in self._session.get_inputs()}
-        self._normalize = _load_normalization(onnx_dir)
-        self._tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad_token)
-        self.max_seq_length = int(record["max_seq_length"])
+    def load(self) -> None:
+        """Load the tokenizer and the ONNX Runtime session now (else done on first use).
+
+        Loading takes about a second; commands that end up embedding nothing (an ``update``
+        that finds no change) never pay for it.
+
+        Raises:
+            ModelError: The export cannot be loaded.
+        """
+        with self._load_lock:
+            if self._session is not None:
+                return
+            try:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.onnx_path / "tokenizer.json"))
+                options = onnxruntime.SessionOptions()
+                if self._threads is not None:
+                    options.intra_op_num_threads = self._threads
+                if not self._spinning:
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options.log_severity_level = 3  # warnings about unused initializers are noise
+                session = onnxruntime.InferenceSession(
+                    str(self.onnx_path / ONNX_MODEL_FILE),
+                    options,
+                    providers=["CPUExecutionProvider"],
+                )
+            # Third-party loaders fail in many ways on a damaged file; each is fixed the same way.
+            except Exception as error:
+                raise ModelError(
+                    f"The ONNX export of {self.model_id} in {self.onnx_path} could not be loaded "
+                    f"({type(error).__name__}: {str(error).strip()[:200]}).",
+                    f"Delete that folder; it is made again on the next use (or set "
+                    f"{ENV_BACKEND}=torch).",
+                ) from error
+            tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad_token)
+            tokenizer.enable_truncation(max_length=self._max_seq_length)
+            self._inputs = {item.name for item in session.get_inputs()}
+            self._tokenizer = tokenizer
+            self._session = session
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the tokenizer and session are loaded (see :meth:`load`)."""
+        return self._session is not None
+
+    def _runtime(self) -> tuple[Tokenizer, onnxruntime.InferenceSession]:
+        if self._session is None:
+            self.load()
+        assert self._tokenizer is not None and self._session is not None
+        return self._tokenizer, self._session
 
     @property
     def max_seq_length(self) -> int:
@@ -383,7 +419,8 @@ class OnnxEmbedder:
         if value < 1:
             raise ValueError(f"max_seq_length must be at least 1, got {value}")
         self._max_seq_length = int(value)
-        self._tokenizer.enable_truncation(max_length=self._max_seq_length)
+        if self._tokenizer is not None:
+            self._tokenizer.enable_truncation(max_length=self._max_seq_length)
 
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
@@ -404,15 +441,15 @@ class OnnxEmbedder:
         """
         _check_texts(texts)
         prompt = self.prompts.query if kind == "query" else self.prompts.passage
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
-        try:
-            encoded = self._tokenizer.encode_batch(
-                [self._normalize(prompt + text) for text in texts]
-            )
-        finally:
-            self._tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad_token)
-            self._tokenizer.enable_truncation(max_length=self._max_seq_length)
+        tokenizer, _session = self._runtime()
+        with self._load_lock:  # padding and truncation are switched off for the count
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            try:
+                encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])
+            finally:
+                tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad_token)
+                tokenizer.enable_truncation(max_length=self._max_seq_length)
         return [len(item.ids) for item in encoded]
 
     def _embed(
@@ -422,19 +459,20 @@ class OnnxEmbedder:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        tokenizer, session = self._runtime()
         # Longest first: a batch of similar lengths carries little padding.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            encoded = self._tokenizer.encode_batch(
-                [self._normalize(prompt + texts[i]) for i in rows]
-            )
+            encoded = tokenizer.encode_batch([self._normalize(prompt + texts[i]) for i in rows])
             input_ids = np.array([item.ids for item in encoded], dtype=np.int64)
             mask = np.array([item.attention_mask for item in encoded], dtype=np.int64)
             feed = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.zeros_like(input_ids)
-            (hidden,) = self._session.run(None, feed)
+            (hidden,) = session.run(None, feed)
             out[rows] = _pool(hidden, mask, self._pooling)
             if progress is not None:
                 progress(len(rows))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,12 +307,12 @@ class Searcher:
         Raises:
             SearchError: For a malformed date, an empty range or an unknown document.
         """
-        date_from = _check_date(date_from, "--from")
-        date_to = _check_date(date_to, "--to")
+        date_from = _check_date(date_from, "The start date")
+        date_to = _check_date(date_to, "The end date")
         if date_from and date_to and date_from > date_to:
             raise SearchError(
                 f"The date range {date_from} … {date_to} is empty.",
-                "Give --from a date on or before --to.",
+                "Choose a start date on or before the end date.",
             )
         key = (
             None if doc_ids is None else tuple(doc_ids),
@@ -504,6 +504,7 @@ def open_searcher(
     model_cache: Path | None = None,
     need_embedder: bool = True,
     fusion: FusionConfig | None = None,
+    embedder_loader: Callable[[str], Embedder] | None = None,
 ) -> Searcher:
     """Open an index and, if needed, the model it was built with, ready to search.
 
@@ -513,6 +514,8 @@ def open_searcher(
         model_cache: Where the converted default model is kept.
         need_embedder: False for keyword-only searches, which then skip loading the model.
         fusion: Hybrid settings (default :class:`FusionConfig`).
+        embedder_loader: Loads a model by name instead of :func:`embedding.load_embedder`
+            (the app passes its process-wide cache, so a new index generation reuses the model).
 
     Raises:
         IndexStoreError: If the index is missing or damaged, or was built with another model.
@@ -523,9 +526,13 @@ def open_searcher(
     reader = IndexReader.open(index_dir)
     embedder = None
     if need_embedder:
-        from semsearch.embedding import load_embedder
+        if embedder_loader is None:
+            from semsearch.embedding import load_embedder
 
-        embedder = load_embedder(model or reader.model_id, cache_dir=model_cache)
+            def embedder_loader(name: str) -> Embedder:
+                return load_embedder(name, cache_dir=model_cache)
+
+        embedder = embedder_loader(model or reader.model_id)
         # Queries only need the same model; the chunking settings are the index's own.
         check_manifest_compatible(
             reader.manifest, index_dir, embedder, _IndexChunking(reader.manifest["chunking"])

