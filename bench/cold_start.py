@@ -80,7 +80,7 @@ def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
         )
         if done["returncode"] != 0:
             raise SystemExit(f"semsearch query failed:\n{done['stderr'][-2000:]}")
-        hits = len(json.loads(done["stdout"])["hits"])
+        hits = len(json.loads(done["stdout"])["results"])
         samples.append(done)
     seconds = [s["seconds"] for s in samples]
     return {

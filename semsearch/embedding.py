@@ -80,7 +80,7 @@ BACKEND_TORCH = "torch"
 BACKEND_AUTO = "auto"
 BACKENDS: tuple[str, ...] = (BACKEND_AUTO, BACKEND_ONNX, BACKEND_TORCH)
 
-#: Bumped when the export changes the vectors (it is part of the ONNX fingerprint).
+#: Bumped when the export changes; part of the export's folder name and of its fingerprint.
 ONNX_EXPORT_VERSION = 2
 
 #: Written last into a finished ONNX export; a folder without it is never loaded.
@@ -110,7 +110,7 @@ def resolve_backend(backend: str | None, model: str) -> str:
         chosen = BACKEND_TORCH
     if chosen not in BACKENDS:
         raise ModelError(
-            f"Unknown embedding backend {chosen!r} (from --backend or ${ENV_BACKEND}).",
+            f"Unknown embedding backend {chosen!r} (from ${ENV_BACKEND}).",
             f"Choose one of {', '.join(BACKENDS)}.",
         )
     if chosen == BACKEND_AUTO:

@@ -88,7 +88,7 @@ class SearchResult:
             "mode": self.mode,
             "k": self.k,
             "took_ms": round(self.took_ms, 2),
-            "hits": [hit.to_json() for hit in self.hits],
+            "results": [hit.to_json() for hit in self.hits],
         }
 
 

@@ -271,7 +271,7 @@ def test_k_limits_the_hits(searcher: Searcher) -> None:
 
 def test_hit_json_has_every_field(searcher: Searcher) -> None:
     payload = searcher.search("经济增长", k=1).to_json()
-    hit = payload["hits"][0]
+    hit = payload["results"][0]
     assert set(hit) >= {
         "rank",
         "score",

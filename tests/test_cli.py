@@ -1,0 +1,164 @@
+"""End-to-end tests of the ``semsearch`` command: real processes, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SEMSEARCH = [sys.executable, "-m", "semsearch.cli"]
+
+RESULT_KEYS = {
+    "rank",
+    "score",
+    "chunk_id",
+    "doc_id",
+    "title",
+    "path",
+    "date",
+    "paragraph",
+    "start",
+    "end",
+    "text",
+    "context_before",
+    "context_after",
+}
+
+NEW_ARTICLE = """量子计算研究院揭牌成立
+
+发布时间:2024-06-01 来源:科技日报
+
+6月1日,量子计算研究院在合肥正式揭牌成立。研究院将聚焦超导量子芯片和量子纠错两个方向,计划三年内建成百比特级别的量子计算原型机。
+
+研究院首任院长表示,量子计算的难点在于保持量子比特的相干时间,团队已经把相干时间提高到了一百微秒以上。
+"""
+
+
+def run(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, in ``cwd``."""
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("SEMSEARCH_INDEX", None)
+    env.pop("SEMSEARCH_CORPUS", None)
+    done = subprocess.run(
+        [*SEMSEARCH, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"semsearch {args} failed ({done.returncode}):\n{done.stderr}")
+    return done
+
+
+def query_json(cwd: Path, text: str, *extra: str) -> dict:
+    """Run ``semsearch query --json`` and return the parsed object."""
+    return json.loads(run("query", text, "--json", *extra, cwd=cwd).stdout)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working directory with a copy of the seeds, indexed once by ``semsearch build``."""
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, root / "seeds")
+    done = run("build", cwd=root)
+    assert "5 added" in done.stderr
+    return root
+
+
+def test_help_lists_every_command() -> None:
+    done = subprocess.run([*SEMSEARCH, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    for command in ("build", "update", "query", "info", "inspect", "eval"):
+        assert command in done.stdout
+
+
+@pytest.mark.slow
+def test_query_json_schema_and_simplified_question(workdir: Path) -> None:
+    payload = query_json(workdir, "焦裕禄干部学院", "-k", "3")
+    assert set(payload) >= {"query", "mode", "k", "took_ms", "results"}
+    assert payload["mode"] == "hybrid" and payload["k"] == 3
+    assert 1 <= len(payload["results"]) <= 3
+    first = payload["results"][0]
+    assert set(first) >= RESULT_KEYS
+    assert first["rank"] == 1
+    assert first["path"].endswith("000_02c521df31b8c6f7.txt")
+    assert "焦裕禄干部学院" in first["text"]
+
+
+@pytest.mark.slow
+def test_traditional_and_english_queries(workdir: Path) -> None:
+    traditional = query_json(workdir, "蘭考脫貧攻堅", "-k", "1")
+    assert traditional["results"][0]["path"].endswith("001_92b96156f557c987.txt")
+    # A simplified query reaches the traditional article too (OpenCC on the keyword side).
+    simplified = query_json(workdir, "兰考脱贫攻坚", "-k", "1", "--mode", "keyword")
+    assert simplified["results"][0]["path"].endswith("001_92b96156f557c987.txt")
+    english = query_json(workdir, "torch bearer district party secretary", "-k", "3")
+    assert any(r["path"].endswith("004_fc9483995d931fb3.txt") for r in english["results"])
+
+
+@pytest.mark.slow
+def test_human_output_and_info(workdir: Path) -> None:
+    done = run("query", "开福区火炬手", "-k", "2", cwd=workdir)
+    assert "开福" in done.stdout and "004_fc9483995d931fb3.txt" in done.stdout
+    info = json.loads(run("info", "--json", cwd=workdir).stdout)
+    assert info["documents"] == 5 and info["chunks"] > 50
+    assert info["model"] == "multilingual-e5-small"
+
+
+@pytest.mark.slow
+def test_update_cycle_noop_add_change_delete(workdir: Path) -> None:
+    noop = run("update", cwd=workdir)
+    assert "nothing changed" in noop.stderr
+
+    article = workdir / "seeds" / "quantum.txt"
+    article.write_text(NEW_ARTICLE, encoding="utf-8")
+    added = run("update", cwd=workdir)
+    assert "1 added" in added.stderr
+    hit = query_json(workdir, "量子比特的相干时间提高到多少", "-k", "1")["results"][0]
+    assert hit["path"].endswith("quantum.txt")
+
+    article.write_text(NEW_ARTICLE.replace("合肥", "深圳"), encoding="utf-8")
+    changed = run("update", cwd=workdir)
+    assert "1 changed" in changed.stderr
+    hit = query_json(workdir, "量子计算研究院在哪个城市揭牌", "-k", "1")["results"][0]
+    assert "深圳" in hit["text"] and "合肥" not in hit["text"]
+
+    article.unlink()
+    removed = run("update", cwd=workdir)
+    assert "1 removed" in removed.stderr
+    results = query_json(workdir, "量子计算研究院", "-k", "10")["results"]
+    assert not any(r["path"].endswith("quantum.txt") for r in results)
+
+
+def test_user_errors_exit_1_without_traceback(tmp_path: Path) -> None:
+    missing = run("query", "测试", "--index", str(tmp_path / "none"), cwd=tmp_path, check=False)
+    assert missing.returncode == 1
+    assert "no index" in missing.stderr.lower() and "Traceback" not in missing.stderr
+
+    garbage = tmp_path / "garbage"
+    (garbage / "gen-000001").mkdir(parents=True)
+    (garbage / "gen-000001" / "manifest.json").write_text("{not json", encoding="utf-8")
+    (garbage / "current").symlink_to("gen-000001")
+    corrupt = run("info", "--index", str(garbage), cwd=tmp_path, check=False)
+    assert corrupt.returncode == 1 and "Traceback" not in corrupt.stderr
+    assert "rebuild" in corrupt.stderr.lower()
+
+    unreadable = run("inspect", str(tmp_path / "nope.txt"), cwd=tmp_path, check=False)
+    assert unreadable.returncode == 1 and "Traceback" not in unreadable.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    done = run("query", "x", "--mode", "fuzzy", cwd=tmp_path, check=False)
+    assert done.returncode == 2
+
+
+def test_inspect_shows_removed_lines() -> None:
+    done = run("inspect", str(SEEDS / "004_fc9483995d931fb3.txt"), "--json", cwd=REPO)
+    payload = json.loads(done.stdout)
+    assert "微信图片" not in payload["text"]
+    assert any("微信图片" in removed["text"] for removed in payload["removed"])
+    assert payload["chunks"] and payload["date"] == "2021-09-03"
