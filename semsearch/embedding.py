@@ -313,7 +313,7 @@ class OnnxEmbedder:
         threads: Threads for one forward pass (None: ONNX Runtime's choice, the physical cores).
         spinning: Whether idle worker threads spin-wait for work. Off by default: on a machine
             shared with other work, spinning threads steal the cores the model needs (measured
-            1.3× slower on the 2-core machine, docs/performance.md).
+            1.1–1.3× slower on the 2-core machine, docs/performance.md).
 
     Raises:
         ModelError: The export cannot be loaded.
