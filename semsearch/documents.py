@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from semsearch.errors import DocumentError
+from semsearch.script_conversion import to_simplified, to_traditional
 
 #: File types that can be read, by lower-case suffix.
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})
@@ -747,18 +748,6 @@ def normalize_text(text: str) -> str:
     return "\n".join(_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n"))
 
 
-@cache
-def _opencc(config: str) -> object:
-    import opencc
-
-    return opencc.OpenCC(config)
-
-
-def to_simplified(text: str) -> str:
-    """Convert traditional Chinese characters to simplified ones (OpenCC ``t2s``)."""
-    return _opencc("t2s").convert(text)  # type: ignore[attr-defined]
-
-
 def detect_script(text: str) -> str:
     """Tell whether Chinese text is written in simplified or traditional characters.
 
@@ -774,8 +763,8 @@ def detect_script(text: str) -> str:
     sample = text[:20000]
     if not any("\u4e00" <= ch <= "\u9fff" for ch in sample):
         return "unknown"
-    as_simplified = _opencc("t2s").convert(sample)  # type: ignore[attr-defined]
-    as_traditional = _opencc("s2t").convert(sample)  # type: ignore[attr-defined]
+    as_simplified = to_simplified(sample)
+    as_traditional = to_traditional(sample)
     traditional = sum(1 for a, b in zip(sample, as_simplified, strict=False) if a != b)
     simplified = sum(1 for a, b in zip(sample, as_traditional, strict=False) if a != b)
     if traditional > simplified:

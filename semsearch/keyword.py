@@ -18,14 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from semsearch import script_conversion
 from semsearch.errors import IndexStoreError
-
-if TYPE_CHECKING:
-    import opencc
+from semsearch.script_conversion import to_simplified
 
 #: Han characters (CJK unified ideographs, extension A, compatibility ideographs).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -55,25 +53,6 @@ _STOP_WORDS_TEXT = (
     "the a an of and or to in on at is are was were be for by with as from that this"
 )
 STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
-
-
-@functools.cache
-def _converter() -> opencc.OpenCC:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Convert traditional characters to simplified (OpenCC ``t2s``).
-
-    Args:
-        text: Any text; characters that are not traditional Chinese pass through unchanged.
-
-    Returns:
-        The simplified text.
-    """
-    return _converter().convert(text) if text else text
 
 
 def normalize(text: str) -> str:
@@ -161,7 +140,7 @@ def _aligned_form(text: str) -> str:
     if len(converted) != len(text):
         # OpenCC phrase rules can change the length; converting one character at a time
         # keeps every position (at the cost of phrase context, which highlighting can spare).
-        converter = _converter()
+        converter = script_conversion.converter(script_conversion.T2S)
         converted = "".join(_one_char(converter.convert(ch), ch) for ch in text)
     return "".join(map(_fold_char, converted))
 
