@@ -916,9 +916,11 @@ def check_manifest_compatible(
         )
     if manifest["model_fingerprint"] != embedder.fingerprint:
         raise IndexStoreError(
-            f"The index {index_dir} was built with other weights of {embedder.model_id!r} "
-            f"(fingerprint {manifest['model_fingerprint']}, now {embedder.fingerprint}).",
-            rebuild,
+            f"The index {index_dir} was built with other weights of {embedder.model_id!r}, or "
+            f"vectors made another way (backend or text preparation; fingerprint "
+            f"{manifest['model_fingerprint']}, now {embedder.fingerprint}).",
+            f"{rebuild}\n(if only $SEMSEARCH_BACKEND differs from when the index was built, set it "
+            "back instead)",
         )
     if int(manifest["dimension"]) != int(embedder.dimension):
         raise IndexStoreError(
