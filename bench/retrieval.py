@@ -93,6 +93,8 @@ class SetMatrices:
     relevant: list[np.ndarray]  # per query: relevant chunk rows
     articles: np.ndarray  # per chunk: article label (by title, as the eval index does)
     positions: np.ndarray  # per chunk: index inside its article
+    sentences: list[tuple[frozenset[str], ...]]  # per chunk: keyword.sentence_tokens
+    query_weights: list[dict[str, float]]  # per query: KeywordIndex.token_weights
 
 
 def _passages(eval_set: EvalSet) -> list[str]:
@@ -136,15 +138,26 @@ def load_matrices(
     query_vectors = embedder.embed_queries([q.text for q in eval_set.queries])
     print(f"  {eval_set.name}: vectors ready ({time.perf_counter() - started:.0f} s)", flush=True)
     keyword_scores = {}
+    weights: list[dict[str, float]] = []
     for key, scheme in SCHEMES.items():
         index = keyword.KeywordIndex(k1=scheme.k1, b=scheme.b)
         index.build(range(len(passages)), [scheme.passage_tokens(p) for p in passages])
         keyword_scores[key] = np.stack(
             [index.scores(scheme.query_tokens(q.text)) for q in eval_set.queries]
         )
+        if key == "final":
+            weights = [index.token_weights(scheme.query_tokens(q.text)) for q in eval_set.queries]
     articles, positions = _articles(eval_set)
+    sentences = [keyword.sentence_tokens(p.text, p.title) for p in eval_set.passages]
     return SetMatrices(
-        eval_set.name, query_vectors @ vectors.T, keyword_scores, relevant, articles, positions
+        eval_set.name,
+        query_vectors @ vectors.T,
+        keyword_scores,
+        relevant,
+        articles,
+        positions,
+        sentences,
+        weights,
     )
 
 
@@ -205,7 +218,12 @@ def rank_hybrid(
             pool_lexical = pool_lexical / max(pool_lexical.max(), 1e-9) + other / max(
                 other.max(), 1e-9
             )
-        fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config)
+        sentence = None
+        if config.method == "convex" and config.sentence_weight:
+            weights = data.query_weights[query]
+            coverage = [keyword.sentence_coverage(weights, data.sentences[i]) for i in pool]
+            sentence = np.array(coverage)
+        fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config, sentence)
         if neighbour_weight:
             fused = fused + neighbour_weight * neighbour_max(
                 fused, data.articles[pool], data.positions[pool]
@@ -215,10 +233,11 @@ def rank_hybrid(
 
 
 SEMANTIC_ROW = "semantic: e5-small, title in front"
-DEFAULT_ROW = "  + article keyword evidence 0.2 (default)"
+DEFAULT_ROW = "  + sentence keyword evidence 0.2 (default)"
 FINAL = FusionConfig()
 RRF = FusionConfig(method="rrf")
-CONVEX_PLAIN = replace(FINAL, article_weight=0.0)
+ARTICLE = replace(FINAL, sentence_weight=0.0)
+CONVEX_PLAIN = replace(ARTICLE, article_weight=0.0)
 
 
 def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]]]]:
@@ -237,7 +256,12 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
         ),
         ("  + question words removed", lambda d: rank_hybrid(d, "chars_q", CONVEX_PLAIN)),
         ("  + k1 0.3, b 0.3", lambda d: rank_hybrid(d, "final", CONVEX_PLAIN)),
+        ("  + article keyword evidence 0.2", lambda d: rank_hybrid(d, "final", ARTICLE)),
         (DEFAULT_ROW, lambda d: rank_hybrid(d, "final", FINAL)),
+        (
+            "  sensitivity: sentence evidence 0.1",
+            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_weight=0.1)),
+        ),
         (
             "  rejected: + neighbour evidence 0.05",
             lambda d: rank_hybrid(d, "final", FINAL, neighbour_weight=0.05),

@@ -115,6 +115,79 @@ def tokenize_query(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sentence evidence
+# ---------------------------------------------------------------------------------------------
+
+# A sentence ends at Chinese or Latin end punctuation or a line break.
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Cut text into sentences (end punctuation stays with its sentence; blank pieces dropped).
+
+    Args:
+        text: A chunk's text.
+    """
+    return [piece for piece in _SENTENCE_END_RE.split(text) if piece.strip()]
+
+
+@functools.lru_cache(maxsize=8192)
+def sentence_tokens(text: str, title: str = "") -> tuple[frozenset[str], ...]:
+    """The keyword tokens of each sentence of a chunk, each with the title's tokens added.
+
+    Cached: the same chunks come back query after query.
+
+    Args:
+        text: The chunk's text.
+        title: The article's title (every sentence is about it).
+    """
+    title_tokens = frozenset(tokenize(title)) if title else frozenset()
+    return tuple(title_tokens.union(tokenize(s)) for s in split_sentences(text))
+
+
+def sentence_coverage(
+    query_weights: dict[str, float], sentences: Sequence[frozenset[str]]
+) -> float:
+    """The largest share of the query's token weight that one of the sentences holds.
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`KeywordIndex.token_weights`).
+        sentences: Token sets from :func:`sentence_tokens`.
+
+    Returns:
+        A value in [0, 1]; 0 when the query has no weighted token.
+    """
+    total = sum(query_weights.values())
+    if total <= 0:
+        return 0.0
+    best = max(
+        (sum(w for token, w in query_weights.items() if token in tokens) for tokens in sentences),
+        default=0.0,
+    )
+    return best / total
+
+
+def best_sentence_coverage(query_weights: dict[str, float], text: str, title: str = "") -> float:
+    """The largest share of the query's token weight found together in one sentence of a chunk.
+
+    BM25 rewards a chunk for holding the query's words anywhere in it; this rewards holding them
+    close together, in one sentence (with the article's title, which every sentence is about).
+    Used as a small extra term of the hybrid fusion, chosen by measurement (docs/retrieval.md).
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`KeywordIndex.token_weights`).
+        text: The chunk's text.
+        title: The article's title.
+
+    Returns:
+        A value in [0, 1]: 1 when one sentence (with the title) holds every weighted query token.
+    """
+    return sentence_coverage(query_weights, sentence_tokens(text, title))
+
+
+# ---------------------------------------------------------------------------------------------
 # Highlighting
 # ---------------------------------------------------------------------------------------------
 
@@ -314,6 +387,29 @@ class KeywordIndex:
             return np.zeros(len(self._ids), dtype=np.float32)
         scores = self._bm25.get_scores_from_ids(token_ids)  # type: ignore[attr-defined]
         return np.asarray(scores, dtype=np.float32)
+
+    def token_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """The inverse document frequency (BM25's, Lucene form) of each distinct query token.
+
+        Tokens no chunk holds get no entry: they cannot be matched anywhere.
+
+        Args:
+            query_tokens: Tokens from :func:`tokenize_query`.
+        """
+        if self._bm25 is None:
+            return {}
+        vocabulary: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        pointers = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        count = len(self._ids)
+        weights: dict[str, float] = {}
+        for token in dict.fromkeys(query_tokens):
+            column = vocabulary.get(token) if token else None
+            if column is None or column + 1 >= len(pointers):
+                continue
+            frequency = int(pointers[column + 1] - pointers[column])
+            if frequency:
+                weights[token] = float(np.log(1.0 + (count - frequency + 0.5) / (frequency + 0.5)))
+        return weights
 
     def search(
         self, query_tokens: Sequence[str], k: int, chunk_ids: np.ndarray | None = None

@@ -155,6 +155,8 @@ class FusionConfig:
             the rest).
         article_weight: Weight of article evidence: the best keyword score among the candidate
             chunks of the same article, added to each of them.
+        sentence_weight: Weight of sentence evidence: the largest share of the query's keyword
+            weight found in one sentence of the chunk (``keyword.best_sentence_coverage``).
         rrf_k: The constant of reciprocal-rank fusion.
     """
 
@@ -162,6 +164,7 @@ class FusionConfig:
     candidates: int = 100
     dense_weight: float = 0.6
     article_weight: float = 0.2
+    sentence_weight: float = 0.2
     rrf_k: int = 60
 
 
@@ -185,6 +188,7 @@ def fuse_scores(
     lexical: np.ndarray,
     articles: np.ndarray,
     config: FusionConfig | None = None,
+    sentence: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fuse semantic and keyword scores of a pool of candidate chunks into one score each.
 
@@ -192,13 +196,16 @@ def fuse_scores(
     pool, BM25 divided by the pool's best BM25 (zero stays zero: no shared word) — adds them
     with :attr:`FusionConfig.dense_weight`, then adds :attr:`FusionConfig.article_weight` times
     the best keyword score among the pool's chunks of the same article, so an article that
-    matches the query's words as a whole keeps its chunks near the top.
+    matches the query's words as a whole keeps its chunks near the top, and
+    :attr:`FusionConfig.sentence_weight` times the sentence evidence, when given.
 
     Args:
         dense: Cosine similarity of each candidate to the query.
         lexical: BM25 score of each candidate (0 when it shares no token with the query).
         articles: An article label per candidate (doc id or any hashable per-article value).
         config: Fusion settings (default :class:`FusionConfig`).
+        sentence: Sentence evidence of each candidate, in [0, 1]
+            (``keyword.best_sentence_coverage``); None leaves it out.
 
     Returns:
         The fused scores, higher is better, same order as the inputs.
@@ -220,6 +227,8 @@ def fuse_scores(
     fused = config.dense_weight * dense_part + (1.0 - config.dense_weight) * lexical_part
     if config.article_weight:
         fused = fused + config.article_weight * _article_max(lexical_part, np.asarray(articles))
+    if config.sentence_weight and sentence is not None:
+        fused = fused + config.sentence_weight * np.asarray(sentence, dtype=np.float64)
     return fused
 
 
@@ -441,8 +450,15 @@ class Searcher:
         floor = min(dense_by_id.values(), default=0.0)
         dense = np.array([dense_by_id.get(int(i), floor) for i in pool])
         keyword_scores = np.array([lexical_by_id.get(int(i), 0.0) for i in pool])
-        articles = np.array([chunk.doc_id for chunk in self.reader.chunks(pool.tolist())])
-        fused = fuse_scores(dense, keyword_scores, articles, self.fusion)
+        pooled_chunks = self.reader.chunks(pool.tolist())
+        articles = np.array([chunk.doc_id for chunk in pooled_chunks])
+        sentence = None
+        if self.fusion.method == "convex" and self.fusion.sentence_weight:
+            weights = self.reader.keyword_weights(query)
+            sentence = np.array(
+                [keyword.best_sentence_coverage(weights, c.text, c.title) for c in pooled_chunks]
+            )
+        fused = fuse_scores(dense, keyword_scores, articles, self.fusion, sentence)
         order = np.lexsort((pool, -fused))[:depth]
         return [(int(pool[i]), float(fused[i])) for i in order]
 

@@ -496,6 +496,14 @@ class IndexReader:
             (int(i), float(s)) for i, s in self._keyword_index.search(tokens, k, chunk_ids=allowed)
         ]
 
+    def keyword_weights(self, query: str) -> dict[str, float]:
+        """The IDF weight of each distinct keyword token of a query (absent tokens left out).
+
+        Args:
+            query: The query text (tokenized with ``keyword.tokenize_query``).
+        """
+        return self._keyword_index.token_weights(keyword.tokenize_query(query))
+
     # -- metadata ----------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

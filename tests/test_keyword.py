@@ -14,7 +14,11 @@ from semsearch import keyword
 from semsearch.errors import IndexStoreError
 from semsearch.keyword import (
     KeywordIndex,
+    best_sentence_coverage,
     highlight_spans,
+    sentence_coverage,
+    sentence_tokens,
+    split_sentences,
     strip_question_words,
     tokenize,
     tokenize_query,
@@ -108,6 +112,42 @@ def test_bm25_matches_a_reference_implementation(k1: float, b: float) -> None:
         results = index.search(query_tokens, k=3)
         best = sorted(range(len(CORPUS)), key=lambda i: (-expected[i], i))[:3]
         assert [chunk_id for chunk_id, _ in results] == [i for i in best if expected[i] > 0]
+
+
+def test_token_weights_are_the_idf_of_the_reference() -> None:
+    tokens = [tokenize(text) for text in CORPUS]
+    index = KeywordIndex()
+    index.build(range(10, 10 + len(CORPUS)), tokens)
+    weights = index.token_weights(tokenize_query("北京的天气怎么样，火星呢"))
+    count = len(CORPUS)
+    for token in ("北", "北京", "天气", "的"):
+        df = sum(1 for doc in tokens if token in doc)
+        assert weights[token] == pytest.approx(math.log(1 + (count - df + 0.5) / (df + 0.5)))
+    assert "火星" not in weights and "火" not in weights  # no chunk holds them
+    assert weights["天气"] > weights["北京"]  # 天气 in 3 chunks, 北京 in 4
+    assert KeywordIndex().token_weights(["北京"]) == {}
+
+
+def test_sentences_split_at_end_punctuation_and_line_breaks() -> None:
+    text = "北京下雨了。上海呢？晴天!\n\n新的一段；还有\n"
+    assert split_sentences(text) == ["北京下雨了。", "上海呢？", "晴天!", "新的一段；", "还有\n"]
+    assert split_sentences("") == [] and split_sentences("没有标点") == ["没有标点"]
+
+
+def test_sentence_coverage_rewards_query_words_in_one_sentence() -> None:
+    weights = {"北京": 2.0, "地铁": 1.0, "开通": 1.0}
+    together = "北京地铁新线路今天开通。其他消息。"
+    apart = "北京今天有雨。地铁新线路开通。"
+    assert best_sentence_coverage(weights, together) == pytest.approx(1.0)
+    assert best_sentence_coverage(weights, apart) == pytest.approx(0.5)  # 地铁 + 开通 of 4
+    # The title counts in every sentence: the article is about it.
+    assert best_sentence_coverage(weights, "地铁新线路开通。", title="北京") == pytest.approx(1.0)
+    # Traditional text meets a simplified query.
+    assert best_sentence_coverage(weights, "北京地鐵今天開通。") == pytest.approx(1.0)
+    assert best_sentence_coverage({}, together) == 0.0
+    assert best_sentence_coverage(weights, "") == 0.0
+    sets = sentence_tokens(apart, "")
+    assert len(sets) == 2 and sentence_coverage(weights, sets) == pytest.approx(0.5)
 
 
 def test_search_uses_ids_filters_and_skips_non_matching_chunks() -> None:

@@ -133,6 +133,9 @@ class MemoryReader:
         self.calls.append("keyword")
         return self.keyword.search(tokenize_query(query), k, chunk_ids=chunk_ids)
 
+    def keyword_weights(self, query: str) -> dict[str, float]:
+        return self.keyword.token_weights(tokenize_query(query))
+
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         return [self.by_id[int(i)] for i in ids]
 
@@ -223,6 +226,20 @@ def test_article_evidence_lifts_the_siblings_of_a_strong_keyword_match() -> None
     with_evidence = fuse_scores(dense, lexical, articles, FusionConfig(article_weight=0.2))
     assert without[1] == pytest.approx(without[2])
     assert with_evidence[1] > with_evidence[2]
+
+
+def test_sentence_evidence_breaks_a_tie_and_is_optional() -> None:
+    dense = np.array([0.80, 0.80, 0.50])
+    lexical = np.array([4.0, 4.0, 1.0])
+    articles = np.array(["x", "y", "z"])
+    plain = fuse_scores(dense, lexical, articles)
+    assert plain[0] == pytest.approx(plain[1])
+    sentence = np.array([0.3, 1.0, 0.0])
+    lifted = fuse_scores(dense, lexical, articles, FusionConfig(sentence_weight=0.2), sentence)
+    assert lifted[1] > lifted[0] > lifted[2]
+    assert lifted[1] - plain[1] == pytest.approx(0.2)
+    off = fuse_scores(dense, lexical, articles, FusionConfig(sentence_weight=0.0), sentence)
+    assert off == pytest.approx(plain)
 
 
 def test_rrf_adds_reciprocal_ranks_of_both_lists() -> None:
