@@ -223,7 +223,8 @@ def rank_hybrid(
             weights = data.query_weights[query]
             coverage = [keyword.sentence_coverage(weights, data.sentences[i]) for i in pool]
             sentence = np.array(coverage)
-        fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config, sentence)
+        lead = data.positions[pool] == 0
+        fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config, sentence, lead)
         if neighbour_weight:
             fused = fused + neighbour_weight * neighbour_max(
                 fused, data.articles[pool], data.positions[pool]
@@ -233,10 +234,11 @@ def rank_hybrid(
 
 
 SEMANTIC_ROW = "semantic: e5-small, title in front"
-DEFAULT_ROW = "  + sentence keyword evidence 0.2 (default)"
+DEFAULT_ROW = "  + lead passage 0.03 (default)"
 FINAL = FusionConfig()
 RRF = FusionConfig(method="rrf")
-ARTICLE = replace(FINAL, sentence_weight=0.0)
+SENTENCE = replace(FINAL, lead_weight=0.0)
+ARTICLE = replace(SENTENCE, sentence_weight=0.0)
 CONVEX_PLAIN = replace(ARTICLE, article_weight=0.0)
 
 
@@ -257,10 +259,19 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
         ("  + question words removed", lambda d: rank_hybrid(d, "chars_q", CONVEX_PLAIN)),
         ("  + k1 0.3, b 0.3", lambda d: rank_hybrid(d, "final", CONVEX_PLAIN)),
         ("  + article keyword evidence 0.2", lambda d: rank_hybrid(d, "final", ARTICLE)),
+        ("  + sentence keyword evidence 0.2", lambda d: rank_hybrid(d, "final", SENTENCE)),
         (DEFAULT_ROW, lambda d: rank_hybrid(d, "final", FINAL)),
         (
             "  sensitivity: sentence evidence 0.1",
             lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_weight=0.1)),
+        ),
+        (
+            "  sensitivity: lead passage 0.01",
+            lambda d: rank_hybrid(d, "final", replace(FINAL, lead_weight=0.01)),
+        ),
+        (
+            "  sensitivity: lead passage 0.06",
+            lambda d: rank_hybrid(d, "final", replace(FINAL, lead_weight=0.06)),
         ),
         (
             "  rejected: + neighbour evidence 0.05",

@@ -157,6 +157,9 @@ class FusionConfig:
             chunks of the same article, added to each of them.
         sentence_weight: Weight of sentence evidence: the largest share of the query's keyword
             weight found in one sentence of the chunk (``keyword.best_sentence_coverage``).
+        lead_weight: Added to the first passage of an article: a news lead (and an
+            encyclopedia intro) states the key facts, so among near-equal passages of one
+            article it is the likelier answer.
         rrf_k: The constant of reciprocal-rank fusion.
     """
 
@@ -165,6 +168,7 @@ class FusionConfig:
     dense_weight: float = 0.6
     article_weight: float = 0.2
     sentence_weight: float = 0.2
+    lead_weight: float = 0.03
     rrf_k: int = 60
 
 
@@ -189,6 +193,7 @@ def fuse_scores(
     articles: np.ndarray,
     config: FusionConfig | None = None,
     sentence: np.ndarray | None = None,
+    lead: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fuse semantic and keyword scores of a pool of candidate chunks into one score each.
 
@@ -197,7 +202,8 @@ def fuse_scores(
     with :attr:`FusionConfig.dense_weight`, then adds :attr:`FusionConfig.article_weight` times
     the best keyword score among the pool's chunks of the same article, so an article that
     matches the query's words as a whole keeps its chunks near the top, and
-    :attr:`FusionConfig.sentence_weight` times the sentence evidence, when given.
+    :attr:`FusionConfig.sentence_weight` times the sentence evidence and
+    :attr:`FusionConfig.lead_weight` for an article's first passage, when given.
 
     Args:
         dense: Cosine similarity of each candidate to the query.
@@ -206,6 +212,7 @@ def fuse_scores(
         config: Fusion settings (default :class:`FusionConfig`).
         sentence: Sentence evidence of each candidate, in [0, 1]
             (``keyword.best_sentence_coverage``); None leaves it out.
+        lead: Whether each candidate is the first passage of its article; None leaves it out.
 
     Returns:
         The fused scores, higher is better, same order as the inputs.
@@ -229,6 +236,8 @@ def fuse_scores(
         fused = fused + config.article_weight * _article_max(lexical_part, np.asarray(articles))
     if config.sentence_weight and sentence is not None:
         fused = fused + config.sentence_weight * np.asarray(sentence, dtype=np.float64)
+    if config.lead_weight and lead is not None:
+        fused = fused + config.lead_weight * np.asarray(lead, dtype=np.float64)
     return fused
 
 
@@ -458,7 +467,8 @@ class Searcher:
             sentence = np.array(
                 [keyword.best_sentence_coverage(weights, c.text, c.title) for c in pooled_chunks]
             )
-        fused = fuse_scores(dense, keyword_scores, articles, self.fusion, sentence)
+        lead = np.array([chunk.index == 0 for chunk in pooled_chunks])
+        fused = fuse_scores(dense, keyword_scores, articles, self.fusion, sentence, lead)
         order = np.lexsort((pool, -fused))[:depth]
         return [(int(pool[i]), float(fused[i])) for i in order]
 

@@ -242,6 +242,18 @@ def test_sentence_evidence_breaks_a_tie_and_is_optional() -> None:
     assert off == pytest.approx(plain)
 
 
+def test_lead_evidence_favours_an_articles_first_passage_only_slightly() -> None:
+    dense = np.array([0.80, 0.80, 0.90])
+    lexical = np.array([4.0, 4.0, 4.0])
+    articles = np.array(["x", "x", "x"])
+    lead = np.array([False, True, False])
+    fused = fuse_scores(dense, lexical, articles, FusionConfig(lead_weight=0.03), lead=lead)
+    assert fused[1] > fused[0]  # a tie goes to the lead
+    assert fused[2] > fused[1]  # a clearly better passage stays ahead
+    off = fuse_scores(dense, lexical, articles, FusionConfig(lead_weight=0.0), lead=lead)
+    assert off[0] == pytest.approx(off[1])
+
+
 def test_rrf_adds_reciprocal_ranks_of_both_lists() -> None:
     fused = fuse_scores(
         np.array([0.9, 0.8, 0.7]), np.array([0.0, 5.0, 1.0]), np.arange(3), FusionConfig("rrf")
