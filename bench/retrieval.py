@@ -218,11 +218,18 @@ def rank_hybrid(
             pool_lexical = pool_lexical / max(pool_lexical.max(), 1e-9) + other / max(
                 other.max(), 1e-9
             )
-        sentence = None
-        if config.method == "convex" and config.sentence_weight:
-            weights = data.query_weights[query]
-            coverage = [keyword.sentence_coverage(weights, data.sentences[i]) for i in pool]
-            sentence = np.array(coverage)
+        weights, sentences = data.query_weights[query], data.sentences
+
+        def sentence(
+            positions: np.ndarray,
+            pool: np.ndarray = pool,
+            weights: dict[str, float] = weights,
+            sentences: list[tuple[frozenset[str], ...]] = sentences,
+        ) -> np.ndarray:
+            return np.array(
+                [keyword.sentence_coverage(weights, sentences[pool[i]]) for i in positions]
+            )
+
         lead = data.positions[pool] == 0
         fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config, sentence, lead)
         if neighbour_weight:

@@ -150,6 +150,20 @@ def test_sentence_coverage_rewards_query_words_in_one_sentence() -> None:
     assert len(sets) == 2 and sentence_coverage(weights, sets) == pytest.approx(0.5)
 
 
+@given(
+    st.text(alphabet="北京天氣气晴朗。！？!；\n ab12.ＡＢ中華人民", max_size=60),
+    st.text(max_size=8),
+)
+def test_sentence_tokens_are_the_tokens_of_each_sentence_with_the_title(
+    text: str, title: str
+) -> None:
+    expected = tuple(
+        frozenset(tokenize(title)) | frozenset(tokenize(sentence))
+        for sentence in split_sentences(text)
+    )
+    assert sentence_tokens(text, title) == expected
+
+
 def test_search_uses_ids_filters_and_skips_non_matching_chunks() -> None:
     index = KeywordIndex()
     index.build([40, 10, 30], [tokenize("北京天气"), tokenize("上海"), []])

@@ -234,12 +234,22 @@ def test_sentence_evidence_breaks_a_tie_and_is_optional() -> None:
     articles = np.array(["x", "y", "z"])
     plain = fuse_scores(dense, lexical, articles)
     assert plain[0] == pytest.approx(plain[1])
-    sentence = np.array([0.3, 1.0, 0.0])
+    evidence = np.array([0.3, 1.0, 0.0])
+    asked: list[list[int]] = []
+
+    def sentence(positions: np.ndarray) -> np.ndarray:
+        asked.append(sorted(positions.tolist()))
+        return evidence[positions]
+
     lifted = fuse_scores(dense, lexical, articles, FusionConfig(sentence_weight=0.2), sentence)
     assert lifted[1] > lifted[0] > lifted[2]
     assert lifted[1] - plain[1] == pytest.approx(0.2)
+    # Only the best candidates are asked for (the evidence costs a tokenization each).
+    config = FusionConfig(sentence_weight=0.2, sentence_candidates=2)
+    top_two = fuse_scores(dense, lexical, articles, config, sentence)
+    assert asked[-1] == [0, 1] and top_two[2] == pytest.approx(plain[2])
     off = fuse_scores(dense, lexical, articles, FusionConfig(sentence_weight=0.0), sentence)
-    assert off == pytest.approx(plain)
+    assert off == pytest.approx(plain) and len(asked) == 2
 
 
 def test_lead_evidence_favours_an_articles_first_passage_only_slightly() -> None:
