@@ -164,6 +164,31 @@ def test_sentence_tokens_are_the_tokens_of_each_sentence_with_the_title(
     assert sentence_tokens(text, title) == expected
 
 
+def test_a_repeated_query_is_scored_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = KeywordIndex()
+    index.build(range(len(CORPUS)), [tokenize(text) for text in CORPUS])
+    bm25 = index._bm25
+    calls: list[int] = []
+    original = bm25.get_scores_from_ids  # type: ignore[union-attr]
+
+    def counting(token_ids: list[int]) -> np.ndarray:
+        calls.append(len(token_ids))
+        return original(token_ids)
+
+    monkeypatch.setattr(bm25, "get_scores_from_ids", counting)
+    everything = index.search(tokenize_query("北京天气"), k=len(CORPUS))
+    again = index.search(tokenize_query("北京天气"), k=7, chunk_ids=np.array([0, 1, 6]))
+    assert len(calls) == 1
+    assert again == [(i, score) for i, score in everything if i in (0, 1, 6)]
+    index.search(tokenize_query("上海"), k=3)
+    assert len(calls) == 2
+    with pytest.raises(ValueError):
+        index.scores(tokenize_query("上海"))[0] = 1.0  # shared, so read-only
+    # A rebuild forgets the kept scores.
+    index.build([0], [tokenize("上海")])
+    assert len(index.scores(tokenize_query("上海"))) == 1
+
+
 def test_search_uses_ids_filters_and_skips_non_matching_chunks() -> None:
     index = KeywordIndex()
     index.build([40, 10, 30], [tokenize("北京天气"), tokenize("上海"), []])
