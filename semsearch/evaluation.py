@@ -353,10 +353,17 @@ class CachedEmbedder:
     def embed_queries(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embed queries, reusing cached vectors (see the Embedder protocol)."""
-        return self._embed(
-            "query", texts, lambda batch: self.embedder.embed_queries(batch, progress), progress
-        )
+        """Embed queries, reusing cached vectors (see the Embedder protocol).
+
+        Each query is embedded on its own, as the searcher embeds a user's query: with int8
+        weights, activations are quantized per batch, so a query embedded among others gets a
+        slightly different vector (measured: ±0.2 MRR@10 on xquad_zh).
+        """
+
+        def one_by_one(batch: list[str]) -> np.ndarray:
+            return np.vstack([self.embedder.embed_queries([text], progress) for text in batch])
+
+        return self._embed("query-alone", texts, one_by_one, progress)
 
 
 # ---------------------------------------------------------------------------------------------
