@@ -271,7 +271,7 @@ class SentenceTransformerEmbedder:
         Returns:
             One count per text; counts above :attr:`max_seq_length` are cut when embedding.
         """
-        texts = self._prepare(texts)
+        texts = _prepare_texts(texts, self.fold_scripts)
         prompt = self.prompts.query if kind == "query" else self.prompts.passage
         encoded = self.model.tokenizer(
             [prompt + text for text in texts], add_special_tokens=True, verbose=False
@@ -286,7 +286,7 @@ class SentenceTransformerEmbedder:
         batch_size: int,
         progress: Progress | None,
     ) -> np.ndarray:
-        texts = self._prepare(texts)
+        texts = _prepare_texts(texts, self.fold_scripts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -307,10 +307,6 @@ class SentenceTransformerEmbedder:
                 progress(len(rows))
         return out
 
-    def _prepare(self, texts: Sequence[str]) -> Sequence[str]:
-        _check_texts(texts)
-        return fold_texts(texts) if self.fold_scripts else texts
-
 
 def _check_texts(texts: Sequence[str]) -> None:
     # A lone string would otherwise be embedded character by character.
@@ -326,6 +322,12 @@ def fold_texts(texts: Sequence[str]) -> list[str]:
     """
     _check_texts(texts)
     return [to_simplified(text) for text in texts]
+
+
+def _prepare_texts(texts: Sequence[str], fold: bool) -> Sequence[str]:
+    """The texts as the model sees them: checked, and folded to simplified when ``fold``."""
+    _check_texts(texts)
+    return fold_texts(texts) if fold else texts
 
 
 def folded_fingerprint(fingerprint: str) -> str:
@@ -481,7 +483,7 @@ class OnnxEmbedder:
             texts: the texts.
             kind: ``"passage"`` or ``"query"`` (selects the prompt).
         """
-        texts = self._prepare(texts)
+        texts = _prepare_texts(texts, self.fold_scripts)
         prompt = self.prompts.query if kind == "query" else self.prompts.passage
         tokenizer, _session = self._runtime()
         with self._load_lock:  # padding and truncation are switched off for the count
@@ -497,7 +499,7 @@ class OnnxEmbedder:
     def _embed(
         self, texts: Sequence[str], prompt: str, batch_size: int, progress: Progress | None
     ) -> np.ndarray:
-        texts = self._prepare(texts)
+        texts = _prepare_texts(texts, self.fold_scripts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -519,10 +521,6 @@ class OnnxEmbedder:
             if progress is not None:
                 progress(len(rows))
         return out
-
-    def _prepare(self, texts: Sequence[str]) -> Sequence[str]:
-        _check_texts(texts)
-        return fold_texts(texts) if self.fold_scripts else texts
 
 
 def _pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:

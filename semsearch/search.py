@@ -468,9 +468,10 @@ class Searcher:
         keyword_scores = np.array([lexical_by_id.get(int(i), 0.0) for i in pool])
         pooled_chunks = self.reader.chunks(pool.tolist())
         articles = np.array([chunk.doc_id for chunk in pooled_chunks])
-        weights = self.reader.keyword_weights(query)
 
         def sentence(positions: np.ndarray) -> np.ndarray:
+            # Called by the fusion only when sentence evidence is on, once per query.
+            weights = self.reader.keyword_weights(query)
             return np.array(
                 [
                     keyword.best_sentence_coverage(
