@@ -101,6 +101,39 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
 
 
+#: A sentence ends at Chinese or Latin end punctuation or a line break.
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
+
+#: Bumped when :func:`sentence_passages` changes, so stored sentence vectors are made again.
+SENTENCE_VERSION = 1
+
+
+def split_sentences(text: str) -> list[str]:
+    """Cut text into sentences (end punctuation stays with its sentence; blank pieces dropped).
+
+    Args:
+        text: A chunk's text.
+    """
+    return [piece for piece in _SENTENCE_END_RE.split(text) if piece.strip()]
+
+
+def sentence_passages(text: str, title: str = "") -> list[str]:
+    """Return what is embedded for each sentence of a chunk: the title, a newline, the sentence.
+
+    A chunk of one sentence gets none: its sentence vector would be its own vector. Sentence
+    vectors let a question meet the one sentence that answers it, which the chunk's vector
+    averages away (docs/retrieval.md, step 9).
+
+    Args:
+        text: The chunk's text.
+        title: The article title (as in :func:`passage_text`).
+    """
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return []
+    return [f"{title}\n{sentence}" if title else sentence for sentence in sentences]
+
+
 def chunk_document(document: Document, config: ChunkingConfig | None = None) -> list[Chunk]:
     """Cut a document's cleaned text into chunks.
 

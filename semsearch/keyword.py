@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from semsearch import script_conversion
+from semsearch.chunking import split_sentences
 from semsearch.errors import IndexStoreError
 from semsearch.script_conversion import to_simplified
 
@@ -118,18 +119,6 @@ def tokenize_query(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Sentence evidence
 # ---------------------------------------------------------------------------------------------
-
-# A sentence ends at Chinese or Latin end punctuation or a line break.
-_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Cut text into sentences (end punctuation stays with its sentence; blank pieces dropped).
-
-    Args:
-        text: A chunk's text.
-    """
-    return [piece for piece in _SENTENCE_END_RE.split(text) if piece.strip()]
 
 
 def _token_set(normalized: str) -> frozenset[str]:

@@ -15,6 +15,8 @@ from semsearch.chunking import (
     ChunkingConfig,
     chunk_document,
     passage_text,
+    sentence_passages,
+    split_sentences,
 )
 from semsearch.documents import Document, read_document
 from semsearch.errors import SemsearchError
@@ -198,3 +200,23 @@ def test_seed_headings_travel_with_their_paragraph() -> None:
     heading = next(t for t in texts if "牢記囑托 黨建引領" in t)
     assert heading.startswith("又一個春日") or heading.startswith("牢記囑托 黨建引領\n")
     assert "2021年2月25日" in heading
+
+
+def test_sentences_split_at_end_punctuation_and_line_breaks() -> None:
+    text = "北京下雨了。上海呢？晴天!\n\n新的一段；还有\n"
+    assert split_sentences(text) == ["北京下雨了。", "上海呢？", "晴天!", "新的一段；", "还有\n"]
+    assert split_sentences("") == [] and split_sentences("没有标点") == ["没有标点"]
+
+
+def test_sentence_passages_put_the_title_before_each_sentence() -> None:
+    assert sentence_passages("北京下雨了。上海晴天。", "天气") == [
+        "天气\n北京下雨了。",
+        "天气\n上海晴天。",
+    ]
+    assert sentence_passages("北京下雨了。上海晴天。") == ["北京下雨了。", "上海晴天。"]
+
+
+def test_a_chunk_of_one_sentence_has_no_sentence_passages() -> None:
+    # Its one sentence vector would equal the chunk's own vector.
+    assert sentence_passages("北京下雨了。", "天气") == []
+    assert sentence_passages("", "天气") == []

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from semsearch import keyword
+from semsearch.chunking import split_sentences
 from semsearch.errors import IndexStoreError
 from semsearch.keyword import (
     KeywordIndex,
@@ -18,7 +19,6 @@ from semsearch.keyword import (
     highlight_spans,
     sentence_coverage,
     sentence_tokens,
-    split_sentences,
     strip_question_words,
     tokenize,
     tokenize_query,
@@ -126,12 +126,6 @@ def test_token_weights_are_the_idf_of_the_reference() -> None:
     assert "火星" not in weights and "火" not in weights  # no chunk holds them
     assert weights["天气"] > weights["北京"]  # 天气 in 3 chunks, 北京 in 4
     assert KeywordIndex().token_weights(["北京"]) == {}
-
-
-def test_sentences_split_at_end_punctuation_and_line_breaks() -> None:
-    text = "北京下雨了。上海呢？晴天!\n\n新的一段；还有\n"
-    assert split_sentences(text) == ["北京下雨了。", "上海呢？", "晴天!", "新的一段；", "还有\n"]
-    assert split_sentences("") == [] and split_sentences("没有标点") == ["没有标点"]
 
 
 def test_sentence_coverage_rewards_query_words_in_one_sentence() -> None:
