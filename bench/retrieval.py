@@ -32,9 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from semsearch import keyword  # noqa: E402
-from semsearch.chunking import Chunk, passage_text  # noqa: E402
+from semsearch.chunking import Chunk, passage_text, sentence_passages  # noqa: E402
 from semsearch.evaluation import CachedEmbedder, EvalSet, load_eval_set  # noqa: E402
-from semsearch.search import FusionConfig, fuse_scores  # noqa: E402
+from semsearch.search import (  # noqa: E402
+    FusionConfig,
+    blend_sentence_similarity,
+    fuse_scores,
+)
 
 DEFAULT_SETS = ("cmrc2018_chunks", "xquad_zh", "cmrc2018_chunks_tw", "xquad_zh_tw")
 #: Cross-script checks: (articles, questions) — traditional articles, simplified questions and
@@ -95,6 +99,7 @@ class SetMatrices:
     positions: np.ndarray  # per chunk: index inside its article
     sentences: list[tuple[frozenset[str], ...]]  # per chunk: keyword.sentence_tokens
     query_weights: list[dict[str, float]]  # per query: KeywordIndex.token_weights
+    best_sentence: np.ndarray  # queries × chunks: best sentence cosine (NaN: one sentence)
 
 
 def _passages(eval_set: EvalSet) -> list[str]:
@@ -149,6 +154,7 @@ def load_matrices(
             weights = [index.token_weights(scheme.query_tokens(q.text)) for q in eval_set.queries]
     articles, positions = _articles(eval_set)
     sentences = [keyword.sentence_tokens(p.text, p.title) for p in eval_set.passages]
+    best_sentence = _best_sentence(eval_set, embedder, query_vectors)
     return SetMatrices(
         eval_set.name,
         query_vectors @ vectors.T,
@@ -158,7 +164,29 @@ def load_matrices(
         positions,
         sentences,
         weights,
+        best_sentence,
     )
+
+
+def _best_sentence(
+    eval_set: EvalSet, embedder: CachedEmbedder, query_vectors: np.ndarray
+) -> np.ndarray:
+    """Cosine of each query to the nearest sentence of each chunk (as the index stores them)."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, passage in enumerate(eval_set.passages):
+        for text in sentence_passages(passage.text, passage.title):
+            texts.append(text)
+            owners.append(row)
+    best = np.full((len(query_vectors), len(eval_set.passages)), np.nan, dtype=np.float32)
+    if not texts:
+        return best
+    similarity = query_vectors @ embedder.embed_passages(texts).T
+    owner = np.array(owners)
+    # Sentences of one chunk are adjacent: reduce each run with a maximum.
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    best[:, owner[starts]] = np.maximum.reduceat(similarity, starts, axis=1)
+    return best
 
 
 def metrics(rankings: Sequence[np.ndarray], relevant: Sequence[np.ndarray]) -> dict[str, float]:
@@ -177,6 +205,16 @@ def metrics(rankings: Sequence[np.ndarray], relevant: Sequence[np.ndarray]) -> d
 def rank_single(scores: np.ndarray) -> list[np.ndarray]:
     """Top 10 rows of each query by one score matrix (ties: lower row first)."""
     return [np.argsort(-row, kind="stable")[:10] for row in scores]
+
+
+def rank_semantic(data: SetMatrices, weight: float, depth: int = 100) -> list[np.ndarray]:
+    """Semantic mode: the nearest ``depth`` chunks reranked with their best sentence."""
+    rankings = []
+    for dense, best in zip(data.dense, data.best_sentence, strict=True):
+        top = np.argsort(-dense, kind="stable")[:depth]
+        scores = blend_sentence_similarity(dense[top], best[top], weight)
+        rankings.append(top[np.lexsort((top, -scores))[:10]])
+    return rankings
 
 
 def neighbour_max(values: np.ndarray, articles: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -211,6 +249,9 @@ def rank_hybrid(
         if len(matching) > n:
             matching = matching[np.argpartition(-lexical[matching], n - 1)[:n]]
         pool = np.union1d(top_dense, matching)
+        pool_dense = blend_sentence_similarity(
+            dense[pool], data.best_sentence[query][pool], config.sentence_vector_weight
+        )
         pool_lexical = lexical[pool]
         if extra_scheme is not None:
             # A second keyword field: the mean of the two max-normalized BM25 scores.
@@ -231,7 +272,7 @@ def rank_hybrid(
             )
 
         lead = data.positions[pool] == 0
-        fused = fuse_scores(dense[pool], pool_lexical, data.articles[pool], config, sentence, lead)
+        fused = fuse_scores(pool_dense, pool_lexical, data.articles[pool], config, sentence, lead)
         if neighbour_weight:
             fused = fused + neighbour_weight * neighbour_max(
                 fused, data.articles[pool], data.positions[pool]
@@ -241,10 +282,12 @@ def rank_hybrid(
 
 
 SEMANTIC_ROW = "semantic: e5-small, title in front"
-DEFAULT_ROW = "  + lead passage 0.03 (default)"
+SEMANTIC_DEFAULT_ROW = "  + sentence vectors 0.5 (semantic default)"
+DEFAULT_ROW = "  + sentence vectors 0.5 (default)"
 FINAL = FusionConfig()
-RRF = FusionConfig(method="rrf")
-SENTENCE = replace(FINAL, lead_weight=0.0)
+RRF = FusionConfig(method="rrf", sentence_vector_weight=0.0)
+LEAD = replace(FINAL, sentence_vector_weight=0.0)
+SENTENCE = replace(LEAD, lead_weight=0.0)
 ARTICLE = replace(SENTENCE, sentence_weight=0.0)
 CONVEX_PLAIN = replace(ARTICLE, article_weight=0.0)
 
@@ -253,6 +296,8 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
     """The rows of the table: single modes, then the hybrid steps, then rejected variants."""
     rows: list[tuple[str, Callable[[SetMatrices], list[np.ndarray]]]] = [
         (SEMANTIC_ROW, lambda d: rank_single(d.dense)),
+        (SEMANTIC_DEFAULT_ROW, lambda d: rank_semantic(d, FINAL.sentence_vector_weight)),
+        ("  sentence vectors alone", lambda d: rank_semantic(d, 1.0)),
     ]
     for key, scheme in SCHEMES.items():
         rows.append((f"keyword: {scheme.name}", lambda d, key=key: rank_single(d.keyword[key])))
@@ -267,7 +312,16 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
         ("  + k1 0.3, b 0.3", lambda d: rank_hybrid(d, "final", CONVEX_PLAIN)),
         ("  + article keyword evidence 0.2", lambda d: rank_hybrid(d, "final", ARTICLE)),
         ("  + sentence keyword evidence 0.2", lambda d: rank_hybrid(d, "final", SENTENCE)),
+        ("  + lead passage 0.03", lambda d: rank_hybrid(d, "final", LEAD)),
         (DEFAULT_ROW, lambda d: rank_hybrid(d, "final", FINAL)),
+        (
+            "  sensitivity: sentence vectors 0.3",
+            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_vector_weight=0.3)),
+        ),
+        (
+            "  sensitivity: sentence vectors 0.7",
+            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_vector_weight=0.7)),
+        ),
         (
             "  sensitivity: sentence evidence 0.1",
             lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_weight=0.1)),
@@ -354,7 +408,12 @@ def main() -> None:
             for corpus, questions in cross
         ]
         for label, rank in configurations():
-            if label not in (SEMANTIC_ROW, f"keyword: {SCHEMES['final'].name}", DEFAULT_ROW):
+            if label not in (
+                SEMANTIC_ROW,
+                SEMANTIC_DEFAULT_ROW,
+                f"keyword: {SCHEMES['final'].name}",
+                DEFAULT_ROW,
+            ):
                 continue
             cross_results[label] = {d.name: metrics(rank(d), d.relevant) for d in cross_data}
             cells = "  ".join(

@@ -160,7 +160,8 @@ def _print_report(report: IndexReport, index_dir: Path) -> None:
     err.print(
         f"Index {escape(str(index_dir))}: {report.added} added, {report.changed} changed, "
         f"{report.removed} removed, {report.unchanged} unchanged documents; "
-        f"{report.chunks_embedded} chunks embedded, {report.chunks_reused} reused; "
+        f"{report.chunks_embedded} chunks (+{report.sentences_embedded} sentences) embedded, "
+        f"{report.chunks_reused} reused; "
         f"{len(report.skipped)} files skipped ({report.seconds:.1f} s)."
     )
 

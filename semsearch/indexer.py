@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from semsearch import keyword, settings
-from semsearch.chunking import Chunk, ChunkingConfig, chunk_document, passage_text
+from semsearch.chunking import (
+    Chunk,
+    ChunkingConfig,
+    chunk_document,
+    passage_text,
+    sentence_passages,
+)
 from semsearch.documents import Document, SkippedFile, discover_files, read_document
 from semsearch.errors import DocumentError, SemsearchError
 from semsearch.store import FileState, IndexWriter, StoredFile, embed_key
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 STAGE_SCAN = "scan"
 STAGE_READ = "read"
 STAGE_EMBED = "embed"
+STAGE_SENTENCES = "sentences"
 STAGE_WRITE = "write"
 
 #: Texts handed to the embedder per call: bounds memory, keeps progress moving.
@@ -90,6 +97,8 @@ class IndexReport:
         removed: Documents dropped (file vanished, or changed into something unreadable).
         unchanged: Documents whose file did not change.
         chunks_embedded: Passages sent to the embedder.
+        sentences_embedded: Sentences sent to the embedder (sentence vectors of new chunk
+            texts, see :func:`semsearch.chunking.sentence_passages`).
         chunks_reused: New chunks whose vector was already in the index (or in this run).
         chunks_removed: Chunks dropped with removed and changed documents.
         documents_total: Documents in the index afterwards.
@@ -108,6 +117,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     chunks_reused: int = 0
     chunks_removed: int = 0
     documents_total: int = 0
@@ -240,6 +250,7 @@ def build_from_chunks(
             reporter.advance(STAGE_READ)
         report.timings["read"] = time.perf_counter() - started
         _embed_and_add(writer, new_documents, embedder, reporter, report)
+        _add_sentence_vectors(writer, embedder, reporter, report)
         report.added = len(new_documents)
         writer.set_skipped([])
         writer.set_corpus_roots([])
@@ -292,6 +303,7 @@ def _synchronize(
             writer.update_file_state(old.doc_id, state)
         if writer.keyword_outdated():
             _retokenize(writer, reporter)
+        _add_sentence_vectors(writer, embedder, reporter, report)
 
         skipped_before = [] if rebuild else writer.skipped_files()
         kept = [s for s in skipped_before if not _within(Path(s.path).resolve(), scope)]
@@ -302,7 +314,11 @@ def _synchronize(
         writer.manifest_extra[_SCAN_TIME_KEY] = scan_started
 
         report.nothing_changed = not (
-            report.added or report.changed or report.removed or report.chunks_embedded
+            report.added
+            or report.changed
+            or report.removed
+            or report.chunks_embedded
+            or report.sentences_embedded
         )
         if writer.changed or writer.base is None:
             _commit(writer, reporter, report)
@@ -537,6 +553,54 @@ def _embed_and_add(
         writer.add_document(new.document, new.chunks, matrix, new.tokens, new.keys, new.state)
         report.chunks_reused += len(new.keys)
     report.chunks_reused -= report.chunks_embedded
+
+
+def _add_sentence_vectors(
+    writer: IndexWriter, embedder: Embedder, reporter: Reporter, report: IndexReport
+) -> None:
+    """Give every chunk text without sentence vectors its vectors: reused, else embedded.
+
+    Runs after the chunks are added, so it also completes an index made before sentence vectors
+    existed (once; a message says why that update takes longer). Vectors are stored a few
+    hundred chunks at a time, so memory stays flat on a large index.
+    """
+    started = time.perf_counter()
+    upgrading = writer.base is not None and not writer.base.has_sentence_vectors
+    missing = writer.chunks_without_sentence_vectors()
+    if not missing:
+        return
+    if upgrading:
+        reporter.message(
+            f"This index has no sentence vectors yet: embedding the sentences of "
+            f"{len(missing)} stored chunks (once)."
+        )
+    reused = writer.sentence_vectors_for_keys(key for key, _, _ in missing)
+    writer.add_sentence_vectors(reused)
+    passages_by_key = {
+        key: sentence_passages(text, title) for key, title, text in missing if key not in reused
+    }
+    groups: list[list[str]] = [[]]
+    count = 0
+    for key, passages in passages_by_key.items():
+        if count >= EMBED_CALL_SIZE:
+            groups.append([])
+            count = 0
+        groups[-1].append(key)
+        count += len(passages)
+    texts_of = [
+        list(dict.fromkeys(t for key in group for t in passages_by_key[key])) for group in groups
+    ]
+    reporter.start(STAGE_SENTENCES, sum(map(len, texts_of)))
+    progress: Callable[[int], None] = lambda n: reporter.advance(STAGE_SENTENCES, n)  # noqa: E731
+    empty = np.zeros((0, int(embedder.dimension)), dtype=np.float32)
+    for group, texts in zip(groups, texts_of, strict=True):
+        embedded = embedder.embed_passages(texts, progress=progress) if texts else empty
+        row_of = {text: row for row, text in enumerate(texts)}
+        writer.add_sentence_vectors(
+            {key: embedded[[row_of[t] for t in passages_by_key[key]]] for key in group}
+        )
+        report.sentences_embedded += len(texts)
+    report.timings["sentences"] = time.perf_counter() - started
 
 
 def _retokenize(writer: IndexWriter, reporter: Reporter) -> None:

@@ -40,6 +40,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from semsearch import keyword
+from semsearch.chunking import SENTENCE_VERSION
 from semsearch.documents import RemovedLine, SkippedFile
 from semsearch.errors import IndexStoreError
 
@@ -97,7 +98,16 @@ _REQUIRED_MANIFEST_KEYS = (
     "generation",
     "next_chunk_id",
 )
-_SCHEMA = """
+# Sentence vectors are keyed by the chunk's content key: chunks of equal text share them, and an
+# update finds them for unchanged text like the chunk vectors.
+_SENTENCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    embed_key TEXT PRIMARY KEY,
+    vectors BLOB NOT NULL
+);
+"""
+_SCHEMA = (
+    """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
@@ -135,6 +145,8 @@ CREATE TABLE skipped (
     reason TEXT NOT NULL
 );
 """
+    + _SENTENCE_SCHEMA
+)
 _REBUILD_HINT = "Rebuild it: semsearch build --rebuild [PATHS] --index {index_dir}"
 
 
@@ -229,6 +241,20 @@ def embed_key(model_fingerprint: str, passage: str) -> str:
 def keyword_info() -> dict[str, Any]:
     """Describe the keyword tokenizer for the manifest (a change means stored tokens are stale)."""
     return {"tokenizer": keyword.TOKENIZER_VERSION}
+
+
+def sentence_info() -> dict[str, Any]:
+    """What the manifest records about the sentence vectors of a generation."""
+    return {"version": SENTENCE_VERSION}
+
+
+def _sentence_blob(vectors: np.ndarray) -> bytes:
+    # Half precision: a cosine moves by about 1e-3, and the table is half the size.
+    return np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+
+
+def _sentence_matrix(blob: bytes, dimension: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
 
 
 def _now() -> str:
@@ -665,6 +691,53 @@ class IndexReader:
         vectors = self._vectors.reconstruct_batch(ids)
         return {key: vectors[row] for row, key in enumerate(keys_found)}
 
+    @property
+    def has_sentence_vectors(self) -> bool:
+        """Whether this generation stores sentence vectors (indexes made before them do not)."""
+        return bool(self.manifest.get("sentence_vectors"))
+
+    def sentence_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Return the sentence vectors of chunks, by chunk id (chunks of one sentence have none).
+
+        Args:
+            chunk_ids: The chunks (typically a query's candidates).
+
+        Returns:
+            A float32 ``(sentences, dimension)`` matrix of normalized vectors per chunk that has
+            two or more sentences.
+        """
+        if not self.has_sentence_vectors or not len(chunk_ids):
+            return {}
+        found: dict[int, np.ndarray] = {}
+        wanted = [int(i) for i in chunk_ids]
+        for offset in range(0, len(wanted), 500):
+            batch = wanted[offset : offset + 500]
+            rows = self._query(
+                "SELECT c.chunk_id, s.vectors FROM chunks c JOIN sentence_vectors s "
+                f"ON s.embed_key = c.embed_key WHERE c.chunk_id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            for chunk_id, blob in rows:
+                if blob:
+                    found[int(chunk_id)] = _sentence_matrix(blob, self.dimension)
+        return found
+
+    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return stored sentence vectors by content key, for those present (maybe 0 rows)."""
+        if not self.has_sentence_vectors:
+            return {}
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, np.ndarray] = {}
+        for offset in range(0, len(wanted), 500):
+            batch = wanted[offset : offset + 500]
+            rows = self._query(
+                "SELECT embed_key, vectors FROM sentence_vectors "
+                f"WHERE embed_key IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            found.update((key, _sentence_matrix(blob, self.dimension)) for key, blob in rows)
+        return found
+
     def iter_chunk_rows(self) -> Iterator[tuple[int, str, str]]:
         """Yield ``(chunk_id, title, text)`` of every chunk (to re-tokenize after an upgrade)."""
         yield from self._query("SELECT chunk_id, title, text FROM chunks ORDER BY chunk_id")
@@ -1001,6 +1074,7 @@ class IndexWriter:
         self.changed = False
         self._chunks_changed = False
         self._vector_index: dict[str, Any] | None = None
+        self._sentences_cleared = False
 
     @classmethod
     def open(
@@ -1158,6 +1232,73 @@ class IndexWriter:
             return {}
         return self._vector_source.vectors_for_keys(keys)
 
+    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return sentence vectors already computed for these content keys (starting generation)."""
+        if self._vector_source is None:
+            return {}
+        return self._vector_source.sentence_vectors_for_keys(keys)
+
+    def _sentence_vectors_current(self) -> bool:
+        """Whether the starting generation's sentence vectors are complete and of this version."""
+        return (
+            self.base is not None and self.base.manifest.get("sentence_vectors") == sentence_info()
+        )
+
+    def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
+        """Return ``(embed_key, title, text)`` of each distinct chunk text lacking sentence vectors.
+
+        Normally these are the chunks added in this write. An index made before sentence vectors
+        existed (or by another :data:`~semsearch.chunking.SENTENCE_VERSION`) gets them for every
+        chunk: the old ones are dropped first.
+        """
+        if self._sentence_vectors_current() and self._db is None:
+            return []  # nothing was added
+        db = self._connection()
+        outdated = self.base is not None and not self._sentence_vectors_current()
+        if outdated and not self._sentences_cleared:
+            db.execute("DELETE FROM sentence_vectors")
+            self._sentences_cleared = True
+        return self._missing_sentence_rows(db)
+
+    def _missing_sentence_rows(
+        self, db: sqlite3.Connection, limit: int = -1
+    ) -> list[tuple[str, str, str]]:
+        # Chunk ids only go up, so on a complete base only ids from its next_chunk_id are new.
+        first_new = (
+            int(self.base.manifest["next_chunk_id"])
+            if self.base is not None and self._sentence_vectors_current()
+            else 0
+        )
+        rows = db.execute(
+            "SELECT c.embed_key, min(c.title), min(c.text) FROM chunks c "
+            "LEFT JOIN sentence_vectors s ON s.embed_key = c.embed_key "
+            "WHERE c.chunk_id >= ? AND s.embed_key IS NULL GROUP BY c.embed_key LIMIT ?",
+            (first_new, limit),
+        ).fetchall()
+        return [(str(key), str(title), str(text)) for key, title, text in rows]
+
+    def _sentence_manifest(self, db: sqlite3.Connection) -> dict[str, Any] | None:
+        """What the new manifest says about sentence vectors: recorded only when complete."""
+        outdated = self.base is not None and not self._sentence_vectors_current()
+        if outdated and not self._sentences_cleared:
+            return None  # old vectors, not replaced in this write
+        return None if self._missing_sentence_rows(db, limit=1) else sentence_info()
+
+    def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
+        """Store sentence vectors by content key (an empty matrix for a one-sentence chunk)."""
+        if not vectors_by_key:
+            return
+        dimension = int(self.embedder.dimension)
+        for key, matrix in vectors_by_key.items():
+            if matrix.ndim != 2 or (len(matrix) and matrix.shape[1] != dimension):
+                raise ValueError(f"sentence vectors of {key} have shape {matrix.shape}")
+        db = self._connection()
+        db.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors (embed_key, vectors) VALUES (?, ?)",
+            [(key, _sentence_blob(matrix)) for key, matrix in vectors_by_key.items()],
+        )
+        self.changed = True
+
     # -- changes -----------------------------------------------------------------------------
 
     def begin(self) -> None:
@@ -1178,6 +1319,8 @@ class IndexWriter:
         self._db.execute("PRAGMA synchronous=OFF")
         if self.base is None:
             self._db.executescript(_SCHEMA)
+        else:
+            self._db.executescript(_SENTENCE_SCHEMA)  # an index from before sentence vectors
         self.timings["copy"] = time.perf_counter() - started
 
     def _existing_generation_numbers(self) -> list[int]:
@@ -1432,6 +1575,12 @@ class IndexWriter:
             chunk_count = self._write_vectors_and_keyword(db, self._work_dir)
 
         started = time.perf_counter()
+        if self._chunks_changed:
+            # Sentence vectors of texts no chunk has any more.
+            db.execute(
+                "DELETE FROM sentence_vectors WHERE embed_key NOT IN (SELECT embed_key FROM chunks)"
+            )
+        sentence_manifest = self._sentence_manifest(db)
         (document_count,) = db.execute("SELECT count(*) FROM documents").fetchone()
         db.commit()
         free_pages = db.execute("PRAGMA freelist_count").fetchone()[0]
@@ -1449,6 +1598,7 @@ class IndexWriter:
             "dimension": int(self.embedder.dimension),
             "chunking": self.chunking.as_dict(),
             "keyword": keyword_info(),
+            "sentence_vectors": sentence_manifest,
             "document_count": int(document_count),
             "chunk_count": int(chunk_count),
             "next_chunk_id": self._next_chunk_id,

@@ -21,7 +21,7 @@ import pytest
 from fakes import FakeEmbedder
 
 from semsearch import indexer, settings
-from semsearch.chunking import Chunk, ChunkingConfig
+from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
 from semsearch.documents import Document
 from semsearch.embedding import SentenceTransformerEmbedder
 from semsearch.errors import IndexStoreError, SemsearchError
@@ -128,12 +128,91 @@ def test_add_change_and_delete_files(corpus: Path, embedder: FakeEmbedder) -> No
         after.chunk_ids_where(doc_ids=[_doc_id(after, corpus / SEEDS[4].name)])
     )
     changed_chunks = len(after.chunk_ids_where(doc_ids=[_doc_id(after, first)]))
-    assert report.chunks_embedded == embedder.texts_embedded
+    assert report.chunks_embedded + report.sentences_embedded == embedder.texts_embedded
     assert new_article_chunks < report.chunks_embedded <= new_article_chunks + 2
     assert report.chunks_reused == changed_chunks + new_article_chunks - report.chunks_embedded
     assert report.chunks_reused >= changed_chunks - 2 > 10
     assert after.keyword_search("图书馆", 1)
     assert after.chunk_count == report.chunks_total
+
+
+def test_sentence_vectors_are_stored_for_chunks_of_several_sentences(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    reporter = RecordingReporter()
+    report = indexer.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    reader = IndexReader.open(Path("index"))
+    assert reader.has_sentence_vectors
+    assert reader.manifest["sentence_vectors"] == {"version": SENTENCE_VERSION}
+    ids = reader.chunk_ids_where().tolist()
+    stored = reader.sentence_vectors(ids)
+    expected_total = 0
+    for chunk in reader.chunks(ids):
+        passages = sentence_passages(chunk.text, chunk.title)
+        expected_total += len(passages)
+        if not passages:
+            assert chunk.chunk_id not in stored
+            continue
+        # Each row is the embedding of "title + sentence" (kept in half precision).
+        np.testing.assert_allclose(
+            stored[chunk.chunk_id], embedder.embed_passages(passages), atol=2e-3
+        )
+    assert 0 < len(stored) < len(ids)
+    assert report.sentences_embedded == reporter.done["sentences"] > 0
+    assert report.sentences_embedded <= expected_total
+
+
+def test_update_embeds_only_the_sentences_of_new_chunk_texts(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    build(embedder)
+    first = sorted(corpus.iterdir())[0]
+    added = "记者从市政府获悉，新建的图书馆将于下月正式开放。届时市民可以免费借阅。"
+    first.write_text(first.read_text(encoding="utf-8") + f"\n{added}\n", encoding="utf-8")
+    embedder.texts_embedded = 0
+    report = indexer.update(None, Path("index"), embedder)
+    reader = IndexReader.open(Path("index"))
+    (new_id, _score), *_ = reader.keyword_search("图书馆", 1)
+    new_chunk = reader.chunks([new_id])[0]
+    assert report.chunks_embedded == 1
+    expected = len(sentence_passages(new_chunk.text, new_chunk.title))
+    assert report.sentences_embedded == expected == embedder.texts_embedded - 1 >= 2
+    assert reader.has_sentence_vectors
+    # Sentence vectors of texts no chunk has any more are dropped.
+    keys = [row[0] for row in reader._query("SELECT embed_key FROM sentence_vectors")]
+    chunk_keys = {row[0] for row in reader._query("SELECT embed_key FROM chunks")}
+    assert set(keys) <= chunk_keys
+    (first.parent / first.name).unlink()
+    indexer.update(None, Path("index"), embedder)
+    reader = IndexReader.open(Path("index"))
+    keys = [row[0] for row in reader._query("SELECT embed_key FROM sentence_vectors")]
+    assert set(keys) <= {row[0] for row in reader._query("SELECT embed_key FROM chunks")}
+    assert len(keys) < len(chunk_keys)
+
+
+def test_an_index_without_sentence_vectors_gets_them_on_update(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    # Written without the indexer's sentence step, as by a version before sentence vectors.
+    with IndexWriter.open(Path("index"), embedder, ChunkingConfig()) as writer:
+        text = "北京今天下雨。明天转晴。"
+        document = Document("d1", "d1.txt", "天气", text, None, None, None, "h", "simplified", [])
+        chunk = Chunk("d1", 0, 0, 0, len(text), text, "天气")
+        vectors = embedder.embed_passages([f"天气\n{text}"])
+        writer.add_document(document, [chunk], vectors, [["北京"]], ["key-1"])
+        writer.commit()
+    old = IndexReader.open(Path("index"))
+    assert not old.has_sentence_vectors and old.sentence_vectors([1]) == {}
+    reporter = RecordingReporter()
+    report = indexer.update([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    assert any("no sentence vectors yet" in message for message in reporter.messages)
+    reader = IndexReader.open(Path("index"))
+    assert reader.has_sentence_vectors
+    first_id = int(reader.chunk_ids_where(doc_ids=["d1"])[0])
+    assert reader.sentence_vectors([first_id])[first_id].shape == (2, embedder.dimension)
+    assert report.sentences_embedded > 2
+    # Nothing left to do afterwards.
+    assert indexer.update(None, Path("index"), embedder).nothing_changed
 
 
 def _doc_id(reader: IndexReader, path: Path) -> str:

@@ -24,6 +24,7 @@ from semsearch.search import (
     FusionConfig,
     Searcher,
     SearchError,
+    blend_sentence_similarity,
     context_around,
     fuse_scores,
     open_searcher,
@@ -135,6 +136,12 @@ class MemoryReader:
 
     def keyword_weights(self, query: str) -> dict[str, float]:
         return self.keyword.token_weights(tokenize_query(query))
+
+    # Every chunk here is one sentence, so none has sentence vectors.
+    has_sentence_vectors = True
+
+    def sentence_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        return {}
 
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         return [self.by_id[int(i)] for i in ids]
@@ -453,6 +460,45 @@ def test_search_on_the_real_store(real_index: Path) -> None:
         assert dated and {h.doc_id for h in dated} == {"sport"}
         only = searcher.search("天气", k=10, documents=["weather"], collapse=True).hits
         assert [h.doc_id for h in only] == ["weather"]
+    finally:
+        reader.close()
+
+
+def test_blending_keeps_the_cosine_of_a_chunk_without_sentence_vectors() -> None:
+    blended = blend_sentence_similarity(
+        np.array([0.5, 0.6, 0.7]), np.array([0.9, np.nan, 0.7]), 0.5
+    )
+    assert blended.tolist() == pytest.approx([0.7, 0.6, 0.7])
+    assert blend_sentence_similarity(np.array([0.5]), np.array([0.9]), 0.0).tolist() == [0.5]
+
+
+def test_sentence_vectors_lift_the_chunk_whose_one_sentence_answers(tmp_path: Path) -> None:
+    from semsearch.indexer import build_from_chunks
+    from semsearch.store import IndexReader
+
+    # The answer is one sentence among unrelated ones, which dilute the chunk's own vector.
+    rows = {
+        "mixed": "图书馆明天开放。足球比赛的结果已经公布。股票市场今天大幅上涨。"
+        "天气转冷，注意加衣。",
+        "near": "市图书馆的开放时间明天调整。",
+    }
+    documents = [
+        Document(doc_id, f"{doc_id}.txt", "本地", text, None, None, None, doc_id, "unknown")
+        for doc_id, text in rows.items()
+    ]
+    chunks = {d: [Chunk(d, 0, 0, 0, len(t), t, "本地")] for d, t in rows.items()}
+    embedder = FakeEmbedder()
+    build_from_chunks(tmp_path / "index", documents, chunks, embedder)
+    reader = IndexReader.open(tmp_path / "index")
+    try:
+        assert reader.has_sentence_vectors
+        with_sentences = Searcher(reader, embedder).search("图书馆明天开放", mode="semantic")
+        assert [h.doc_id for h in with_sentences.hits] == ["mixed", "near"]
+        chunk_only = Searcher(reader, embedder, FusionConfig(sentence_vector_weight=0.0))
+        assert [h.doc_id for h in chunk_only.search("图书馆明天开放", mode="semantic").hits] == [
+            "near",
+            "mixed",
+        ]
     finally:
         reader.close()
 
