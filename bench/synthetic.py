@@ -10,6 +10,10 @@ their real vectors and their real keyword tokens):
   chunks, ``w`` uniform in [0.55, 0.95] and ``g`` Gaussian noise (σ = 0.35/√384 per component), so
   the vectors stay on the real embedding manifold, are all distinct and have nearest-neighbour
   cosines like the real corpus (measured and printed by ``bench/ann.py``).
+- **sentence vectors**: :data:`SENTENCES_PER_CHUNK` per chunk (real chunks of two or more
+  sentences have 2.9 on average), each ``normalize(v + σ·g)`` around the chunk's vector ``v``
+  (σ = 0.5/√384), stored as the indexer stores them; the search cost of sentence vectors is
+  reading them and one small matrix product per candidate, which this reproduces.
 - **keyword tokens**: the first half of one chunk's real tokens plus the second half of the
   other's, so term frequencies and posting-list lengths follow the real corpus. BM25 (Lucene
   variant, as ``keyword.KeywordIndex``) is computed with numpy straight into bm25s's sparse
@@ -35,6 +39,8 @@ import numpy as np
 from common import CACHE_DIR, load_eval_corpus
 
 NOISE = 0.35
+SENTENCE_NOISE = 0.5
+SENTENCES_PER_CHUNK = 3
 CHUNKS_PER_DOCUMENT = 10
 
 
@@ -230,7 +236,7 @@ def write_index(
         index.add_with_ids(vectors, chunk_ids)
     faiss.write_index(index, str(generation / store.VECTORS_FILE))
     vector_info = store._describe_vector_index(index, count)
-    del index, vectors
+    del index
     timings["faiss"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -311,7 +317,7 @@ def write_index(
                     offset + len(text),
                     text,
                     title,
-                    "",
+                    f"synthetic-{int(chunk_ids[row])}",
                     "[]",
                 )
             )
@@ -323,6 +329,23 @@ def write_index(
             )
             db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_chunks)
             batch_docs, batch_chunks = [], []
+    rng = np.random.default_rng(seed + 1)
+    for start in range(0, count, 50_000):
+        rows = np.arange(start, min(count, start + 50_000))
+        noisy = vectors[rows, None, :] + rng.normal(
+            0.0,
+            SENTENCE_NOISE / np.sqrt(vectors.shape[1]),
+            (len(rows), SENTENCES_PER_CHUNK, vectors.shape[1]),
+        ).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=2, keepdims=True)
+        db.executemany(
+            "INSERT INTO sentence_vectors (embed_key, vectors) VALUES (?, ?)",
+            [
+                (f"synthetic-{int(chunk_ids[row])}", noisy[i].astype(np.float16).tobytes())
+                for i, row in enumerate(rows)
+            ],
+        )
+    del vectors
     db.commit()
     db.close()
     timings["sqlite"] = time.perf_counter() - started
@@ -334,6 +357,7 @@ def write_index(
         "dimension": int(embedder.dimension),
         "chunking": ChunkingConfig().as_dict(),
         "keyword": store.keyword_info(),
+        "sentence_vectors": store.sentence_info(),
         "document_count": documents,
         "chunk_count": count,
         "next_chunk_id": count + 1,
@@ -356,7 +380,7 @@ def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) ->
     """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
     from semsearch import store
 
-    index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}"
+    index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}-s{SENTENCES_PER_CHUNK}"
     try:
         store.IndexReader.open(index_dir).close()
         return index_dir
