@@ -84,8 +84,11 @@ def real_index(embedder) -> Path:
 
     index_dir = CACHE_DIR / f"cmrc2018_chunks-index-{embedder.fingerprint}"
     try:
-        IndexReader.open(index_dir).close()
-        return index_dir
+        reader = IndexReader.open(index_dir)
+        complete = reader.has_sentence_vectors
+        reader.close()
+        if complete:
+            return index_dir
     except Exception:  # not built yet
         pass
     corpus = load_eval_corpus()

@@ -532,3 +532,54 @@ def test_hybrid_with_the_real_model_finds_paraphrases_and_names(
     name = searcher.search("半导体晶片出口", k=1).hits[0]
     assert name.doc_id == "taiwan"
     assert any("晶片" in name.text[s:e] for s, e in name.highlights)
+
+
+@pytest.mark.slow
+def test_sentence_vectors_rank_answers_higher_with_the_real_model(
+    tmp_path: Path, real_embedder
+) -> None:
+    import json
+
+    from semsearch.evaluation import eval_documents, load_eval_set
+    from semsearch.indexer import build_from_chunks
+    from semsearch.store import IndexReader
+
+    # Five xquad articles (long paragraphs of several sentences) and their questions.
+    source = Path(__file__).resolve().parents[1] / "eval" / "xquad_zh"
+    corpus = [json.loads(line) for line in (source / "corpus.jsonl").open(encoding="utf-8")]
+    titles = list(dict.fromkeys(row["title"] for row in corpus))[:5]
+    kept = {row["id"] for row in corpus if row["title"] in titles}
+    folder = tmp_path / "slice"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in corpus if row["id"] in kept),
+        encoding="utf-8",
+    )
+    queries = [json.loads(line) for line in (source / "queries.jsonl").open(encoding="utf-8")]
+    queries = [q for q in queries if set(q["relevant"]) <= kept][:120]
+    (folder / "queries.jsonl").write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries), encoding="utf-8"
+    )
+    documents, chunks_by_doc, chunk_of = eval_documents(load_eval_set(folder))
+    build_from_chunks(tmp_path / "index", documents, chunks_by_doc, real_embedder)
+    reader = IndexReader.open(tmp_path / "index")
+    try:
+        assert reader.has_sentence_vectors
+
+        def mrr(searcher: Searcher) -> float:
+            total = 0.0
+            for query in queries:
+                hits = searcher.search(query["text"], k=10, mode="semantic", context=False).hits
+                ranks = [
+                    rank
+                    for rank, hit in enumerate(hits, start=1)
+                    if chunk_of.get((hit.doc_id, hit.paragraph)) in query["relevant"]
+                ]
+                total += 1.0 / ranks[0] if ranks else 0.0
+            return total / len(queries)
+
+        with_sentences = mrr(Searcher(reader, real_embedder))
+        chunks_only = mrr(Searcher(reader, real_embedder, FusionConfig(sentence_vector_weight=0.0)))
+    finally:
+        reader.close()
+    assert with_sentences > chunks_only + 0.01
