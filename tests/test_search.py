@@ -544,10 +544,10 @@ def test_sentence_vectors_rank_answers_higher_with_the_real_model(
     from semsearch.indexer import build_from_chunks
     from semsearch.store import IndexReader
 
-    # Five xquad articles (long paragraphs of several sentences) and their questions.
+    # Ten xquad articles (long paragraphs of several sentences) and their questions.
     source = Path(__file__).resolve().parents[1] / "eval" / "xquad_zh"
     corpus = [json.loads(line) for line in (source / "corpus.jsonl").open(encoding="utf-8")]
-    titles = list(dict.fromkeys(row["title"] for row in corpus))[:5]
+    titles = list(dict.fromkeys(row["title"] for row in corpus))[:10]
     kept = {row["id"] for row in corpus if row["title"] in titles}
     folder = tmp_path / "slice"
     folder.mkdir()
@@ -556,7 +556,7 @@ def test_sentence_vectors_rank_answers_higher_with_the_real_model(
         encoding="utf-8",
     )
     queries = [json.loads(line) for line in (source / "queries.jsonl").open(encoding="utf-8")]
-    queries = [q for q in queries if set(q["relevant"]) <= kept][:120]
+    queries = [q for q in queries if set(q["relevant"]) <= kept][:200]
     (folder / "queries.jsonl").write_text(
         "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries), encoding="utf-8"
     )
