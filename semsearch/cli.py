@@ -345,6 +345,7 @@ def info(
         "model_fingerprint": manifest.get("model_fingerprint"),
         "dimension": manifest.get("dimension"),
         "chunking": manifest.get("chunking"),
+        "sentence_vectors": reader.has_sentence_vectors,
         "format_version": manifest.get("format_version"),
         "created_at": manifest.get("created_at"),
         "updated_at": manifest.get("updated_at"),
@@ -362,6 +363,10 @@ def info(
     for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
         table.add_row(key, escape(str(payload[key])))
     table.add_row("chunking", escape(json.dumps(payload["chunking"], ensure_ascii=False)))
+    table.add_row(
+        "sentence vectors",
+        "yes" if payload["sentence_vectors"] else "no (the next semsearch update adds them)",
+    )
     table.add_row("size", f"{payload['size_bytes'] / 1e6:.1f} MB")
     table.add_row("sources", escape(", ".join(payload["corpus_roots"] or [])))
     out.print(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,7 +107,8 @@ def test_human_output_and_info(workdir: Path) -> None:
     assert "开福" in done.stdout and "004_fc9483995d931fb3.txt" in done.stdout
     info = json.loads(run("info", "--json", cwd=workdir).stdout)
     assert info["documents"] == 5 and info["chunks"] > 50
-    assert info["model"] == "multilingual-e5-small"
+    assert info["model"] == "multilingual-e5-small" and info["sentence_vectors"] is True
+    assert re.search(r"sentence vectors\s+yes", run("info", cwd=workdir).stdout)
 
 
 @pytest.mark.slow
