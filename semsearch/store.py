@@ -723,8 +723,12 @@ class IndexReader:
         return found
 
     def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Return stored sentence vectors by content key, for those present (maybe 0 rows)."""
-        if not self.has_sentence_vectors:
+        """Return stored sentence vectors by content key, for those present (maybe 0 rows).
+
+        Only vectors of the current :data:`~semsearch.chunking.SENTENCE_VERSION` are returned,
+        since they are reused for new chunks.
+        """
+        if self.manifest.get("sentence_vectors") != sentence_info():
             return {}
         wanted = list(dict.fromkeys(keys))
         found: dict[str, np.ndarray] = {}

@@ -198,6 +198,43 @@ def test_vectors_are_found_by_content_key(index_dir: Path, embedder: FakeEmbedde
     assert reader.vectors_for_keys([embed_key("other-model", passage)]) == {}
 
 
+def test_sentence_vectors_are_recorded_only_when_every_chunk_has_them(
+    index_dir: Path, embedder: FakeEmbedder
+) -> None:
+    # The fixture's writer added chunks but no sentence vectors: the manifest says so.
+    reader = IndexReader.open(index_dir)
+    assert reader.manifest["sentence_vectors"] is None and not reader.has_sentence_vectors
+    ids = reader.chunk_ids_where().tolist()
+    assert reader.sentence_vectors(ids) == {}
+    reader.close()
+    with IndexWriter.open(index_dir, embedder, CHUNKING) as writer:
+        missing = writer.chunks_without_sentence_vectors()
+        assert len(missing) == len(ids)  # every stored chunk text, once
+        vectors = {
+            key: embedder.embed_passages([f"{title}\n{text}", text]) for key, title, text in missing
+        }
+        vectors[missing[0][0]] = np.zeros((0, embedder.dimension), dtype=np.float32)
+        writer.add_sentence_vectors(vectors)
+        assert writer.chunks_without_sentence_vectors() == []
+        reader = writer.commit()
+    assert reader.has_sentence_vectors and reader.manifest["sentence_vectors"] == {"version": 1}
+    stored = reader.sentence_vectors(ids)
+    assert len(stored) == len(ids) - 1  # the empty row means "one sentence": no vectors
+    chunk = reader.chunks([next(iter(stored))])[0]
+    expected = embedder.embed_passages([f"{chunk.title}\n{chunk.text}", chunk.text])
+    np.testing.assert_allclose(stored[chunk.chunk_id], expected, atol=2e-3)  # float16
+    reader.close()
+    # A later write that adds a chunk without them records the index as incomplete again.
+    with IndexWriter.open(index_dir, embedder, CHUNKING) as writer:
+        add(writer, embedder, "new", paragraphs=["新的段落。第二句。"])
+        assert [text for _, _, text in writer.chunks_without_sentence_vectors()] == [
+            "新的段落。第二句。"
+        ]
+        reader = writer.commit()
+    assert not reader.has_sentence_vectors
+    reader.close()
+
+
 def test_update_keeps_ids_stable_and_never_reuses_them(
     index_dir: Path, embedder: FakeEmbedder
 ) -> None:
