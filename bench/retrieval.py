@@ -292,6 +292,19 @@ ARTICLE = replace(SENTENCE, sentence_weight=0.0)
 CONVEX_PLAIN = replace(ARTICLE, article_weight=0.0)
 
 
+#: One setting of the default changed at a time: (row label, configuration).
+SENSITIVITIES: list[tuple[str, FusionConfig]] = [
+    ("  sensitivity: sentence vectors 0.3", replace(FINAL, sentence_vector_weight=0.3)),
+    ("  sensitivity: sentence vectors 0.7", replace(FINAL, sentence_vector_weight=0.7)),
+    ("  sensitivity: sentence evidence 0.1", replace(FINAL, sentence_weight=0.1)),
+    ("  sensitivity: lead passage 0.01", replace(FINAL, lead_weight=0.01)),
+    ("  sensitivity: lead passage 0.06", replace(FINAL, lead_weight=0.06)),
+    ("  sensitivity: dense weight 0.5", replace(FINAL, dense_weight=0.5)),
+    ("  sensitivity: dense weight 0.7", replace(FINAL, dense_weight=0.7)),
+    ("  sensitivity: 50 candidates per side", replace(FINAL, candidates=50)),
+]
+
+
 def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]]]]:
     """The rows of the table: single modes, then the hybrid steps, then rejected variants."""
     rows: list[tuple[str, Callable[[SetMatrices], list[np.ndarray]]]] = [
@@ -315,26 +328,6 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
         ("  + lead passage 0.03", lambda d: rank_hybrid(d, "final", LEAD)),
         (DEFAULT_ROW, lambda d: rank_hybrid(d, "final", FINAL)),
         (
-            "  sensitivity: sentence vectors 0.3",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_vector_weight=0.3)),
-        ),
-        (
-            "  sensitivity: sentence vectors 0.7",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_vector_weight=0.7)),
-        ),
-        (
-            "  sensitivity: sentence evidence 0.1",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, sentence_weight=0.1)),
-        ),
-        (
-            "  sensitivity: lead passage 0.01",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, lead_weight=0.01)),
-        ),
-        (
-            "  sensitivity: lead passage 0.06",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, lead_weight=0.06)),
-        ),
-        (
             "  rejected: + neighbour evidence 0.05",
             lambda d: rank_hybrid(d, "final", FINAL, neighbour_weight=0.05),
         ),
@@ -342,18 +335,10 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
             "  rejected: + jieba-word BM25 as a second field",
             lambda d: rank_hybrid(d, "final", FINAL, extra_scheme="jieba"),
         ),
-        (
-            "  sensitivity: dense weight 0.5",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, dense_weight=0.5)),
-        ),
-        (
-            "  sensitivity: dense weight 0.7",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, dense_weight=0.7)),
-        ),
-        (
-            "  sensitivity: 50 candidates per side",
-            lambda d: rank_hybrid(d, "final", replace(FINAL, candidates=50)),
-        ),
+    ]
+    rows += [
+        (label, lambda d, config=config: rank_hybrid(d, "final", config))
+        for label, config in SENSITIVITIES
     ]
     return rows
 

@@ -541,6 +541,17 @@ class IndexReader:
                 self.path / META_FILE, f"cannot be read ({error})", self.index_dir
             ) from None
 
+    def _query_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` with ``{marks}`` standing for the placeholders of ``values``, in batches.
+
+        SQLite limits bound parameters; 500 per query stays far below every build's limit.
+        """
+        rows: list[tuple[Any, ...]] = []
+        for offset in range(0, len(values), 500):
+            batch = list(values[offset : offset + 500])
+            rows += self._query(sql.format(marks=",".join("?" * len(batch))), batch)
+        return rows
+
     _CHUNK_COLUMNS = (
         "c.chunk_id, c.doc_id, c.idx, c.paragraph, c.start_char, c.end_char, c.text, c.title, "
         "d.path, d.date"
@@ -553,18 +564,12 @@ class IndexReader:
             KeyError: An id is not in this generation.
         """
         wanted = [int(i) for i in ids]
-        found: dict[int, StoredChunk] = {}
-        # SQLite limits bound parameters; 500 per query stays far below every build's limit.
-        for offset in range(0, len(wanted), 500):
-            batch = wanted[offset : offset + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._query(
-                f"SELECT {self._CHUNK_COLUMNS} FROM chunks c JOIN documents d USING (doc_id) "
-                f"WHERE c.chunk_id IN ({marks})",
-                batch,
-            )
-            for row in rows:
-                found[row[0]] = StoredChunk(*row)
+        rows = self._query_in(
+            f"SELECT {self._CHUNK_COLUMNS} FROM chunks c JOIN documents d USING (doc_id) "
+            "WHERE c.chunk_id IN ({marks})",
+            wanted,
+        )
+        found = {row[0]: StoredChunk(*row) for row in rows}
         missing = [i for i in wanted if i not in found]
         if missing:
             raise KeyError(f"chunk ids not in {self.generation}: {missing[:10]}")
@@ -674,16 +679,12 @@ class IndexReader:
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Return stored vectors by content key (see :func:`embed_key`), for those present."""
-        wanted = list(dict.fromkeys(keys))
-        chunk_for_key: dict[str, int] = {}
-        for offset in range(0, len(wanted), 500):
-            batch = wanted[offset : offset + 500]
-            rows = self._query(
-                "SELECT embed_key, min(chunk_id) FROM chunks "
-                f"WHERE embed_key IN ({','.join('?' * len(batch))}) GROUP BY embed_key",
-                batch,
-            )
-            chunk_for_key.update(dict(rows))
+        rows = self._query_in(
+            "SELECT embed_key, min(chunk_id) FROM chunks "
+            "WHERE embed_key IN ({marks}) GROUP BY embed_key",
+            list(dict.fromkeys(keys)),
+        )
+        chunk_for_key: dict[str, int] = {key: chunk_id for key, chunk_id in rows}
         if not chunk_for_key:
             return {}
         keys_found = list(chunk_for_key)
@@ -708,19 +709,14 @@ class IndexReader:
         """
         if not self.has_sentence_vectors or not len(chunk_ids):
             return {}
-        found: dict[int, np.ndarray] = {}
-        wanted = [int(i) for i in chunk_ids]
-        for offset in range(0, len(wanted), 500):
-            batch = wanted[offset : offset + 500]
-            rows = self._query(
-                "SELECT c.chunk_id, s.vectors FROM chunks c JOIN sentence_vectors s "
-                f"ON s.embed_key = c.embed_key WHERE c.chunk_id IN ({','.join('?' * len(batch))})",
-                batch,
-            )
-            for chunk_id, blob in rows:
-                if blob:
-                    found[int(chunk_id)] = _sentence_matrix(blob, self.dimension)
-        return found
+        rows = self._query_in(
+            "SELECT c.chunk_id, s.vectors FROM chunks c JOIN sentence_vectors s "
+            "ON s.embed_key = c.embed_key WHERE c.chunk_id IN ({marks})",
+            [int(i) for i in chunk_ids],
+        )
+        return {
+            int(chunk_id): _sentence_matrix(blob, self.dimension) for chunk_id, blob in rows if blob
+        }
 
     def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Return stored sentence vectors by content key, for those present (maybe 0 rows).
@@ -730,17 +726,11 @@ class IndexReader:
         """
         if self.manifest.get("sentence_vectors") != sentence_info():
             return {}
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, np.ndarray] = {}
-        for offset in range(0, len(wanted), 500):
-            batch = wanted[offset : offset + 500]
-            rows = self._query(
-                "SELECT embed_key, vectors FROM sentence_vectors "
-                f"WHERE embed_key IN ({','.join('?' * len(batch))})",
-                batch,
-            )
-            found.update((key, _sentence_matrix(blob, self.dimension)) for key, blob in rows)
-        return found
+        rows = self._query_in(
+            "SELECT embed_key, vectors FROM sentence_vectors WHERE embed_key IN ({marks})",
+            list(dict.fromkeys(keys)),
+        )
+        return {key: _sentence_matrix(blob, self.dimension) for key, blob in rows}
 
     def iter_chunk_rows(self) -> Iterator[tuple[int, str, str]]:
         """Yield ``(chunk_id, title, text)`` of every chunk (to re-tokenize after an upgrade)."""
