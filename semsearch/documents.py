@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from semsearch.errors import DocumentError
-from semsearch.script_conversion import to_simplified, to_traditional
+from semsearch.text import to_simplified, to_traditional
 
 #: File types that can be read, by lower-case suffix.
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})

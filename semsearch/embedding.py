@@ -57,7 +57,7 @@ from semsearch.model_conversion import (
     read_marker,
     sampled_digest,
 )
-from semsearch.script_conversion import to_simplified
+from semsearch.text import to_simplified
 
 if TYPE_CHECKING:
     import onnxruntime

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from semsearch import script_conversion
+from semsearch import text as script_conversion
 from semsearch.chunking import split_sentences
 from semsearch.errors import IndexStoreError
-from semsearch.script_conversion import to_simplified
+from semsearch.text import to_simplified
 
 #: Han characters (CJK unified ideographs, extension A, compatibility ideographs).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -420,7 +420,7 @@ TWIN_QUERIES = [
 
 
 def _twins() -> list[str]:
-    from semsearch.script_conversion import to_traditional
+    from semsearch.text import to_traditional
 
     twins = [to_traditional(query) for query in TWIN_QUERIES]
     assert all(twin != query for twin, query in zip(twins, TWIN_QUERIES, strict=True))
