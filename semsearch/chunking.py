@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from semsearch.documents import Document
 from semsearch.errors import SemsearchError
+from semsearch.ingest import Document
 from semsearch.text import SENTENCE_END_RE, split_sentences
 
 #: Measured on the CMRC 2018 paragraphs (bench/chunk_size.py, docs/cleaning.md): 200 ranked best

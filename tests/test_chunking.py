@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from semsearch.documents import Document, read_document
 
 from semsearch.chunking import (
     DEFAULT_MAX_CHARS,
@@ -19,6 +18,7 @@ from semsearch.chunking import (
     sentence_passages,
 )
 from semsearch.errors import SemsearchError
+from semsearch.ingest import Document, read_document
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
