@@ -410,7 +410,7 @@ def _set_query(text: str) -> None:
 @st.dialog("Article", width="large")
 def show_article(opened: OpenIndex, hit: Hit, query: str) -> None:
     """The whole cleaned article with the hit marked (a modal over the results)."""
-    from semsearch.keyword import highlight_spans
+    from semsearch.lexical import highlight_spans
 
     try:
         record = opened.document(hit.doc_id)
@@ -461,7 +461,7 @@ def render_filters(opened: OpenIndex) -> tuple[list[str] | None, str | None, str
 
 def neighbourhood_html(opened: OpenIndex, hit: Hit, query: str) -> str:
     """The paragraphs before and after the hit, from the stored article (escaped HTML)."""
-    from semsearch.keyword import highlight_spans
+    from semsearch.lexical import highlight_spans
 
     try:
         text = opened.document(hit.doc_id).text

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from semsearch import keyword, settings
+from semsearch import lexical, settings
 from semsearch.chunking import (
     Chunk,
     ChunkingConfig,
@@ -508,7 +508,7 @@ def _prepare(
         chunks=chunks,
         passages=passages,
         keys=[embed_key(embedder.fingerprint, passage) for passage in passages],
-        tokens=[keyword.tokenize(passage) for passage in passages],
+        tokens=[lexical.tokenize(passage) for passage in passages],
         state=state,
     )
 
@@ -612,7 +612,7 @@ def _retokenize(writer: IndexWriter, reporter: Reporter) -> None:
         chunk = Chunk(
             doc_id="", index=0, paragraph=0, start=0, end=len(text), text=text, title=title
         )
-        tokens[chunk_id] = keyword.tokenize(passage_text(chunk))
+        tokens[chunk_id] = lexical.tokenize(passage_text(chunk))
     writer.set_tokens(tokens)
 
 

@@ -21,8 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from semsearch import keyword
 from semsearch.errors import SemsearchError
+from semsearch.lexical import (
+    AnalyzedQuery,
+    analyze_query,
+    best_sentence_coverage,
+    highlight_spans,
+)
 
 if TYPE_CHECKING:
     from semsearch.embedding import Embedder
@@ -155,7 +160,7 @@ class FusionConfig:
         article_weight: Weight of article evidence: the best keyword score among the candidate
             chunks of the same article, added to each of them.
         sentence_weight: Weight of sentence evidence: the largest share of the query's keyword
-            weight found in one sentence of the chunk (``keyword.best_sentence_coverage``).
+            weight found in one sentence of the chunk (``lexical.best_sentence_coverage``).
         sentence_candidates: Sentence evidence is computed for this many of the best candidates
             (by the other evidence) only: it costs a tokenization per new chunk, and a chunk
             further down does not reach the top 10 with it (measured: no change at 50).
@@ -244,7 +249,7 @@ def fuse_scores(
         articles: An article label per candidate (doc id or any hashable per-article value).
         config: Fusion settings (default :class:`FusionConfig`).
         sentence: Given candidate positions, returns their sentence evidence in [0, 1]
-            (``keyword.best_sentence_coverage``); asked for the
+            (``lexical.best_sentence_coverage``); asked for the
             :attr:`FusionConfig.sentence_candidates` best only. None leaves it out.
         lead: Whether each candidate is the first passage of its article; None leaves it out.
 
@@ -451,28 +456,35 @@ class Searcher:
                 "Open the searcher with the model, or use --mode keyword.",
             )
         allowed = self.allowed_chunks(doc_ids, documents, date_from, date_to)
+        # Analysed once: keyword search, sentence evidence and every hit's highlights read it.
+        analyzed = analyze_query(query)
         ranked: list[tuple[int, float]] = []
         if allowed is None or len(allowed):
-            ranked = self._rank(query, mode, k, allowed, collapse)
+            ranked = self._rank(analyzed, mode, k, allowed, collapse)
         chunks = self.reader.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
             ranked, chunks = _best_per_document(ranked, chunks)
         ranked, chunks = ranked[:k], chunks[:k]
         hits = [
-            self._hit(rank, score, chunk, query, context, highlight)
+            self._hit(rank, score, chunk, analyzed, context, highlight)
             for rank, ((_, score), chunk) in enumerate(zip(ranked, chunks, strict=True), start=1)
         ]
         took_ms = (time.perf_counter() - started) * 1000.0
         return SearchResult(query=query, mode=mode, k=k, took_ms=took_ms, hits=hits)
 
     def _rank(
-        self, query: str, mode: str, k: int, allowed: np.ndarray | None, collapse: bool
+        self,
+        query: AnalyzedQuery,
+        mode: str,
+        k: int,
+        allowed: np.ndarray | None,
+        collapse: bool,
     ) -> list[tuple[int, float]]:
         # Collapsing keeps one hit per article, so look deeper to still fill k.
         depth = k * 8 if collapse else k
         if mode == "keyword":
             return self.reader.keyword_search(query, depth, allowed)
-        vector = self._query_vector(query)
+        vector = self._query_vector(query.text)
         if mode == "semantic":
             return self._semantic(vector, depth, allowed)
         return self._hybrid(query, vector, depth, allowed)
@@ -505,7 +517,11 @@ class Searcher:
         return blend_sentence_similarity(cosines, best, self.fusion.sentence_vector_weight)
 
     def _hybrid(
-        self, query: str, vector: np.ndarray, depth: int, allowed: np.ndarray | None
+        self,
+        query: AnalyzedQuery,
+        vector: np.ndarray,
+        depth: int,
+        allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
         """Pool the best chunks of both retrievers, rescore the pool on both sides, fuse."""
         pool_size = max(self.fusion.candidates, depth)
@@ -531,9 +547,7 @@ class Searcher:
             weights = self.reader.keyword_weights(query)
             return np.array(
                 [
-                    keyword.best_sentence_coverage(
-                        weights, pooled_chunks[i].text, pooled_chunks[i].title
-                    )
+                    best_sentence_coverage(weights, pooled_chunks[i].text, pooled_chunks[i].title)
                     for i in positions
                 ]
             )
@@ -552,7 +566,7 @@ class Searcher:
         rank: int,
         score: float,
         chunk: StoredChunk,
-        query: str,
+        query: AnalyzedQuery,
         context: bool,
         highlight: bool,
     ) -> Hit:
@@ -576,7 +590,7 @@ class Searcher:
             text=chunk.text,
             context_before=before,
             context_after=after,
-            highlights=keyword.highlight_spans(chunk.text, query) if highlight else [],
+            highlights=highlight_spans(chunk.text, query) if highlight else [],
         )
 
 

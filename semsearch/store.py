@@ -9,7 +9,7 @@ An index folder holds immutable *generations*; ``current`` is a symlink to the l
         manifest.json                 model, dimension, chunking, counts, timestamps, file sizes
         vectors.faiss                 IndexIDMap2(IndexFlatIP): normalized vectors by chunk id
         meta.sqlite                   documents (cleaned text), chunks (tokens), skipped files
-        keyword/                      BM25 (keyword.KeywordIndex.save)
+        keyword/                      BM25 (lexical.KeywordIndex.save)
       .write.lock                     held by the one writer (filelock)
 
 :class:`IndexWriter` builds the next generation in ``gen-NNNNNN.tmp-<pid>/``, fsyncs it, renames it
@@ -39,7 +39,7 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
-from semsearch import keyword
+from semsearch import lexical
 from semsearch.chunking import SENTENCE_VERSION
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
@@ -240,7 +240,7 @@ def embed_key(model_fingerprint: str, passage: str) -> str:
 
 def keyword_info() -> dict[str, Any]:
     """Describe the keyword tokenizer for the manifest (a change means stored tokens are stale)."""
-    return {"tokenizer": keyword.TOKENIZER_VERSION}
+    return {"tokenizer": lexical.TOKENIZER_VERSION}
 
 
 def sentence_info() -> dict[str, Any]:
@@ -332,7 +332,7 @@ class IndexReader:
         manifest: dict[str, Any],
         vectors: faiss.Index,
         connection: sqlite3.Connection,
-        keyword_index: keyword.KeywordIndex,
+        keyword_index: lexical.KeywordIndex,
     ) -> None:
         self.index_dir = index_dir
         self.path = generation_dir
@@ -500,12 +500,12 @@ class IndexReader:
         return _index_search(self._vectors, query, k, allowed)
 
     def keyword_search(
-        self, query: str, k: int, chunk_ids: np.ndarray | None = None
+        self, query: str | lexical.AnalyzedQuery, k: int, chunk_ids: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """Return the ``k`` best BM25 matches for a query, best first.
 
         Args:
-            query: The query text (tokenized with ``keyword.tokenize_query``).
+            query: The query text, or the search's analysed query (``lexical.analyze_query``).
             k: How many results at most.
             chunk_ids: If given, only these chunk ids are candidates.
 
@@ -514,7 +514,7 @@ class IndexReader:
         """
         if k <= 0 or self.chunk_count == 0:
             return []
-        tokens = keyword.tokenize_query(query)
+        tokens = lexical.analyze_query(query).tokens
         if not tokens:
             return []
         allowed = None if chunk_ids is None else np.asarray(chunk_ids, dtype=np.int64)
@@ -522,13 +522,13 @@ class IndexReader:
             (int(i), float(s)) for i, s in self._keyword_index.search(tokens, k, chunk_ids=allowed)
         ]
 
-    def keyword_weights(self, query: str) -> dict[str, float]:
+    def keyword_weights(self, query: str | lexical.AnalyzedQuery) -> dict[str, float]:
         """The IDF weight of each distinct keyword token of a query (absent tokens left out).
 
         Args:
-            query: The query text (tokenized with ``keyword.tokenize_query``).
+            query: The query text, or the search's analysed query (``lexical.analyze_query``).
         """
-        return self._keyword_index.token_weights(keyword.tokenize_query(query))
+        return self._keyword_index.token_weights(lexical.analyze_query(query).tokens)
 
     # -- metadata ----------------------------------------------------------------------------
 
@@ -955,11 +955,11 @@ def _open_meta(path: Path, index_dir: Path) -> sqlite3.Connection:
         raise _corrupt(path, f"cannot be opened ({error})", index_dir) from None
 
 
-def _load_keyword(path: Path, index_dir: Path) -> keyword.KeywordIndex:
+def _load_keyword(path: Path, index_dir: Path) -> lexical.KeywordIndex:
     if not path.is_dir():
         raise _corrupt(path, "is missing", index_dir)
     try:
-        return keyword.KeywordIndex.load(path)
+        return lexical.KeywordIndex.load(path)
     except Exception as error:  # whatever the BM25 library raises on a damaged file
         reason = error.message if isinstance(error, IndexStoreError) else repr(error)
         raise _corrupt(path, f"cannot be loaded ({reason})", index_dir) from None
@@ -1363,7 +1363,7 @@ class IndexWriter:
             document: The cleaned document (its ``doc_id`` must not be in the index).
             chunks: Its chunks, in order.
             vectors: One normalized float32 row per chunk.
-            tokens: One token list per chunk (``keyword.tokenize`` of the passage text).
+            tokens: One token list per chunk (``lexical.tokenize`` of the passage text).
             embed_keys: One content key per chunk (:func:`embed_key`).
             state: The file's path, size and mtime (None for documents not read from a file).
 
@@ -1541,7 +1541,7 @@ class IndexWriter:
             )
         # BM25 weights depend on corpus-wide statistics, so the whole index is rebuilt from the
         # stored tokens (no re-tokenizing); this is the one step whose cost grows with the index.
-        bm25 = keyword.KeywordIndex()
+        bm25 = lexical.KeywordIndex()
         bm25.build(ids, token_lists)
         bm25.save(work_dir / KEYWORD_DIR)
         self.timings["keyword"] = time.perf_counter() - started

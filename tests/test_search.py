@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from semsearch.chunking import Chunk, passage_text
 from semsearch.ingest import Document
-from semsearch.keyword import KeywordIndex, tokenize, tokenize_query
+from semsearch.lexical import AnalyzedQuery, KeywordIndex, analyze_query, tokenize
 from semsearch.search import (
     MODES,
     FusionConfig,
@@ -129,13 +129,13 @@ class MemoryReader:
         return [(int(self.ids[r]), float(scores[r])) for r in order]
 
     def keyword_search(
-        self, query: str, k: int, chunk_ids: np.ndarray | None = None
+        self, query: str | AnalyzedQuery, k: int, chunk_ids: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         self.calls.append("keyword")
-        return self.keyword.search(tokenize_query(query), k, chunk_ids=chunk_ids)
+        return self.keyword.search(analyze_query(query).tokens, k, chunk_ids=chunk_ids)
 
-    def keyword_weights(self, query: str) -> dict[str, float]:
-        return self.keyword.token_weights(tokenize_query(query))
+    def keyword_weights(self, query: str | AnalyzedQuery) -> dict[str, float]:
+        return self.keyword.token_weights(analyze_query(query).tokens)
 
     # Every chunk here is one sentence, so none has sentence vectors.
     has_sentence_vectors = True

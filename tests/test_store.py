@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from semsearch import keyword
+from semsearch import lexical
 from semsearch.chunking import Chunk, ChunkingConfig, passage_text
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import Document, RemovedLine, SkippedFile
@@ -84,7 +84,7 @@ def add(writer: IndexWriter, embedder: FakeEmbedder, doc_id: str, **kwargs: obje
         document,
         chunks,
         embedder.embed_passages(passages),
-        [keyword.tokenize(p) for p in passages],
+        [lexical.tokenize(p) for p in passages],
         [embed_key(embedder.fingerprint, p) for p in passages],
         FileState(f"/abs/{doc_id}.txt", 100, 1),
     )
@@ -121,7 +121,7 @@ def test_reader_round_trip(index_dir: Path, embedder: FakeEmbedder) -> None:
     assert manifest["model_fingerprint"] == embedder.fingerprint
     assert manifest["dimension"] == reader.dimension == 64
     assert manifest["chunking"] == CHUNKING.as_dict()
-    assert manifest["keyword"] == {"tokenizer": keyword.TOKENIZER_VERSION}
+    assert manifest["keyword"] == {"tokenizer": lexical.TOKENIZER_VERSION}
     assert manifest["corpus_roots"] == ["/abs"]
     assert manifest["created_at"] <= manifest["updated_at"]
 

@@ -1,0 +1,49 @@
+"""The keyword side of the search: analysing text, the BM25 index, sentence evidence, highlights.
+
+- :mod:`~semsearch.lexical.analyzer`: text → keyword tokens, and a query analysed once per search;
+- :mod:`~semsearch.lexical.bm25`: the BM25 index (Lucene variant, on numpy);
+- :mod:`~semsearch.lexical.bm25_files`: its folder (bm25s's file layout);
+- :mod:`~semsearch.lexical.evidence`: how much of a query one sentence of a chunk holds;
+- :mod:`~semsearch.lexical.highlight`: where a query's words stand in a text.
+"""
+
+from __future__ import annotations
+
+from semsearch.lexical.analyzer import (
+    QUESTION_WORDS,
+    STOP_WORDS,
+    TOKENIZER_VERSION,
+    AnalyzedQuery,
+    analyze_query,
+    normalize,
+    strip_question_words,
+    tokenize,
+    tokenize_query,
+)
+from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, KeywordIndex, TermCounts
+from semsearch.lexical.evidence import (
+    best_sentence_coverage,
+    sentence_coverage,
+    sentence_tokens,
+)
+from semsearch.lexical.highlight import highlight_spans
+
+__all__ = [
+    "DEFAULT_B",
+    "DEFAULT_K1",
+    "QUESTION_WORDS",
+    "STOP_WORDS",
+    "TOKENIZER_VERSION",
+    "AnalyzedQuery",
+    "KeywordIndex",
+    "TermCounts",
+    "analyze_query",
+    "best_sentence_coverage",
+    "highlight_spans",
+    "normalize",
+    "sentence_coverage",
+    "sentence_tokens",
+    "strip_question_words",
+    "tokenize",
+    "tokenize_query",
+]

@@ -1,0 +1,77 @@
+"""Sentence evidence: how much of a query's keyword weight one sentence of a chunk holds.
+
+BM25 rewards a chunk for holding the query's words anywhere in it; sentence evidence rewards
+holding them close together, in one sentence (with the article's title, which every sentence is
+about). The hybrid fusion adds it as a small extra term, chosen by measurement
+(docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from semsearch.lexical.analyzer import normalize, token_set
+from semsearch.text import split_sentences
+
+
+@functools.lru_cache(maxsize=16384)
+def sentence_tokens(text: str, title: str = "") -> tuple[frozenset[str], ...]:
+    """The distinct keyword tokens of each sentence of a chunk, each with the title's tokens.
+
+    The same tokens :func:`~semsearch.lexical.analyzer.tokenize` gives each sentence, made in
+    one pass over the normalized chunk (this runs at query time for every pooled chunk not seen
+    before), and cached: the same chunks come back query after query.
+
+    Args:
+        text: The chunk's text.
+        title: The article's title (every sentence is about it).
+
+    Returns:
+        One token set per sentence (:func:`~semsearch.text.split_sentences`), in text order.
+    """
+    title_tokens = token_set(normalize(title)) if title else frozenset()
+    return tuple(
+        title_tokens | token_set(sentence) for sentence in split_sentences(normalize(text))
+    )
+
+
+def sentence_coverage(
+    query_weights: dict[str, float], sentences: Sequence[frozenset[str]]
+) -> float:
+    """The largest share of the query's token weight that one of the sentences holds.
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`~semsearch.lexical.bm25.KeywordIndex.token_weights`).
+        sentences: Token sets from :func:`sentence_tokens`.
+
+    Returns:
+        A value in [0, 1]; 0 when the query has no weighted token.
+    """
+    total = sum(query_weights.values())
+    if total <= 0:
+        return 0.0
+    # Set intersection runs in C over the smaller set; this is on the query path for every
+    # pooled chunk.
+    wanted = frozenset(query_weights)
+    best = max(
+        (sum(map(query_weights.__getitem__, wanted & tokens)) for tokens in sentences),
+        default=0.0,
+    )
+    return best / total
+
+
+def best_sentence_coverage(query_weights: dict[str, float], text: str, title: str = "") -> float:
+    """The largest share of the query's token weight found together in one sentence of a chunk.
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`~semsearch.lexical.bm25.KeywordIndex.token_weights`).
+        text: The chunk's text.
+        title: The article's title.
+
+    Returns:
+        A value in [0, 1]: 1 when one sentence (with the title) holds every weighted query token.
+    """
+    return sentence_coverage(query_weights, sentence_tokens(text, title))

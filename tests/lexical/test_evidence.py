@@ -1,0 +1,41 @@
+"""Tests of sentence evidence: the query's keyword weight found in one sentence of a chunk."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from semsearch.lexical.analyzer import tokenize
+from semsearch.lexical.evidence import best_sentence_coverage, sentence_coverage, sentence_tokens
+from semsearch.text import split_sentences
+
+
+def test_sentence_coverage_rewards_query_words_in_one_sentence() -> None:
+    weights = {"北京": 2.0, "地铁": 1.0, "开通": 1.0}
+    together = "北京地铁新线路今天开通。其他消息。"
+    apart = "北京今天有雨。地铁新线路开通。"
+    assert best_sentence_coverage(weights, together) == pytest.approx(1.0)
+    assert best_sentence_coverage(weights, apart) == pytest.approx(0.5)  # 地铁 + 开通 of 4
+    # The title counts in every sentence: the article is about it.
+    assert best_sentence_coverage(weights, "地铁新线路开通。", title="北京") == pytest.approx(1.0)
+    # Traditional text meets a simplified query.
+    assert best_sentence_coverage(weights, "北京地鐵今天開通。") == pytest.approx(1.0)
+    assert best_sentence_coverage({}, together) == 0.0
+    assert best_sentence_coverage(weights, "") == 0.0
+    sets = sentence_tokens(apart, "")
+    assert len(sets) == 2 and sentence_coverage(weights, sets) == pytest.approx(0.5)
+
+
+@given(
+    st.text(alphabet="北京天氣气晴朗。！？!；\n ab12.ＡＢ中華人民", max_size=60),
+    st.text(max_size=8),
+)
+def test_sentence_tokens_are_the_tokens_of_each_sentence_with_the_title(
+    text: str, title: str
+) -> None:
+    expected = tuple(
+        frozenset(tokenize(title)) | frozenset(tokenize(sentence))
+        for sentence in split_sentences(text)
+    )
+    assert sentence_tokens(text, title) == expected
