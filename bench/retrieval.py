@@ -31,9 +31,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from semsearch import keyword  # noqa: E402
 from semsearch.chunking import Chunk, passage_text, sentence_passages  # noqa: E402
 from semsearch.evaluation import CachedEmbedder, EvalSet, load_eval_set  # noqa: E402
+from semsearch.lexical import (  # noqa: E402
+    DEFAULT_B,
+    DEFAULT_K1,
+    KeywordIndex,
+    normalize,
+    sentence_coverage,
+    sentence_tokens,
+    tokenize,
+    tokenize_query,
+)
+from semsearch.lexical.analyzer import jieba_segmenter  # noqa: E402
 from semsearch.search import (  # noqa: E402
     FusionConfig,
     blend_sentence_similarity,
@@ -66,23 +76,20 @@ class KeywordScheme:
 
 def _jieba_words(text: str) -> list[str]:
     """jieba words of the simplified text (the usual Chinese BM25 baseline)."""
-    segmenter = keyword._jieba()
-    words = segmenter.lcut(keyword.normalize(text))  # type: ignore[attr-defined]
+    words = jieba_segmenter().lcut(normalize(text))
     return [w for w in words if re.fullmatch(r"[\w.]+", w)]
 
 
 SCHEMES = {
     "jieba": KeywordScheme("BM25 jieba words", _jieba_words, _jieba_words, 1.5, 0.75),
-    "chars": KeywordScheme("BM25 Han 1–2-grams", keyword.tokenize, keyword.tokenize, 1.5, 0.75),
-    "chars_q": KeywordScheme(
-        "+ question words removed", keyword.tokenize, keyword.tokenize_query, 1.5, 0.75
-    ),
+    "chars": KeywordScheme("BM25 Han 1–2-grams", tokenize, tokenize, 1.5, 0.75),
+    "chars_q": KeywordScheme("+ question words removed", tokenize, tokenize_query, 1.5, 0.75),
     "final": KeywordScheme(
         "+ k1 0.3, b 0.3 (keyword mode)",
-        keyword.tokenize,
-        keyword.tokenize_query,
-        keyword.DEFAULT_K1,
-        keyword.DEFAULT_B,
+        tokenize,
+        tokenize_query,
+        DEFAULT_K1,
+        DEFAULT_B,
     ),
 }
 
@@ -97,7 +104,7 @@ class SetMatrices:
     relevant: list[np.ndarray]  # per query: relevant chunk rows
     articles: np.ndarray  # per chunk: article label (by title, as the eval index does)
     positions: np.ndarray  # per chunk: index inside its article
-    sentences: list[tuple[frozenset[str], ...]]  # per chunk: keyword.sentence_tokens
+    sentences: list[tuple[frozenset[str], ...]]  # per chunk: lexical.sentence_tokens
     query_weights: list[dict[str, float]]  # per query: KeywordIndex.token_weights
     best_sentence: np.ndarray  # queries × chunks: best sentence cosine (NaN: one sentence)
 
@@ -145,7 +152,7 @@ def load_matrices(
     keyword_scores = {}
     weights: list[dict[str, float]] = []
     for key, scheme in SCHEMES.items():
-        index = keyword.KeywordIndex(k1=scheme.k1, b=scheme.b)
+        index = KeywordIndex(k1=scheme.k1, b=scheme.b)
         index.build(range(len(passages)), [scheme.passage_tokens(p) for p in passages])
         keyword_scores[key] = np.stack(
             [index.scores(scheme.query_tokens(q.text)) for q in eval_set.queries]
@@ -153,7 +160,7 @@ def load_matrices(
         if key == "final":
             weights = [index.token_weights(scheme.query_tokens(q.text)) for q in eval_set.queries]
     articles, positions = _articles(eval_set)
-    sentences = [keyword.sentence_tokens(p.text, p.title) for p in eval_set.passages]
+    sentences = [sentence_tokens(p.text, p.title) for p in eval_set.passages]
     best_sentence = _best_sentence(eval_set, embedder, query_vectors)
     return SetMatrices(
         eval_set.name,
@@ -267,9 +274,7 @@ def rank_hybrid(
             weights: dict[str, float] = weights,
             sentences: list[tuple[frozenset[str], ...]] = sentences,
         ) -> np.ndarray:
-            return np.array(
-                [keyword.sentence_coverage(weights, sentences[pool[i]]) for i in positions]
-            )
+            return np.array([sentence_coverage(weights, sentences[pool[i]]) for i in positions])
 
         lead = data.positions[pool] == 0
         fused = fuse_scores(pool_dense, pool_lexical, data.articles[pool], config, sentence, lead)

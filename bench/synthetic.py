@@ -15,10 +15,9 @@ their real vectors and their real keyword tokens):
   (σ = 0.5/√384), stored as the indexer stores them; the search cost of sentence vectors is
   reading them and one small matrix product per candidate, which this reproduces.
 - **keyword tokens**: the first half of one chunk's real tokens plus the second half of the
-  other's, so term frequencies and posting-list lengths follow the real corpus. BM25 (Lucene
-  variant, as ``keyword.KeywordIndex``) is computed with numpy straight into bm25s's sparse
-  matrix, because bm25s's own builder needs Python token lists that do not fit in memory at 1M
-  (``check_bm25`` compares both builders on a small corpus); the query path is the real one.
+  other's, so term frequencies and posting-list lengths follow the real corpus. The BM25 index
+  is the real one (``lexical.KeywordIndex``), made from term ids and counts
+  (``KeywordIndex.from_term_counts``), because Python token lists do not fit in memory at 1M.
 
 :func:`write_index` writes a complete generation (``vectors.faiss``, ``meta.sqlite``,
 ``keyword/``, ``manifest.json``) that ``IndexReader.open`` validates and the CLI and app can open.
@@ -77,7 +76,7 @@ def base_vectors(embedder: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def load_base(embedder: Any) -> BaseMaterial:
     """Read the real corpus, its vectors and its keyword tokens (as ids)."""
-    from semsearch import keyword
+    from semsearch import lexical
 
     corpus = load_eval_corpus()
     passages, _queries = base_vectors(embedder)
@@ -88,7 +87,7 @@ def load_base(embedder: Any) -> BaseMaterial:
     vocabulary: dict[str, int] = {}
     token_ids = []
     for passage in corpus.passages:
-        tokens = keyword.tokenize(passage)
+        tokens = lexical.tokenize(passage)
         token_ids.append(
             np.array([vocabulary.setdefault(t, len(vocabulary)) for t in tokens], dtype=np.int32)
         )
@@ -114,101 +113,24 @@ def synthetic_vectors(
     return out, first, second
 
 
-def bm25_matrix(
-    token_ids: list[np.ndarray], vocabulary_size: int, k1: float, b: float
-) -> dict[str, Any]:
-    """BM25 (Lucene variant) scores as bm25s stores them: CSC by token, rows = documents."""
-    count = len(token_ids)
-    lengths = np.array([len(ids) for ids in token_ids], dtype=np.float32)
-    average = float(lengths.mean()) if count else 1.0
-    terms_parts, docs_parts, tf_parts = [], [], []
-    for doc, ids in enumerate(token_ids):
-        unique, counts = np.unique(ids, return_counts=True)
-        terms_parts.append(unique.astype(np.int32))
-        docs_parts.append(np.full(len(unique), doc, dtype=np.int32))
-        tf_parts.append(counts.astype(np.float32))
-    return _csc_from_pairs(
-        terms_parts, docs_parts, tf_parts, lengths, average, vocabulary_size, k1, b
-    )
+def synthetic_term_counts(base: BaseMaterial, first: np.ndarray, second: np.ndarray) -> Any:
+    """Term counts of each synthetic chunk: the first half of the tokens of real chunk
+    ``first[i]`` plus the second half of those of ``second[i]`` (a ``lexical.TermCounts``)."""
+    from semsearch import lexical
 
-
-def _csc_from_pairs(
-    terms_parts: list[np.ndarray],
-    docs_parts: list[np.ndarray],
-    tf_parts: list[np.ndarray],
-    lengths: np.ndarray,
-    average: float,
-    vocabulary_size: int,
-    k1: float,
-    b: float,
-) -> dict[str, Any]:
-    terms = np.concatenate(terms_parts)
-    docs = np.concatenate(docs_parts)
-    tf = np.concatenate(tf_parts)
-    del terms_parts, docs_parts, tf_parts
-    count = len(lengths)
-    key = terms.astype(np.int64) * count + docs
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    tf = tf[order]
-    del order, terms, docs
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    tf = np.add.reduceat(tf, starts)
-    key = key[starts]
-    terms = (key // count).astype(np.int32)
-    docs = (key % count).astype(np.int32)
-    del key, starts
-    df = np.bincount(terms, minlength=vocabulary_size).astype(np.float64)
-    idf = np.log(1 + (count - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = k1 * (1 - b + b * lengths[docs] / average)
-    data = (idf[terms] * tf / (tf + norm)).astype(np.float32)
-    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(terms, minlength=vocabulary_size), out=indptr[1:])
-    return {"data": data, "indices": docs, "indptr": indptr, "num_docs": count}
-
-
-def keyword_index_from_matrix(matrix: dict[str, Any], vocabulary: dict[str, int], ids: np.ndarray):
-    """Wrap a BM25 matrix into a real ``keyword.KeywordIndex`` (search and save work as usual)."""
-    import bm25s
-
-    from semsearch import keyword
-
-    index = keyword.KeywordIndex()
-    bm25 = bm25s.BM25(k1=index.k1, b=index.b, method="lucene")
-    bm25.scores = matrix
-    bm25.vocab_dict = dict(vocabulary)
-    bm25.nonoccurrence_array = None
-    index._bm25 = bm25
-    index._ids = np.asarray(ids, dtype=np.int64)
-    index._index_ids()
-    return index
-
-
-def check_bm25(base: BaseMaterial, count: int = 1500) -> float:
-    """Compare the numpy BM25 with bm25s's own builder on real chunks; return the max difference."""
-    from semsearch import keyword
-
-    inverse = {i: t for t, i in base.vocabulary.items()}
-    token_lists = [[inverse[int(i)] for i in ids] for ids in base.token_ids[:count]]
-    ids = np.arange(count, dtype=np.int64)
-    reference = keyword.KeywordIndex()
-    reference.build(ids, token_lists)
-    vocabulary = {t: i for i, t in enumerate(sorted({t for tokens in token_lists for t in tokens}))}
-    ours = keyword_index_from_matrix(
-        bm25_matrix(
-            [np.array([vocabulary[t] for t in tokens], dtype=np.int32) for tokens in token_lists],
-            len(vocabulary),
-            reference.k1,
-            reference.b,
-        ),
-        vocabulary,
-        ids,
-    )
-    worst = 0.0
-    for tokens in token_lists[:50]:
-        query = tokens[:12]
-        worst = max(worst, float(np.abs(reference.scores(query) - ours.scores(query)).max()))
-    return worst
+    halves = [(ids[: len(ids) // 2], ids[len(ids) // 2 :]) for ids in base.token_ids]
+    half_counts = [tuple(np.unique(part, return_counts=True) for part in pair) for pair in halves]
+    term_parts, count_parts = [], []
+    sizes = np.empty(len(first), dtype=np.int64)
+    for doc in range(len(first)):
+        (terms_a, counts_a), _ = half_counts[first[doc]]
+        _, (terms_b, counts_b) = half_counts[second[doc]]
+        term_parts += (terms_a, terms_b)
+        count_parts += (counts_a, counts_b)
+        sizes[doc] = len(terms_a) + len(terms_b)
+    row_starts = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=row_starts[1:])
+    return lexical.TermCounts(row_starts, np.concatenate(term_parts), np.concatenate(count_parts))
 
 
 def write_index(
@@ -240,34 +162,13 @@ def write_index(
     timings["faiss"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    terms_parts, docs_parts, tf_parts = [], [], []
-    lengths = np.empty(count, dtype=np.float32)
-    halves = [(ids[: len(ids) // 2], ids[len(ids) // 2 :]) for ids in base.token_ids]
-    half_counts = [tuple(np.unique(part, return_counts=True) for part in pair) for pair in halves]
-    for doc in range(count):
-        (u1, c1), _ = half_counts[first[doc]]
-        _, (u2, c2) = half_counts[second[doc]]
-        terms_parts.append(u1)
-        terms_parts.append(u2)
-        docs_parts.append(np.full(len(u1) + len(u2), doc, dtype=np.int32))
-        tf_parts.append(c1.astype(np.float32))
-        tf_parts.append(c2.astype(np.float32))
-        lengths[doc] = len(halves[first[doc]][0]) + len(halves[second[doc]][1])
-    from semsearch import keyword
+    from semsearch import lexical
 
-    matrix = _csc_from_pairs(
-        terms_parts,
-        docs_parts,
-        tf_parts,
-        lengths,
-        float(lengths.mean()),
-        len(base.vocabulary),
-        keyword.DEFAULT_K1,
-        keyword.DEFAULT_B,
+    keyword_index = lexical.KeywordIndex.from_term_counts(
+        chunk_ids, base.vocabulary, synthetic_term_counts(base, first, second)
     )
-    keyword_index = keyword_index_from_matrix(matrix, base.vocabulary, chunk_ids)
     keyword_index.save(generation / store.KEYWORD_DIR)
-    del keyword_index, matrix
+    del keyword_index
     timings["bm25"] = time.perf_counter() - started
 
     started = time.perf_counter()
