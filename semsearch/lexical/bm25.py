@@ -15,8 +15,9 @@ writes (:mod:`semsearch.lexical.bm25_files`), so an index saved before still loa
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -82,7 +83,7 @@ def term_frequency_component(
 
 
 def accumulate_scores(
-    postings: bm25_files.Postings, chunk_count: int, term_ids: Iterable[int]
+    postings: bm25_files.Postings, chunk_count: int, term_ids: Sequence[int]
 ) -> np.ndarray:
     """Sum the precomputed scores of the query's terms into one score per chunk.
 
@@ -95,11 +96,21 @@ def accumulate_scores(
         float32 scores, one per row.
     """
     scores = np.zeros(chunk_count, dtype=np.float32)
-    for term in term_ids:
-        start, end = postings.indptr[term], postings.indptr[term + 1]
-        # A column holds each row once, so this adds exactly as bm25s's np.add.at does (the
-        # same float32 sums in the same order), only faster.
-        scores[postings.indices[start:end]] += postings.data[start:end]
+    terms = np.asarray(term_ids, dtype=np.int64)
+    columns = [
+        slice(start, end)
+        for start, end in zip(
+            postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist(), strict=True
+        )
+    ]
+    if columns:
+        # np.add.at adds unbuffered, in order: each chunk's float32 sum is made in query-token
+        # order, exactly as bm25s makes it (one call over all columns is the fastest way).
+        np.add.at(
+            scores,
+            np.concatenate([postings.indices[column] for column in columns]),
+            np.concatenate([postings.data[column] for column in columns]),
+        )
     return scores
 
 
@@ -131,10 +142,10 @@ def score_postings(counts: TermCounts, term_count: int, k1: float, b: float) -> 
         For each term the chunks that hold it (ascending) and their float32 scores.
     """
     chunk_count = len(counts.row_starts) - 1
-    sizes = np.diff(counts.row_starts)
-    rows = np.repeat(np.arange(chunk_count, dtype=np.int64), sizes)
+    chunk_of_entry = np.repeat(np.arange(chunk_count), np.diff(counts.row_starts))
     # One key per (term, chunk) entry, sorted: the column order, rows ascending in each.
-    keys = np.asarray(counts.term_ids, dtype=np.int64) * chunk_count + rows
+    keys = np.asarray(counts.term_ids, dtype=np.int64) * chunk_count + chunk_of_entry
+    del chunk_of_entry
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
@@ -166,12 +177,10 @@ def _token_counts(
     token_lists: Sequence[Sequence[str]],
 ) -> tuple[dict[str, int], TermCounts]:
     """Number the tokens (first seen, first numbered) and count them chunk by chunk."""
-    vocabulary: dict[str, int] = {}
     corpus = [tokens if tokens else [EMPTY_CHUNK_TOKEN] for tokens in token_lists]
-    term_ids = np.fromiter(
-        (vocabulary.setdefault(token, len(vocabulary)) for tokens in corpus for token in tokens),
-        dtype=np.int64,
-    )
+    flat = list(itertools.chain.from_iterable(corpus))
+    vocabulary = {token: i for i, token in enumerate(dict.fromkeys(flat))}
+    term_ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
     row_starts = np.zeros(len(corpus) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus)), out=row_starts[1:])
     return vocabulary, TermCounts(row_starts, term_ids, np.ones(len(term_ids), dtype=np.int64))
@@ -258,9 +267,9 @@ class KeywordIndex:
         return index
 
     def _replace(
-        self, ids: Iterable[int], vocabulary: Mapping[str, int], counts: TermCounts
+        self, ids: Sequence[int] | np.ndarray, vocabulary: Mapping[str, int], counts: TermCounts
     ) -> None:
-        id_array = np.asarray(list(ids), dtype=np.int64)
+        id_array = np.array(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
         if len(np.unique(id_array)) != len(id_array):
             raise ValueError("chunk ids must be unique")
         self._set_ids(id_array)

@@ -173,8 +173,7 @@ def _read_bm25s_files(directory: Path, chunk_count: int) -> tuple[dict[str, int]
         raise ValueError("its score matrix does not match its chunk ids")
     if len(postings.indices) != len(postings.data):
         raise ValueError("its score matrix is incomplete")
-    columns = len(postings.indptr) - 1
-    stored = json.loads((directory / _VOCABULARY_FILE).read_text(encoding="utf-8"))
-    # The empty token's extra entry points past the last column; no query asks for it.
-    vocabulary = {token: int(column) for token, column in stored.items() if column < columns}
+    vocabulary = json.loads((directory / _VOCABULARY_FILE).read_text(encoding="utf-8"))
+    if vocabulary.get(_EMPTY_TOKEN, 0) >= len(postings.indptr) - 1:
+        del vocabulary[_EMPTY_TOKEN]  # bm25s's extra entry, past the last column
     return vocabulary, postings
