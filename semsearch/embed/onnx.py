@@ -158,14 +158,7 @@ class OnnxEmbedder(BaseEmbedder):
             self._tokenizer.enable_truncation(max_length=self._max_seq_length)
 
     def count_tokens(self, prompted: list[str]) -> list[int]:
-        """Count tokens of prompted texts, uncut (see :meth:`BaseEmbedder.count_tokens`).
-
-        Args:
-            prompted: Folded texts with their prompt in front.
-
-        Returns:
-            One count per text.
-        """
+        """Tokenize without padding or truncation (see :meth:`BaseEmbedder.count_tokens`)."""
         tokenizer, _session = self._runtime()
         with self._load_lock:  # padding and truncation are switched off for the count
             tokenizer.no_truncation()
@@ -177,15 +170,7 @@ class OnnxEmbedder(BaseEmbedder):
         return [len(item.ids) for item in encoded]
 
     def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
-        """Tokenize, run the session and pool one batch (see :meth:`BaseEmbedder.embed_batch`).
-
-        Args:
-            texts: Folded texts without their prompt.
-            kind: Which prompt to put in front.
-
-        Returns:
-            float32 array ``(len(texts), dimension)``, L2-normalized rows.
-        """
+        """Tokenize, run the session and pool one batch (see :meth:`BaseEmbedder.embed_batch`)."""
         tokenizer, session = self._runtime()
         prompt = self.prompts.for_kind(kind)
         encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])

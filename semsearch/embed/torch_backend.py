@@ -72,27 +72,12 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         self.model.max_seq_length = value
 
     def count_tokens(self, prompted: list[str]) -> list[int]:
-        """Count tokens of prompted texts, uncut (see :meth:`BaseEmbedder.count_tokens`).
-
-        Args:
-            prompted: Folded texts with their prompt in front.
-
-        Returns:
-            One count per text.
-        """
+        """Tokenize with the model's own tokenizer (see :meth:`BaseEmbedder.count_tokens`)."""
         encoded = self.model.tokenizer(prompted, add_special_tokens=True, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
-        """Encode one batch with the model (see :meth:`BaseEmbedder.embed_batch`).
-
-        Args:
-            texts: Folded texts without their prompt.
-            kind: Which prompt to put in front.
-
-        Returns:
-            float32 array ``(len(texts), dimension)``, L2-normalized rows.
-        """
+        """Encode one batch with sentence-transformers (see :meth:`BaseEmbedder.embed_batch`)."""
         encode = self.model.encode_query if kind == QUERY else self.model.encode_document
         vectors = encode(
             texts,

@@ -103,16 +103,21 @@ def test_the_onnx_backend_answers_a_query_without_importing_torch(
     script = (
         "import sys\n"
         "from pathlib import Path\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "import semsearch.embed\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
         "from semsearch.embed import load_embedder\n"
         f"e = load_embedder({str(tiny_folder)!r}, cache_dir=Path({cache!r}), backend='onnx-int8')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
         "assert e.embed_queries(['北京']).shape == (1, 32)\n"
-        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
-        "if m in sys.modules))\n"
+        "assert e.token_counts(['北京']) == [4]\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
-    assert done.stdout.strip() == "[]"
+    # After the import, after loading, and after a query and a token count.
+    assert done.stdout.split() == ["[]", "[]", "[]"]
 
 
 # --- the real default model (slow) --------------------------------------------------------------
