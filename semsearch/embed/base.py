@@ -91,7 +91,14 @@ class Prompts:
         )
 
     def for_kind(self, kind: str) -> str:
-        """Return the prefix for ``kind`` (``"query"``; anything else is taken as a passage)."""
+        """Return the prefix for a kind of text.
+
+        Args:
+            kind: ``"query"``; anything else is taken as a passage.
+
+        Returns:
+            :attr:`query` or :attr:`passage`.
+        """
         return self.query if kind == QUERY else self.passage
 
 

@@ -222,7 +222,14 @@ def sampled_digest(path: Path, samples: int = 16, sample_bytes: int = 1 << 16) -
 
 
 def file_sha256(path: Path) -> str:
-    """Return the full sha256 (hex) of a file, read in 1 MB chunks."""
+    """Return the full sha256 (hex) of a file, read in 1 MB chunks.
+
+    Args:
+        path: the file.
+
+    Returns:
+        64 hex characters.
+    """
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -234,6 +241,12 @@ def folder_sha256(folder: Path) -> str:
     """Return a sha256 over the relative paths and full sha256 of every file in a folder.
 
     The completion marker is left out, so the value can be computed before it is written.
+
+    Args:
+        folder: the converted model's folder.
+
+    Returns:
+        64 hex characters.
     """
     digest = hashlib.sha256()
     for file in sorted(folder.rglob("*")):

