@@ -292,7 +292,7 @@ def render_upload_panel(
     container: Any, index_dir: Path, corpus_dir: Path, opened: OpenIndex | None
 ) -> None:
     """Upload articles into the corpus folder and index them incrementally."""
-    from semsearch.documents import SUPPORTED_SUFFIXES
+    from semsearch.ingest import SUPPORTED_SUFFIXES
 
     with container:
         st.subheader("Add articles")

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from semsearch.documents import Document
 from semsearch.errors import SemsearchError
+from semsearch.ingest import Document
+from semsearch.text import SENTENCE_END_RE, split_sentences
 
 #: Measured on the CMRC 2018 paragraphs (bench/chunk_size.py, docs/cleaning.md): 200 ranked best
 #: with BM25 (MRR@10 98.2 vs 98.0 at 300, 96.9 at 150) and with the dense model (97.0 vs 96.1
@@ -101,20 +102,9 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
 
 
-#: A sentence ends at Chinese or Latin end punctuation or a line break.
-_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
-
-#: Bumped when :func:`sentence_passages` changes, so stored sentence vectors are made again.
+#: Bumped when :func:`sentence_passages` changes (or :func:`semsearch.text.split_sentences`,
+#: which it uses), so stored sentence vectors are made again.
 SENTENCE_VERSION = 1
-
-
-def split_sentences(text: str) -> list[str]:
-    """Cut text into sentences (end punctuation stays with its sentence; blank pieces dropped).
-
-    Args:
-        text: A chunk's text.
-    """
-    return [piece for piece in _SENTENCE_END_RE.split(text) if piece.strip()]
 
 
 def sentence_passages(text: str, title: str = "") -> list[str]:
@@ -163,9 +153,6 @@ def chunk_document(document: Document, config: ChunkingConfig | None = None) -> 
 # The cutting itself, on plain text (also used by bench/chunk_size.py)
 # --------------------------------------------------------------------------------------------
 
-# A sentence ends after a run of end marks and any closing quotes or brackets after them; an
-# ASCII full stop only when a space follows (so 2.5 and 1.3万 stay whole).
-_SENTENCE_END = re.compile(r"(?:[。！？!?；;]+|…+|\.(?=\s))[”’\"'」』）)】\]]*")
 _CLAUSE_END = re.compile(r"[，,、：:]+[”’\"'」』）)】\]]*")
 
 
@@ -201,7 +188,7 @@ def chunk_spans(text: str, config: ChunkingConfig) -> list[tuple[int, int, int]]
         for position, (number, start, end) in enumerate(block):
             if position > 0:
                 discouraged.add(len(units))
-            for sentence_start, sentence_end in _split(text, start, end, _SENTENCE_END):
+            for sentence_start, sentence_end in _split(text, start, end, SENTENCE_END_RE):
                 units.extend(
                     _Unit(number, piece_start, piece_end, kind)
                     for piece_start, piece_end, kind in _fit(

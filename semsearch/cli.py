@@ -383,7 +383,7 @@ def inspect(
 ) -> None:
     """Show how a file is read: metadata, cleaned text, removed lines and chunks."""
     from semsearch.chunking import chunk_document
-    from semsearch.documents import read_document
+    from semsearch.ingest import read_document
 
     document = read_document(file)
     chunks = chunk_document(document)

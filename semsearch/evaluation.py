@@ -32,8 +32,8 @@ from semsearch.errors import SemsearchError
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
-    from semsearch.documents import Document
     from semsearch.embed import Embedder
+    from semsearch.ingest import Document
     from semsearch.search import Searcher
 
 #: The cut-offs reported by ``semsearch eval``.
@@ -399,7 +399,7 @@ def eval_documents(eval_set: EvalSet) -> tuple[list[Document], dict[str, list[Ch
         The documents, their chunks by doc id, and a map ``(doc_id, chunk index) → passage id``.
     """
     from semsearch.chunking import Chunk
-    from semsearch.documents import Document
+    from semsearch.ingest import Document
 
     rows_by_article: dict[str, list[EvalPassage]] = {}
     for number, passage in enumerate(eval_set.passages):

@@ -32,8 +32,8 @@ from semsearch.chunking import (
     passage_text,
     sentence_passages,
 )
-from semsearch.documents import Document, SkippedFile, discover_files, read_document
 from semsearch.errors import DocumentError, SemsearchError
+from semsearch.ingest import Document, SkippedFile, discover_files, read_document
 from semsearch.store import FileState, IndexWriter, StoredFile, embed_key
 
 if TYPE_CHECKING:

@@ -41,12 +41,12 @@ from filelock import FileLock, Timeout
 
 from semsearch import keyword
 from semsearch.chunking import SENTENCE_VERSION
-from semsearch.documents import RemovedLine, SkippedFile
 from semsearch.errors import IndexStoreError
+from semsearch.ingest import RemovedLine, SkippedFile
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
-    from semsearch.documents import Document
+    from semsearch.ingest import Document
 
 # One query is searched at a time, and FAISS's OpenMP threads cost more than they bring then: on
 # the 2-core machine an exact search of 100k vectors took 38 ms with 2 threads and 8 ms with one

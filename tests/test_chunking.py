@@ -16,10 +16,9 @@ from semsearch.chunking import (
     chunk_document,
     passage_text,
     sentence_passages,
-    split_sentences,
 )
-from semsearch.documents import Document, read_document
 from semsearch.errors import SemsearchError
+from semsearch.ingest import Document, read_document
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -200,12 +199,6 @@ def test_seed_headings_travel_with_their_paragraph() -> None:
     heading = next(t for t in texts if "牢記囑托 黨建引領" in t)
     assert heading.startswith("又一個春日") or heading.startswith("牢記囑托 黨建引領\n")
     assert "2021年2月25日" in heading
-
-
-def test_sentences_split_at_end_punctuation_and_line_breaks() -> None:
-    text = "北京下雨了。上海呢？晴天!\n\n新的一段；还有\n"
-    assert split_sentences(text) == ["北京下雨了。", "上海呢？", "晴天!", "新的一段；", "还有\n"]
-    assert split_sentences("") == [] and split_sentences("没有标点") == ["没有标点"]
 
 
 def test_sentence_passages_put_the_title_before_each_sentence() -> None:

@@ -22,9 +22,9 @@ from fakes import FakeEmbedder
 
 from semsearch import indexer, settings
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
-from semsearch.documents import Document
 from semsearch.embed import SentenceTransformerEmbedder
 from semsearch.errors import IndexStoreError, SemsearchError
+from semsearch.ingest import Document
 from semsearch.store import CURRENT_LINK, IndexReader, IndexWriter
 
 REPO = Path(__file__).resolve().parents[1]

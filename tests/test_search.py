@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from semsearch.chunking import Chunk, passage_text
-from semsearch.documents import Document
+from semsearch.ingest import Document
 from semsearch.keyword import KeywordIndex, tokenize, tokenize_query
 from semsearch.search import (
     MODES,

@@ -17,8 +17,8 @@ from fakes import FakeEmbedder
 
 from semsearch import keyword
 from semsearch.chunking import Chunk, ChunkingConfig, passage_text
-from semsearch.documents import Document, RemovedLine, SkippedFile
 from semsearch.errors import IndexStoreError
+from semsearch.ingest import Document, RemovedLine, SkippedFile
 from semsearch.store import (
     CURRENT_LINK,
     META_FILE,

@@ -1,0 +1,168 @@
+"""What the cleaner reads about an article: its headline, date, source and author.
+
+The date, source and author come from the lines the rules removed as ``metadata`` or
+``byline``; the headline is chosen among the lines before the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from semsearch.ingest.rules import (
+    AUTHOR,
+    BYLINE,
+    DATE,
+    DATE_LABEL,
+    SOURCE,
+    SUMMARY_LABEL,
+    TRAILING_ELLIPSIS,
+    WEEKDAY,
+    Line,
+)
+from semsearch.text import CLOSERS
+
+
+def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | None:
+    """Choose the headline among the unclassified lines before the body.
+
+    A headline is 4–120 characters and does not end with 。; the one followed by a date, source
+    or byline line wins, then the longest (site names are short).
+
+    Args:
+        header: The kept lines before the first body paragraph.
+        following: Line number → the line after it (None for the last line).
+
+    Returns:
+        The headline line, or None when no line qualifies.
+    """
+    candidates = [
+        line
+        for line in header
+        if 4 <= len(line.text) <= 120
+        and not line.text.rstrip(CLOSERS).endswith("。")
+        and not SUMMARY_LABEL.match(line.text)
+        and not TRAILING_ELLIPSIS.search(line.text)
+    ]
+    if not candidates:
+        return None
+
+    def score(line: Line) -> tuple[bool, int]:
+        nxt = following.get(line.no)
+        labelled = nxt is not None and nxt.reason in {"metadata", "byline"}
+        return labelled, len(line.text)
+
+    return max(candidates, key=score)
+
+
+def title_from_file_name(path: Path) -> str:
+    """Return the title of an article whose text names none: its file name, readable.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The file name without suffix, underscores as spaces (the whole name if that is blank).
+    """
+    return path.stem.replace("_", " ").strip() or path.name
+
+
+def find_source(lines: Iterable[Line]) -> str | None:
+    """Return the outlet named after ``来源:``/``稿源:`` in the first line that has one.
+
+    Args:
+        lines: The metadata and byline lines.
+
+    Returns:
+        The source, or None.
+    """
+    return _first_group(SOURCE, lines)
+
+
+def find_author(lines: Sequence[Line]) -> str | None:
+    """Return the author: a labelled ``作者:`` first, else the reporters of a byline.
+
+    Args:
+        lines: The metadata and byline lines.
+
+    Returns:
+        The author or reporter names, or None.
+    """
+    labelled = _first_group(AUTHOR, lines)
+    if labelled:
+        return labelled
+    for line in lines:
+        if line.reason != "byline":
+            continue
+        match = BYLINE.match(line.text.lstrip("•· "))
+        if match is None:
+            continue
+        value = match.group("mark") or match.group("reporter")
+        if value:
+            # Keep the reporters' names; what follows another label (通讯员…) is secondary.
+            value = re.sub(r"^(?:本报|本台|本刊|本网)?(?:特约)?记者\s*", "", value.strip())
+            value = re.split(r"\s*(?:通讯员|实习生|摄影|摄)\s*", value)[0]
+            return value.strip(" )）") or None
+    return None
+
+
+def find_publication_date(lines: Sequence[Line]) -> str | None:
+    """The labelled date first (发布时间/时间/日期…), then a bare date line, then a dated bar.
+
+    Args:
+        lines: The metadata and byline lines.
+
+    Returns:
+        The date as ``YYYY-MM-DD`` (impossible dates are passed over), or None.
+    """
+    labelled: str | None = None
+    plain: str | None = None
+    weekday_bar: str | None = None
+    for line in lines:
+        for match in DATE.finditer(line.text):
+            iso = _iso_from_match(match)
+            if iso is None:
+                continue
+            if DATE_LABEL.search(line.text[: match.start()]):
+                labelled = labelled or iso
+            elif WEEKDAY.search(line.text):
+                # A date with a weekday at the top of a page is the site's "today" bar.
+                weekday_bar = weekday_bar or iso
+            else:
+                plain = plain or iso
+    return labelled or plain or weekday_bar
+
+
+def iso_date_or_none(value: str | None) -> str | None:
+    """Read the first date in a format's metadata value (e.g. an HTML ``published_time``).
+
+    Args:
+        value: Any text, or None.
+
+    Returns:
+        The date as ``YYYY-MM-DD``, or None when there is no possible date in it.
+    """
+    if not value:
+        return None
+    match = DATE.search(value)
+    return _iso_from_match(match) if match else None
+
+
+def _first_group(pattern: re.Pattern[str], lines: Iterable[Line]) -> str | None:
+    for line in lines:
+        match = pattern.search(line.text)
+        if match:
+            return match.group("value")
+    return None
+
+
+def _iso_from_match(match: re.Match[str]) -> str | None:
+    year = int(match.group("y"))
+    month = int(match.group("m1") or match.group("m2"))
+    day = int(match.group("d1") or match.group("d2"))
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None

@@ -1,0 +1,303 @@
+"""What the searcher and the indexer need from an index, whatever engine holds it.
+
+Two engines implement these protocols: the embedded local engine (FAISS + SQLite + BM25 files in
+generation folders, :mod:`semsearch.storage.local`) and, for a collection that outgrows one
+machine, Qdrant. The searcher reads through :class:`SearchIndex` and the indexer writes through
+:class:`IndexWriter`; neither knows which engine is behind them. Data moves in the plain
+dataclasses below.
+
+Chunk ids are integers that only go up: an id is never reused, so a reader holding one version
+never confuses a new chunk with an old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document, RemovedLine, SkippedFile
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored in the index, with what a hit needs from its document."""
+
+    chunk_id: int
+    doc_id: str
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    title: str
+    path: str
+    date: str | None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as stored in the index (``text`` is empty in listings)."""
+
+    doc_id: str
+    path: str
+    title: str
+    date: str | None
+    source: str | None
+    author: str | None
+    content_hash: str
+    script: str
+    chunk_count: int
+    text: str
+
+
+@dataclass(frozen=True)
+class FileState:
+    """Where a document's file is and what it looked like when indexed.
+
+    The indexer compares size and mtime to skip unchanged files without reading them.
+
+    Attributes:
+        file_path: Absolute, resolved path of the file.
+        size: Size in bytes.
+        mtime_ns: Modification time in nanoseconds.
+    """
+
+    file_path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored document seen from the file system: what the indexer needs to decide on it."""
+
+    doc_id: str
+    path: str
+    content_hash: str
+    state: FileState | None
+
+
+@dataclass(frozen=True)
+class ChunkFilter:
+    """Which chunks a search may return; every given condition must hold (None: no condition).
+
+    Attributes:
+        doc_ids: Only chunks of these documents.
+        date_from: Only documents dated on or after this ISO day (undated ones drop out).
+        date_to: Only documents dated on or before this ISO day (undated ones drop out).
+    """
+
+    doc_ids: tuple[str, ...] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the filter lets every chunk through."""
+        return self.doc_ids is None and self.date_from is None and self.date_to is None
+
+
+class IdentifiesModel(Protocol):
+    """What an index needs to know about an embedder (``semsearch.embed.Embedder``)."""
+
+    model_id: str
+    dimension: int
+    fingerprint: str
+
+
+class DescribesChunking(Protocol):
+    """What an index needs to know about chunking settings (``ChunkingConfig``)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-serializable dict."""
+        ...
+
+
+def embed_key(model_fingerprint: str, passage: str) -> str:
+    """Return the content key of a passage's vector: the same text and weights give the same key.
+
+    Args:
+        model_fingerprint: The embedder's weights fingerprint.
+        passage: The exact text that is embedded (``chunking.passage_text``).
+
+    Returns:
+        A sha256 hex digest.
+    """
+    return hashlib.sha256(f"{model_fingerprint}\x00{passage}".encode()).hexdigest()
+
+
+class SearchIndex(Protocol):
+    """A read-only view of one version of an index; searching it never sees a half-written one.
+
+    Scores: ``dense_*`` are cosines of normalized vectors; ``keyword_*`` are BM25 scores of the
+    query's keyword tokens (``lexical.tokenize_query``). Rankings are best first, ties broken by
+    the lower chunk id.
+    """
+
+    generation: str
+    manifest: Any  # the index's manifest (see semsearch.storage.manifest)
+    model_id: str
+    dimension: int
+
+    @property
+    def chunk_count(self) -> int:
+        """Number of chunks (and chunk vectors)."""
+        ...
+
+    @property
+    def document_count(self) -> int:
+        """Number of documents."""
+        ...
+
+    @property
+    def has_sentence_vectors(self) -> bool:
+        """Whether every chunk's sentence vectors are stored."""
+        ...
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, where: ChunkFilter | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` chunks nearest to a normalized query vector: ``(chunk id, cosine)``."""
+        ...
+
+    def keyword_search(
+        self, tokens: Sequence[str], k: int, where: ChunkFilter | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best BM25 matches of the tokens (only chunks sharing a token)."""
+        ...
+
+    def dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """The exact cosine of each given chunk to the query vector (same order as ``ids``)."""
+        ...
+
+    def keyword_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        """The BM25 score of each given chunk for the tokens (0 where none is shared)."""
+        ...
+
+    def keyword_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """The IDF of each distinct token the index holds (absent tokens left out)."""
+        ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The sentence vectors of each given chunk that has two or more sentences."""
+        ...
+
+    def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
+        """The chunks with these ids, same order (KeyError for an unknown id)."""
+        ...
+
+    def neighbours(
+        self, chunk_id: int, before: int = 1, after: int = 1
+    ) -> tuple[list[StoredChunk], list[StoredChunk]]:
+        """Up to ``before`` and ``after`` chunks around a chunk in its document, in order."""
+        ...
+
+    def chunk_ids(self, where: ChunkFilter | None = None) -> np.ndarray:
+        """Sorted ids of the chunks that pass the filter (all without one)."""
+        ...
+
+    def documents(self) -> list[DocumentRecord]:
+        """Every document without its text, ordered by path."""
+        ...
+
+    def document(self, doc_id: str) -> DocumentRecord:
+        """One document with its cleaned text (IndexStoreError for an unknown id)."""
+        ...
+
+    def removed_lines(self, doc_id: str) -> list[RemovedLine]:
+        """The lines cleaning removed from a document (empty for an unknown id)."""
+        ...
+
+    def skipped_files(self) -> list[SkippedFile]:
+        """The files the last build/update could not index, with the reasons."""
+        ...
+
+    def stored_files(self) -> list[StoredFile]:
+        """Each document's file state (the indexer's view of what is indexed)."""
+        ...
+
+    def close(self) -> None:
+        """Release files and connections (the view is unusable afterwards)."""
+        ...
+
+
+class IndexWriter(Protocol):
+    """The single writer of an index: prepares the next version and publishes it atomically.
+
+    Leaving it without :meth:`commit` (or :meth:`close` after an error) discards the work and the
+    previous version stays the live one.
+    """
+
+    base: SearchIndex | None
+    changed: bool
+
+    @property
+    def corpus_roots(self) -> list[str]:
+        """The files and folders the index covers (absolute paths)."""
+        ...
+
+    def set_corpus_roots(self, roots: Sequence[str]) -> None:
+        """Record the files and folders the index covers."""
+        ...
+
+    def stored_files(self) -> list[StoredFile]:
+        """The documents of the starting version with their file states."""
+        ...
+
+    def skipped_files(self) -> list[SkippedFile]:
+        """The skipped files recorded in the starting version."""
+        ...
+
+    def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Chunk vectors already computed for these content keys (:func:`embed_key`)."""
+        ...
+
+    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Sentence vectors already computed for these content keys."""
+        ...
+
+    def add_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        tokens: Sequence[Sequence[str]],
+        embed_keys: Sequence[str],
+        state: FileState | None = None,
+    ) -> list[int]:
+        """Add a document with its chunks, vectors, keyword tokens and content keys; new ids."""
+        ...
+
+    def remove_document(self, doc_id: str) -> int:
+        """Remove a document and its chunks; the number of chunks removed."""
+        ...
+
+    def update_file_state(self, doc_id: str, state: FileState) -> None:
+        """Record a new size/mtime for a file whose content did not change."""
+        ...
+
+    def set_skipped(self, skipped: Sequence[SkippedFile]) -> None:
+        """Replace the list of skipped files."""
+        ...
+
+    def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
+        """``(embed_key, title, text)`` of each distinct chunk text lacking sentence vectors."""
+        ...
+
+    def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
+        """Store sentence vectors by content key (an empty matrix for a one-sentence chunk)."""
+        ...
+
+    def commit(self) -> SearchIndex:
+        """Publish the new version atomically and return a view of it."""
+        ...
+
+    def close(self) -> None:
+        """Discard uncommitted work and release the lock (safe to call twice)."""
+        ...

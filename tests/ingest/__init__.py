@@ -1,0 +1,1 @@
+"""Tests of semsearch.ingest, one file per module."""

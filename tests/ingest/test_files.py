@@ -1,0 +1,60 @@
+"""Tests for semsearch.ingest.files: discovery and document ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from semsearch.ingest import (
+    SUPPORTED_SUFFIXES,
+    Document,
+    discover_files,
+    document_id,
+    read_document,
+)
+
+from .samples import SEEDS
+
+
+def test_seed_ids_and_hashes(seeds: dict[str, Document]) -> None:
+    document = seeds["000"]
+    assert document.doc_id == document_id(SEEDS / "000_02c521df31b8c6f7.txt", SEEDS)
+    assert len(document.doc_id) == 16
+    assert len({d.doc_id for d in seeds.values()}) == 5
+    assert len(document.content_hash) == 64
+
+
+def test_document_id_is_relative_to_root_and_survives_edits(tmp_path: Path) -> None:
+    for corpus in (tmp_path / "a", tmp_path / "b"):
+        (corpus / "sub").mkdir(parents=True)
+        (corpus / "sub" / "x.txt").write_text(
+            "第一段正文内容，足够长以便作为正文保留下来。", "utf-8"
+        )
+    first = read_document(tmp_path / "a" / "sub" / "x.txt", root=tmp_path / "a")
+    second = read_document(tmp_path / "b" / "sub" / "x.txt", root=tmp_path / "b")
+    assert first.doc_id == second.doc_id
+    (tmp_path / "a" / "sub" / "x.txt").write_text(
+        "改过的正文内容，同样足够长可以保留下来。", "utf-8"
+    )
+    edited = read_document(tmp_path / "a" / "sub" / "x.txt", root=tmp_path / "a")
+    assert edited.doc_id == first.doc_id and edited.content_hash != first.content_hash
+    # Without a root, a file is known by its name.
+    assert read_document(tmp_path / "a" / "sub" / "x.txt").doc_id == document_id(Path("x.txt"))
+
+
+def test_discover_files(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.md", "sub/c.html", "sub/d.PDF", ".hidden.txt", ".git/e.txt", "f"):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", "utf-8")
+    files, skipped = discover_files([tmp_path, tmp_path / "b.txt", tmp_path / "missing"])
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == [
+        "a.md",
+        "b.txt",
+        "sub/c.html",
+        "sub/d.PDF",
+    ]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("f", "unsupported file type (no extension)"),
+        ("missing", "no such file or folder"),
+    ]
+    assert {".txt", ".md", ".html", ".htm", ".docx", ".pdf"} == SUPPORTED_SUFFIXES
