@@ -42,7 +42,7 @@ from semsearch.webpage import (
 )
 
 if TYPE_CHECKING:
-    from semsearch.embedding import Embedder
+    from semsearch.embed import Embedder
     from semsearch.search import Hit, Searcher, SearchResult
     from semsearch.store import DocumentRecord, IndexReader
 
@@ -76,7 +76,7 @@ def current_generation(index_dir: Path) -> str | None:
 @st.cache_resource(show_spinner="Loading the embedding model (once per server)…", max_entries=2)
 def cached_embedder(model: str, cache_dir: str) -> Embedder:
     """Load an embedding model once per process (shared by all sessions)."""
-    from semsearch.embedding import load_embedder
+    from semsearch.embed import load_embedder
 
     return load_embedder(model, cache_dir=Path(cache_dir))
 

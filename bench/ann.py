@@ -23,7 +23,7 @@ from common import load_average, percentiles, print_table, write_result
 from synthetic import base_vectors, synthetic_vectors
 
 from semsearch import store
-from semsearch.embedding import load_embedder
+from semsearch.embed import load_embedder
 
 K = 10
 

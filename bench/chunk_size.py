@@ -164,7 +164,7 @@ def main() -> None:
     sample = random.Random(13).sample(queries, min(args.queries, len(queries)))
     embedder = None
     if dense_sizes:
-        from semsearch.embedding import load_embedder
+        from semsearch.embed import load_embedder
 
         embedder = load_embedder()
 

@@ -43,7 +43,7 @@ marks["import cli (typer, rich)"] = time.perf_counter() - started
 from semsearch.store import IndexReader
 reader = IndexReader.open(sys.argv[1])
 marks["open index (FAISS, SQLite, BM25)"] = time.perf_counter() - started
-from semsearch.embedding import load_embedder
+from semsearch.embed import load_embedder
 embedder = load_embedder(reader.model_id)
 marks["load model"] = time.perf_counter() - started
 from semsearch.search import Searcher

@@ -37,7 +37,7 @@ from common import (
 )
 from synthetic import base_vectors, ensure_index, load_base
 
-from semsearch.embedding import load_embedder
+from semsearch.embed import load_embedder
 from semsearch.search import MODES, Searcher
 from semsearch.store import IndexReader
 

@@ -191,7 +191,7 @@ def main() -> None:
     from latency import real_index
     from synthetic import ensure_index
 
-    from semsearch.embedding import load_embedder
+    from semsearch.embed import load_embedder
 
     embedder = load_embedder()
     indexes = {"5k": real_index(embedder), "100k": ensure_index(100_000, embedder)}

@@ -377,7 +377,7 @@ def main() -> None:
     folders = arguments.sets or [ROOT / "eval" / name for name in DEFAULT_SETS]
     cross = [] if arguments.sets or arguments.no_cross_script else list(CROSS_SCRIPT)
 
-    from semsearch.embedding import load_embedder
+    from semsearch.embed import load_embedder
 
     embedder = CachedEmbedder(load_embedder(arguments.model))
     print(f"model {embedder.model_id} (fingerprint {embedder.fingerprint})", flush=True)

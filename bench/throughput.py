@@ -46,7 +46,7 @@ from common import (
     write_result,
 )
 
-from semsearch.embedding import (
+from semsearch.embed import (
     BACKEND_ONNX,
     BACKEND_TORCH,
     OnnxEmbedder,

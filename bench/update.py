@@ -42,7 +42,7 @@ from latency import ReplayEmbedder
 from synthetic import base_vectors
 
 from semsearch import indexer
-from semsearch.embedding import load_embedder
+from semsearch.embed import load_embedder
 
 SEMSEARCH = str(REPO / ".venv" / "bin" / "semsearch")
 TARGET_CHUNKS = 10_150  # paragraphs; a few short ones are joined, leaving ≥ 10,000 chunks

@@ -24,7 +24,7 @@ from semsearch import settings
 from semsearch.errors import SemsearchError
 
 if TYPE_CHECKING:
-    from semsearch.embedding import Embedder
+    from semsearch.embed import Embedder
     from semsearch.indexer import IndexReport
     from semsearch.search import SearchResult
 
@@ -90,7 +90,7 @@ def _index_dir(index: Path | None) -> Path:
 
 
 def _load_embedder(model: str | None, model_cache: Path | None) -> Embedder:
-    from semsearch.embedding import load_embedder
+    from semsearch.embed import load_embedder
 
     with err.status(f"Loading model {escape(model or settings.default_model())}…"):
         return load_embedder(model, cache_dir=model_cache)
@@ -473,7 +473,7 @@ def prepare_model_command(
     model_cache: ModelCacheOption = None,
 ) -> None:
     """Make the model ready offline (converts the bundled default model once)."""
-    from semsearch.embedding import prepare_model
+    from semsearch.embed import prepare_model
 
     path = prepare_model(model, cache_dir=model_cache)
     err.print(f"Model {escape(model or settings.default_model())} is ready: {escape(str(path))}")

@@ -32,7 +32,7 @@ from semsearch.errors import SemsearchError
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
-    from semsearch.embedding import Embedder
+    from semsearch.embed import Embedder
     from semsearch.ingest import Document
     from semsearch.search import Searcher
 
@@ -250,7 +250,7 @@ def default_embedding_cache_dir() -> Path:
 
 
 class CachedEmbedder:
-    """An :class:`~semsearch.embedding.Embedder` that remembers every vector it computed.
+    """An :class:`~semsearch.embed.Embedder` that remembers every vector it computed.
 
     Vectors are kept in one SQLite file per model fingerprint, keyed by the kind (passage or
     query, which the model prefixes differently) and the SHA-256 of the text. Only texts not seen

@@ -37,7 +37,7 @@ from semsearch.ingest import Document, SkippedFile, discover_files, read_documen
 from semsearch.store import FileState, IndexWriter, StoredFile, embed_key
 
 if TYPE_CHECKING:
-    from semsearch.embedding import Embedder
+    from semsearch.embed import Embedder
 
 #: Stage names passed to the reporter, in the order they run.
 STAGE_SCAN = "scan"

@@ -30,7 +30,7 @@ from semsearch.lexical import (
 )
 
 if TYPE_CHECKING:
-    from semsearch.embedding import Embedder
+    from semsearch.embed import Embedder
     from semsearch.store import IndexReader, StoredChunk
 
 #: The search modes, the default first.
@@ -625,7 +625,7 @@ def open_searcher(
         model_cache: Where the converted default model is kept.
         need_embedder: False for keyword-only searches, which then skip loading the model.
         fusion: Hybrid settings (default :class:`FusionConfig`).
-        embedder_loader: Loads a model by name instead of :func:`embedding.load_embedder`
+        embedder_loader: Loads a model by name instead of :func:`embed.load_embedder`
             (the app passes its process-wide cache, so a new index generation reuses the model).
 
     Raises:
@@ -638,7 +638,7 @@ def open_searcher(
     embedder = None
     if need_embedder:
         if embedder_loader is None:
-            from semsearch.embedding import load_embedder
+            from semsearch.embed import load_embedder
 
             def embedder_loader(name: str) -> Embedder:
                 return load_embedder(name, cache_dir=model_cache)

@@ -151,7 +151,7 @@ _REBUILD_HINT = "Rebuild it: semsearch build --rebuild [PATHS] --index {index_di
 
 
 class IdentifiesModel(Protocol):
-    """What the store needs to know about an embedder (``semsearch.embedding.Embedder``)."""
+    """What the store needs to know about an embedder (``semsearch.embed.Embedder``)."""
 
     model_id: str
     dimension: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from semsearch import settings
-from semsearch.embedding import SentenceTransformerEmbedder, load_embedder
+from semsearch.embed import SentenceTransformerEmbedder, load_embedder
 
 
 @pytest.fixture(scope="session")

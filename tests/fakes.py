@@ -45,11 +45,11 @@ class FakeEmbedder:
         batch_size: int = 32,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """Embed passages (see :class:`semsearch.embedding.Embedder`)."""
+        """Embed passages (see :class:`semsearch.embed.Embedder`)."""
         return self._embed(texts, progress)
 
     def embed_queries(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embed queries (see :class:`semsearch.embedding.Embedder`)."""
+        """Embed queries (see :class:`semsearch.embed.Embedder`)."""
         return self._embed(texts, progress)

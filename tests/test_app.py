@@ -87,7 +87,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     the page shows the same relative paths as under ``make run``.
     """
     from semsearch import indexer
-    from semsearch.embedding import load_embedder
+    from semsearch.embed import load_embedder
 
     root = tmp_path_factory.mktemp("app")
     corpus = root / "seeds"

@@ -22,7 +22,7 @@ from fakes import FakeEmbedder
 
 from semsearch import indexer, settings
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
-from semsearch.embedding import SentenceTransformerEmbedder
+from semsearch.embed import SentenceTransformerEmbedder
 from semsearch.errors import IndexStoreError, SemsearchError
 from semsearch.ingest import Document
 from semsearch.store import CURRENT_LINK, IndexReader, IndexWriter

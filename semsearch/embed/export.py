@@ -1,0 +1,313 @@
+"""Build time: export a sentence-transformers model to ONNX with int8 weights, once per model.
+
+The only module of :mod:`semsearch.embed` that imports torch and transformers (inside the
+functions that need them). The export is published in the model cache with
+:func:`semsearch.atomic.build_once`: written into a staging folder, its marker last, then renamed
+into place under a file lock, so concurrent or killed runs never leave a folder that looks
+complete. The runtime that reads it is :mod:`semsearch.embed.onnx`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from semsearch.atomic import build_once
+from semsearch.embed.base import Prompts
+from semsearch.embed.models import ENV_BACKEND, model_fingerprint
+from semsearch.embed.normalizer_table import split_replace_normalizer
+from semsearch.embed.onnx_files import (
+    ONNX_EXPORT_VERSION,
+    ONNX_MARKER_NAME,
+    ONNX_MODEL_FILE,
+    ONNX_NORMALIZATION_FILE,
+    onnx_fingerprint,
+    onnx_folder,
+    read_json_file,
+    read_onnx_marker,
+)
+from semsearch.errors import ModelError
+
+if TYPE_CHECKING:
+    import torch
+
+#: Measured on the project's 2-core machine; only used in the "please wait" message.
+EXPECTED_EXPORT_SECONDS = 40
+
+_FLOAT_MODEL_FILE = "model-float32.onnx"
+
+
+def prepare_onnx_model(
+    source: Path,
+    cache_dir: Path,
+    announce: Callable[[str], None] | None = None,
+    model_id: str | None = None,
+) -> Path:
+    """Return the int8 ONNX export of a model, exporting it once into ``cache_dir`` if needed.
+
+    Args:
+        source: The sentence-transformers folder (Transformer, Pooling, optional Normalize).
+        cache_dir: The model cache.
+        announce: Called with a one-line message before an export starts (default: stderr).
+        model_id: The model's name, for messages (default: the folder).
+
+    Returns:
+        The export folder.
+
+    Raises:
+        ModelError: The model cannot be exported or the cache cannot be written.
+    """
+    source_fingerprint = model_fingerprint(source)
+    target = onnx_folder(source, source_fingerprint, cache_dir)
+    name = model_id or str(source)
+
+    def tell() -> None:
+        (announce or _print_stderr)(
+            f"Preparing the fast (ONNX int8) version of {name} (once, "
+            f"~{EXPECTED_EXPORT_SECONDS} s) into {target}…"
+        )
+
+    try:
+        build_once(
+            target,
+            is_complete=lambda folder: read_onnx_marker(folder) is not None,
+            build=lambda staging: export_onnx_model(source, staging, source_fingerprint),
+            announce=tell,
+        )
+    except OSError as error:
+        raise ModelError(
+            f"The ONNX version of {name} could not be written into the model cache "
+            f"{cache_dir}: {error.strerror or error}.",
+            "Free some disk space (it needs about 600 MB while exporting, 120 MB after) or set "
+            f"{ENV_BACKEND}=torch to use the float32 model.",
+        ) from error
+    return target
+
+
+def export_onnx_model(source: Path, target: Path, source_fingerprint: str | None = None) -> None:
+    """Export a sentence-transformers model to ONNX with int8 weights into ``target``.
+
+    The transformer is traced with torch's ONNX exporter (inputs ``input_ids`` and
+    ``attention_mask``, output the token vectors), then its MatMul and Gather weights are
+    quantized to int8 per channel with ONNX Runtime's dynamic quantization (7-bit range, which
+    avoids the AVX2 saturation problem of u8×s8 products). Pooling and normalization stay in
+    numpy. The tokenizer, prompts and settings are copied beside it, so loading needs neither
+    torch nor transformers. Needs torch, transformers and onnx; uses about 2.5 GB of memory for
+    multilingual-e5-small.
+
+    Args:
+        source: A folder with ``modules.json`` listing a Transformer, a mean or CLS Pooling and
+            optionally a Normalize module, and a fast tokenizer (``tokenizer.json``).
+        target: The folder to fill (created if missing; the caller publishes it, see
+            :func:`prepare_onnx_model`).
+        source_fingerprint: :func:`model_fingerprint` of ``source`` if already known.
+
+    Raises:
+        ModelError: The model has modules or files the export does not cover.
+    """
+    started = time.perf_counter()
+    source_fingerprint = source_fingerprint or model_fingerprint(source)
+    pooling, prompts, max_seq_length = _describe_for_export(source)
+    _check_export_tools(source)
+    target.mkdir(parents=True, exist_ok=True)
+    model = _load_transformer(source)
+    float_file = target / _FLOAT_MODEL_FILE
+    _trace_to_onnx(model, float_file)
+    dimension = int(model.config.hidden_size)
+    del model
+    _quantize_to_int8(float_file, target / ONNX_MODEL_FILE)
+    float_file.unlink()
+    normalizer = _copy_tokenizer(source, target)
+    pad_token, pad_id = _padding_token(source)
+    record = {
+        "export_version": ONNX_EXPORT_VERSION,
+        "source": str(source),
+        "source_fingerprint": source_fingerprint,
+        "fingerprint": onnx_fingerprint(source_fingerprint),
+        "dimension": dimension,
+        "pooling": pooling,
+        "prompts": {"query": prompts.query, "passage": prompts.passage},
+        "max_seq_length": max_seq_length,
+        "pad_token": pad_token,
+        "pad_id": pad_id,
+        "quantization": "dynamic int8, per channel, reduced range; MatMul and Gather",
+        "normalizer": normalizer,
+        "model_size": (target / ONNX_MODEL_FILE).stat().st_size,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    (target / ONNX_MARKER_NAME).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+def _check_export_tools(source: Path) -> None:
+    """Fail early, with a clear message, when a package the export needs is missing."""
+    try:
+        import onnx  # noqa: F401  (needed by the quantizer)
+        import onnxruntime.quantization  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as error:
+        raise ModelError(
+            f"Exporting {source} to ONNX needs the package {error.name}, which is not installed.",
+            f"Install the project's dependencies (make setup), or set {ENV_BACKEND}=torch.",
+        ) from error
+
+
+def _load_transformer(source: Path) -> Any:
+    """Load the model's transformer (a ``transformers`` model) for tracing."""
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    try:
+        # Eager attention traces into plain ONNX ops that ONNX Runtime fuses on its own.
+        return AutoModel.from_pretrained(
+            str(source), attn_implementation="eager", local_files_only=True
+        ).eval()
+    except Exception as error:
+        raise ModelError(
+            f"The model in {source} could not be loaded for the ONNX export "
+            f"({type(error).__name__}: {str(error).strip()[:200]}).",
+            f"Set {ENV_BACKEND}=torch to use it with sentence-transformers instead.",
+        ) from error
+
+
+def _trace_to_onnx(transformer: torch.nn.Module, float_file: Path) -> None:
+    """Trace the transformer into a float32 ONNX file: token ids and mask in, token vectors out."""
+    import torch
+
+    class _TokenVectors(torch.nn.Module):
+        def __init__(self, transformer: torch.nn.Module) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            output = self.transformer(input_ids=input_ids, attention_mask=attention_mask)
+            return output.last_hidden_state
+
+    sample = torch.ones((2, 8), dtype=torch.long)
+    dynamic = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings(), torch.no_grad():
+        # The tracer warns about shape checks that hold for every input (mask length == tokens).
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _TokenVectors(transformer),
+            (sample, sample),
+            str(float_file),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["token_vectors"],
+            dynamic_axes={
+                "input_ids": dynamic,
+                "attention_mask": dynamic,
+                "token_vectors": dynamic,
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize_to_int8(float_file: Path, int8_file: Path) -> None:
+    """Quantize the MatMul and Gather weights to int8, per channel, in the 7-bit range."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The quantizer logs a suggestion to pre-process the model at WARNING level on every call.
+    quantizer_logger = logging.getLogger()
+    level = quantizer_logger.level
+    quantizer_logger.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            str(float_file),
+            str(int8_file),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            reduce_range=True,
+            op_types_to_quantize=["MatMul", "Gather"],
+        )
+    finally:
+        quantizer_logger.setLevel(level)
+
+
+def _copy_tokenizer(source: Path, target: Path) -> str:
+    """Copy ``tokenizer.json``, its Replace rules moved into a table when they can be.
+
+    Returns:
+        ``"table"`` if the normalization is now done by the table, else ``"tokenizer"``.
+    """
+    tokenizer_json = json.loads((source / "tokenizer.json").read_text(encoding="utf-8"))
+    split = split_replace_normalizer(tokenizer_json.get("normalizer"))
+    if split is not None:
+        table, collapse_spaces = split
+        tokenizer_json["normalizer"] = None
+        (target / ONNX_NORMALIZATION_FILE).write_text(
+            json.dumps(
+                {"table": {str(code): text for code, text in table.items()},
+                 "collapse_spaces": collapse_spaces},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+    (target / "tokenizer.json").write_text(
+        json.dumps(tokenizer_json, ensure_ascii=False), encoding="utf-8"
+    )
+    return "table" if split is not None else "tokenizer"
+
+
+def _padding_token(source: Path) -> tuple[str, int]:
+    """Return the model's padding token and its id (``<pad>`` and 0 when not configured)."""
+    from tokenizers import Tokenizer
+
+    tokenizer_config = read_json_file(source / "tokenizer_config.json") or {}
+    pad_token = str(tokenizer_config.get("pad_token") or "<pad>")
+    pad_id = Tokenizer.from_file(str(source / "tokenizer.json")).token_to_id(pad_token)
+    return pad_token, int(pad_id if pad_id is not None else 0)
+
+
+def _describe_for_export(source: Path) -> tuple[str, Prompts, int]:
+    """Read pooling, prompts and max length of a sentence-transformers folder, or refuse it."""
+    unsupported = f"Set {ENV_BACKEND}=torch (or auto) to use this model with sentence-transformers."
+    modules = (
+        json.loads((source / "modules.json").read_text(encoding="utf-8"))
+        if (source / "modules.json").is_file()
+        else None
+    )
+    if not isinstance(modules, list) or not (source / "tokenizer.json").is_file():
+        raise ModelError(
+            f"The model in {source} cannot be exported to ONNX: it needs modules.json and "
+            "tokenizer.json.",
+            unsupported,
+        )
+    kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise ModelError(
+            f"The model in {source} has the modules {kinds}; the ONNX export covers "
+            "Transformer + Pooling (+ Normalize) only.",
+            unsupported,
+        )
+    pooling_config = read_json_file(source / modules[1].get("path", "") / "config.json") or {}
+    if pooling_config.get("pooling_mode_mean_tokens"):
+        pooling = "mean"
+    elif pooling_config.get("pooling_mode_cls_token"):
+        pooling = "cls"
+    else:
+        raise ModelError(
+            f"The model in {source} pools in a way the ONNX export does not cover "
+            "(mean and CLS only).",
+            unsupported,
+        )
+    st_config = read_json_file(source / "config_sentence_transformers.json") or {}
+    prompts = Prompts.from_model_config(st_config.get("prompts"))
+    bert_config = read_json_file(source / "sentence_bert_config.json") or {}
+    model_config = read_json_file(source / "config.json") or {}
+    max_seq_length = int(
+        bert_config.get("max_seq_length") or model_config.get("max_position_embeddings") or 512
+    )
+    return pooling, prompts, max_seq_length
+
+
+def _print_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,144 @@
+"""Tests of what every embedder shares: prompts, folding, batching, progress, token counts.
+
+:class:`FakeBatchEmbedder` implements only the batch call and the raw token count, as a backend
+does, and records what the base class hands it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semsearch.embed.base import (
+    QUERY_BATCH_SIZE,
+    BaseEmbedder,
+    Embedder,
+    Prompts,
+    TextKind,
+    fold_texts,
+    folded_fingerprint,
+)
+
+
+class FakeBatchEmbedder(BaseEmbedder):
+    """Embeds a text as (its length, its first character's code, 1 for queries), normalized."""
+
+    backend = "fake"
+
+    def __init__(self, fold_scripts: bool = True) -> None:
+        super().__init__(
+            model_id="fake",
+            path=Path("fake-model"),  # no files behind this model
+            fingerprint="0123456789abcdef",
+            dimension=3,
+            prompts=Prompts(query="q: ", passage="p: "),
+            fold_scripts=fold_scripts,
+        )
+        self.batches: list[tuple[list[str], str]] = []
+        self.limit = 512
+
+    def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
+        self.batches.append((list(texts), kind))
+        rows = [
+            [len(text), ord(text[0]) if text else 0, 1.0 if kind == "query" else 0.0]
+            for text in texts
+        ]
+        vectors = np.array(rows, dtype=np.float32) + 1e-3
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def count_tokens(self, prompted: list[str]) -> list[int]:
+        return [len(text) + 2 for text in prompted]  # one character a token, plus two specials
+
+    def _get_max_seq_length(self) -> int:
+        return self.limit
+
+    def _set_max_seq_length(self, value: int) -> None:
+        self.limit = value
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [
+        ({"query": "query: ", "passage": "passage: "}, Prompts("query: ", "passage: ")),
+        ({"query": "q: ", "document": "d: "}, Prompts("q: ", "d: ")),
+        ({"query": "q: ", "passage": "p: ", "document": "d: "}, Prompts("q: ", "p: ")),
+        ({"query": "", "document": ""}, Prompts("", "")),
+        ({"classification": "c: "}, Prompts("", "")),
+        (None, Prompts("", "")),
+    ],
+)
+def test_prompts_come_from_the_models_own_configuration(
+    configured: dict[str, str] | None, expected: Prompts
+) -> None:
+    assert Prompts.from_model_config(configured) == expected
+
+
+def test_a_backend_writing_only_the_batch_call_is_an_embedder() -> None:
+    fake = FakeBatchEmbedder()
+    assert isinstance(fake, Embedder)
+    assert fake.fingerprint == folded_fingerprint("0123456789abcdef")
+    assert FakeBatchEmbedder(fold_scripts=False).fingerprint == "0123456789abcdef"
+    assert Prompts("q: ", "p: ").for_kind("query") == "q: "
+    assert Prompts("q: ", "p: ").for_kind("passage") == "p: "
+
+
+def test_texts_are_batched_longest_first_and_returned_in_input_order() -> None:
+    fake = FakeBatchEmbedder()
+    texts = ["bb", "a", "dddd", "ccc", "eeeee"]
+    vectors = fake.embed_passages(texts, batch_size=2)
+    assert [batch for batch, _kind in fake.batches] == [["eeeee", "dddd"], ["ccc", "bb"], ["a"]]
+    assert all(kind == "passage" for _batch, kind in fake.batches)
+    assert vectors.dtype == np.float32 and vectors.shape == (5, 3)
+    one_by_one = np.vstack([fake.embed_passages([text]) for text in texts])
+    np.testing.assert_array_equal(vectors, one_by_one)
+
+
+def test_progress_is_reported_once_per_batch() -> None:
+    fake = FakeBatchEmbedder()
+    reported: list[int] = []
+    fake.embed_passages(["x"] * 7, batch_size=3, progress=reported.append)
+    assert reported == [3, 3, 1]
+    reported.clear()
+    fake.embed_queries(["x"] * (QUERY_BATCH_SIZE + 1), progress=reported.append)
+    assert reported == [QUERY_BATCH_SIZE, 1]
+    assert fake.batches[-1][1] == "query"
+
+
+def test_texts_are_folded_to_simplified_unless_asked_not_to() -> None:
+    fake = FakeBatchEmbedder()
+    fake.embed_queries(["體育新聞"])
+    assert fake.batches == [(["体育新闻"], "query")]
+    raw = FakeBatchEmbedder(fold_scripts=False)
+    raw.embed_queries(["體育新聞"])
+    assert raw.batches == [(["體育新聞"], "query")]
+    assert fold_texts(["體育", "abc", ""]) == ["体育", "abc", ""]
+
+
+def test_token_counts_include_the_prompt_of_the_kind() -> None:
+    fake = FakeBatchEmbedder()
+    assert fake.token_counts(["體育", ""]) == [len("p: 体育") + 2, len("p: ") + 2]
+    assert fake.token_counts(["ab"], kind="query") == [len("q: ab") + 2]
+    assert fake.batches == []  # counting embeds nothing
+
+
+def test_empty_input_a_lone_string_and_a_bad_batch_size() -> None:
+    fake = FakeBatchEmbedder()
+    empty = fake.embed_passages([])
+    assert empty.shape == (0, 3) and empty.dtype == np.float32
+    assert fake.batches == []  # the model is never called for nothing
+    for call in (fake.embed_queries, fake.embed_passages, fake.token_counts, fold_texts):
+        with pytest.raises(TypeError, match="single string"):
+            call("北京")
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
+        fake.embed_passages(["a"], batch_size=0)
+
+
+def test_max_seq_length_is_checked_before_the_backend_sees_it() -> None:
+    fake = FakeBatchEmbedder()
+    fake.max_seq_length = 64
+    assert fake.max_seq_length == 64 == fake.limit
+    with pytest.raises(ValueError, match="max_seq_length must be at least 1, got 0"):
+        fake.max_seq_length = 0
+    assert fake.limit == 64
