@@ -9,7 +9,7 @@ from). The output is deterministic: the same source gives byte-identical files.
   (CC BY-SA 4.0).
 - ``drcd``: github.com/DRCKnowledgeTeam/DRCD at commit b944790de5af02c5fbb7cd9cb1473d27d169eebf,
   ``DRCD_dev.json`` (CC BY-SA 3.0).
-- ``president_news``: github.com/kiang/www.president.gov.tw at commit
+- ``president_news``, ``president_news_short``: github.com/kiang/www.president.gov.tw at commit
   7e5cb2fd3eedc86c6678c2996e0e23c808c3915c, the folder ``news_json/`` (news releases of the
   Office of the President, Taiwan; public domain under Article 9 of Taiwan's Copyright Act).
 
@@ -18,6 +18,8 @@ Usage (from the repository root)::
     .venv/bin/python eval/prepare_sets.py cmrc2018 DEV.json TRIAL.json eval/cmrc2018
     .venv/bin/python eval/prepare_sets.py drcd DRCD_dev.json eval/drcd
     .venv/bin/python eval/prepare_sets.py president_news NEWS_JSON_FOLDER eval/president_news
+    .venv/bin/python eval/prepare_sets.py president_news_short NEWS_JSON_FOLDER \
+        eval/president_news_short
 
 The question sets (``cmrc2018``, ``drcd``) keep every paragraph as one passage and every
 question as one query, relevant = the paragraph it was written on; answers are stripped and
@@ -36,13 +38,16 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-#: Long news: the window, lengths and sample of ``president_news``. Releases before 2017 are
-#: mostly headline-only pages in the source (the body was not published online); the window
-#: is closed so that a newer checkout of the daily-updated source gives the same pool.
+#: The news sets: the date window, the body lengths (characters, both ends included) and the
+#: sample. Releases before 2017 are mostly headline-only pages in the source (the body was not
+#: published online); the window is closed so that a newer checkout of the daily-updated source
+#: gives the same pool. The two length ranges do not overlap, so the sets share no article.
 NEWS_FIRST_DATE = "2017-01-01"
 NEWS_LAST_DATE = "2025-12-31"
-NEWS_MIN_CHARS = 500
-NEWS_MAX_CHARS = 2000
+NEWS_LENGTHS: dict[str, tuple[int, int]] = {
+    "president_news": (500, 2000),
+    "president_news_short": (150, 499),
+}
 NEWS_SAMPLE_SIZE = 400
 NEWS_SEED = 16
 
@@ -234,15 +239,16 @@ def news_article(release: dict) -> dict:
     }
 
 
-def news_pool(articles: list[dict]) -> tuple[list[dict], Counter[str]]:
+def news_pool(articles: list[dict], lengths: tuple[int, int]) -> tuple[list[dict], Counter[str]]:
     """Keep the articles that make fair headline queries, counting why the others were left out.
 
-    An article is kept when it lies in the date window, its body has ``NEWS_MIN_CHARS`` to
-    ``NEWS_MAX_CHARS`` characters, its headline is not found word for word in its body (else the
-    query would be trivial), and no other article of the source has the same headline or body.
+    An article is kept when it lies in the date window, its body length is in ``lengths``, its
+    headline is not found word for word in its body (else the query would be trivial), and no
+    other article of the source has the same headline or body.
 
     Args:
         articles: Every article of the source (:func:`news_article`).
+        lengths: The shortest and longest body, in characters.
 
     Returns:
         The kept articles sorted by id, and a count per reason for those left out.
@@ -255,7 +261,7 @@ def news_pool(articles: list[dict]) -> tuple[list[dict], Counter[str]]:
         compact_headline = _SPACES.sub("", article["headline"])
         if not NEWS_FIRST_DATE <= article["date"] <= NEWS_LAST_DATE:
             dropped["outside the date window"] += 1
-        elif not NEWS_MIN_CHARS <= len(article["body"]) <= NEWS_MAX_CHARS:
+        elif not lengths[0] <= len(article["body"]) <= lengths[1]:
             dropped["body length outside the range"] += 1
         elif not compact_headline or compact_headline in _SPACES.sub("", article["body"]):
             dropped["headline empty or in the body"] += 1
@@ -266,10 +272,11 @@ def news_pool(articles: list[dict]) -> tuple[list[dict], Counter[str]]:
     return kept, dropped
 
 
-def build_president_news(news_dir: Path, target: Path) -> str:
-    """Build the long-news set: whole articles as passages, their headlines as queries.
+def build_president_news(news_dir: Path, target: Path, name: str) -> str:
+    """Build a news set: whole articles as passages, their headlines as queries.
 
-    Every ``*.json`` under ``news_dir`` is read; :func:`news_pool` filters the articles and
+    Every ``*.json`` under ``news_dir`` is read; :func:`news_pool` filters the articles by the
+    body lengths of the set (``NEWS_LENGTHS[name]``: long news or short news items) and
     ``NEWS_SAMPLE_SIZE`` of them are drawn with ``random.Random(NEWS_SEED)`` from the pool sorted
     by id, then written in id (date) order. One corpus row is one whole article (body
     paragraphs joined by newlines, no title, so the headline appears nowhere in the index); one
@@ -278,6 +285,7 @@ def build_president_news(news_dir: Path, target: Path) -> str:
     Args:
         news_dir: The source's ``news_json`` folder.
         target: The set folder.
+        name: ``president_news`` or ``president_news_short``.
 
     Returns:
         A summary of the pool and the written set.
@@ -285,7 +293,8 @@ def build_president_news(news_dir: Path, target: Path) -> str:
     releases = [
         json.loads(path.read_text(encoding="utf-8")) for path in sorted(news_dir.rglob("*.json"))
     ]
-    pool, dropped = news_pool([news_article(release) for release in releases])
+    articles = [news_article(release) for release in releases]
+    pool, dropped = news_pool(articles, NEWS_LENGTHS[name])
     sample = sorted(
         random.Random(NEWS_SEED).sample(pool, min(NEWS_SAMPLE_SIZE, len(pool))),
         key=lambda article: article["id"],
@@ -327,16 +336,17 @@ def main() -> None:
     drcd = commands.add_parser("drcd", help="DRCD dev, traditional Chinese paragraphs")
     drcd.add_argument("dev", type=Path, help="DRCD_dev.json")
     drcd.add_argument("target", type=Path, help="set folder to write")
-    news = commands.add_parser("president_news", help="long news articles, headline queries")
-    news.add_argument("news_dir", type=Path, help="the source's news_json folder")
-    news.add_argument("target", type=Path, help="set folder to write")
+    for name, kind in (("president_news", "long news"), ("president_news_short", "short news")):
+        news = commands.add_parser(name, help=f"{kind} articles, headline queries")
+        news.add_argument("news_dir", type=Path, help="the source's news_json folder")
+        news.add_argument("target", type=Path, help="set folder to write")
     arguments = parser.parse_args()
     if arguments.set == "cmrc2018":
         print(build_cmrc2018(arguments.dev, arguments.trial, arguments.target))
     elif arguments.set == "drcd":
         print(build_drcd(arguments.dev, arguments.target))
     else:
-        print(build_president_news(arguments.news_dir, arguments.target))
+        print(build_president_news(arguments.news_dir, arguments.target, arguments.set))
 
 
 if __name__ == "__main__":
