@@ -20,16 +20,17 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from semsearch import indexer, settings
+from semsearch import indexing, keyword, settings
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
 from semsearch.documents import Document
 from semsearch.embedding import SentenceTransformerEmbedder
 from semsearch.errors import IndexStoreError, SemsearchError
-from semsearch.store import CURRENT_LINK, IndexReader, IndexWriter
+from semsearch.storage import ChunkFilter, SearchIndex, open_index, open_writer
+from semsearch.storage.local.generations import CURRENT_LINK
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = sorted((REPO / "seeds").glob("*.txt"))
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 class RecordingReporter:
@@ -67,14 +68,16 @@ def embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
-def build(embedder: FakeEmbedder, paths: Sequence[Path] = (Path("corpus"),)) -> indexer.IndexReport:
-    return indexer.build(list(paths), Path("index"), embedder)
+def build(
+    embedder: FakeEmbedder, paths: Sequence[Path] = (Path("corpus"),)
+) -> indexing.IndexReport:
+    return indexing.build(list(paths), Path("index"), embedder)
 
 
 def test_build_indexes_every_article(corpus: Path, embedder: FakeEmbedder) -> None:
     reporter = RecordingReporter()
-    report = indexer.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
-    reader = IndexReader.open(Path("index"))
+    report = indexing.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    reader = open_index(Path("index"))
     assert (report.added, report.changed, report.removed, report.unchanged) == (3, 0, 0, 0)
     assert report.documents_total == reader.document_count == 3
     assert report.chunks_total == reader.chunk_count == report.chunks_embedded > 20
@@ -83,30 +86,30 @@ def test_build_indexes_every_article(corpus: Path, embedder: FakeEmbedder) -> No
     assert reporter.totals["embed"] == reporter.done["embed"] == report.chunks_embedded
     assert reporter.done["scan"] == reporter.done["read"] == 3
     assert sorted(d.path for d in reader.documents()) == [f"corpus/{s.name}" for s in SEEDS[:3]]
-    assert reader.manifest["corpus_roots"] == [str(corpus.resolve())]
+    assert reader.manifest.corpus_roots == [str(corpus.resolve())]
     # Every stored vector is the embedding of its chunk's passage (title + text).
-    chunk = reader.chunks([int(reader.chunk_ids_where()[5])])[0]
+    chunk = reader.chunks([int(reader.chunk_ids()[5])])[0]
     query = embedder.embed_passages([f"{chunk.title}\n{chunk.text}"])[0]
-    assert reader.vector_search(query, 1)[0] == (chunk.chunk_id, pytest.approx(1.0, abs=1e-5))
+    assert reader.dense_search(query, 1)[0] == (chunk.chunk_id, pytest.approx(1.0, abs=1e-5))
 
 
 def test_update_with_nothing_changed_embeds_nothing(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
-    generation = IndexReader.open(Path("index")).generation
+    generation = open_index(Path("index")).generation
     calls = embedder.calls
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert report.nothing_changed
     assert embedder.calls == calls
     assert (report.unchanged, report.chunks_embedded, report.chunks_reused) == (3, 0, 0)
-    assert IndexReader.open(Path("index")).generation == generation == report.generation
+    assert open_index(Path("index")).generation == generation == report.generation
     assert not any(".tmp-" in p.name for p in Path("index").iterdir())
 
 
 def test_add_change_and_delete_files(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
-    before = IndexReader.open(Path("index"))
+    before = open_index(Path("index"))
     first, second, third = sorted(corpus.iterdir())
-    kept_ids = before.chunk_ids_where(doc_ids=[_doc_id(before, second)])
+    kept_ids = before.chunk_ids(ChunkFilter(doc_ids=(_doc_id(before, second),)))
     shutil.copy(SEEDS[4], corpus / SEEDS[4].name)
     third.unlink()
     # Edit the first article: one new paragraph at the end, the rest untouched.
@@ -115,24 +118,27 @@ def test_add_change_and_delete_files(corpus: Path, embedder: FakeEmbedder) -> No
         encoding="utf-8",
     )
     embedder.texts_embedded = 0
-    report = indexer.update(None, Path("index"), embedder)
-    after = IndexReader.open(Path("index"))
+    report = indexing.update(None, Path("index"), embedder)
+    after = open_index(Path("index"))
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 1)
     assert after.document_count == 3
     assert sorted(d.path for d in after.documents()) == sorted(
         f"corpus/{p.name}" for p in (first, second, corpus / SEEDS[4].name)
     )
     # The unchanged article keeps its chunk ids; the changed one re-embeds one or two chunks.
-    assert after.chunk_ids_where(doc_ids=[_doc_id(after, second)]).tolist() == kept_ids.tolist()
-    new_article_chunks = len(
-        after.chunk_ids_where(doc_ids=[_doc_id(after, corpus / SEEDS[4].name)])
+    assert (
+        after.chunk_ids(ChunkFilter(doc_ids=(_doc_id(after, second),))).tolist()
+        == kept_ids.tolist()
     )
-    changed_chunks = len(after.chunk_ids_where(doc_ids=[_doc_id(after, first)]))
+    new_article_chunks = len(
+        after.chunk_ids(ChunkFilter(doc_ids=(_doc_id(after, corpus / SEEDS[4].name),)))
+    )
+    changed_chunks = len(after.chunk_ids(ChunkFilter(doc_ids=(_doc_id(after, first),))))
     assert report.chunks_embedded + report.sentences_embedded == embedder.texts_embedded
     assert new_article_chunks < report.chunks_embedded <= new_article_chunks + 2
     assert report.chunks_reused == changed_chunks + new_article_chunks - report.chunks_embedded
     assert report.chunks_reused >= changed_chunks - 2 > 10
-    assert after.keyword_search("图书馆", 1)
+    assert after.keyword_search(keyword.tokenize_query("图书馆"), 1)
     assert after.chunk_count == report.chunks_total
 
 
@@ -140,11 +146,11 @@ def test_sentence_vectors_are_stored_for_chunks_of_several_sentences(
     corpus: Path, embedder: FakeEmbedder
 ) -> None:
     reporter = RecordingReporter()
-    report = indexer.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
-    reader = IndexReader.open(Path("index"))
+    report = indexing.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    reader = open_index(Path("index"))
     assert reader.has_sentence_vectors
-    assert reader.manifest["sentence_vectors"] == {"version": SENTENCE_VERSION}
-    ids = reader.chunk_ids_where().tolist()
+    assert reader.manifest.sentence_vectors == {"version": SENTENCE_VERSION}
+    ids = reader.chunk_ids().tolist()
     stored = reader.sentence_vectors(ids)
     expected_total = 0
     for chunk in reader.chunks(ids):
@@ -170,23 +176,23 @@ def test_update_embeds_only_the_sentences_of_new_chunk_texts(
     added = "记者从市政府获悉，新建的图书馆将于下月正式开放。届时市民可以免费借阅。"
     first.write_text(first.read_text(encoding="utf-8") + f"\n{added}\n", encoding="utf-8")
     embedder.texts_embedded = 0
-    report = indexer.update(None, Path("index"), embedder)
-    reader = IndexReader.open(Path("index"))
-    (new_id, _score), *_ = reader.keyword_search("图书馆", 1)
+    report = indexing.update(None, Path("index"), embedder)
+    reader = open_index(Path("index"))
+    (new_id, _score), *_ = reader.keyword_search(keyword.tokenize_query("图书馆"), 1)
     new_chunk = reader.chunks([new_id])[0]
     assert report.chunks_embedded == 1
     expected = len(sentence_passages(new_chunk.text, new_chunk.title))
     assert report.sentences_embedded == expected == embedder.texts_embedded - 1 >= 2
     assert reader.has_sentence_vectors
     # Sentence vectors of texts no chunk has any more are dropped.
-    keys = [row[0] for row in reader._query("SELECT embed_key FROM sentence_vectors")]
-    chunk_keys = {row[0] for row in reader._query("SELECT embed_key FROM chunks")}
+    keys = [row[0] for row in reader.select("SELECT embed_key FROM sentence_vectors")]
+    chunk_keys = {row[0] for row in reader.select("SELECT embed_key FROM chunks")}
     assert set(keys) <= chunk_keys
     (first.parent / first.name).unlink()
-    indexer.update(None, Path("index"), embedder)
-    reader = IndexReader.open(Path("index"))
-    keys = [row[0] for row in reader._query("SELECT embed_key FROM sentence_vectors")]
-    assert set(keys) <= {row[0] for row in reader._query("SELECT embed_key FROM chunks")}
+    indexing.update(None, Path("index"), embedder)
+    reader = open_index(Path("index"))
+    keys = [row[0] for row in reader.select("SELECT embed_key FROM sentence_vectors")]
+    assert set(keys) <= {row[0] for row in reader.select("SELECT embed_key FROM chunks")}
     assert len(keys) < len(chunk_keys)
 
 
@@ -194,28 +200,28 @@ def test_an_index_without_sentence_vectors_gets_them_on_update(
     corpus: Path, embedder: FakeEmbedder
 ) -> None:
     # Written without the indexer's sentence step, as by a version before sentence vectors.
-    with IndexWriter.open(Path("index"), embedder, ChunkingConfig()) as writer:
+    with open_writer(Path("index"), embedder, ChunkingConfig()) as writer:
         text = "北京今天下雨。明天转晴。"
         document = Document("d1", "d1.txt", "天气", text, None, None, None, "h", "simplified", [])
         chunk = Chunk("d1", 0, 0, 0, len(text), text, "天气")
         vectors = embedder.embed_passages([f"天气\n{text}"])
         writer.add_document(document, [chunk], vectors, [["北京"]], ["key-1"])
         writer.commit()
-    old = IndexReader.open(Path("index"))
+    old = open_index(Path("index"))
     assert not old.has_sentence_vectors and old.sentence_vectors([1]) == {}
     reporter = RecordingReporter()
-    report = indexer.update([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    report = indexing.update([Path("corpus")], Path("index"), embedder, reporter=reporter)
     assert any("no sentence vectors yet" in message for message in reporter.messages)
-    reader = IndexReader.open(Path("index"))
+    reader = open_index(Path("index"))
     assert reader.has_sentence_vectors
-    first_id = int(reader.chunk_ids_where(doc_ids=["d1"])[0])
+    first_id = int(reader.chunk_ids(ChunkFilter(doc_ids=("d1",)))[0])
     assert reader.sentence_vectors([first_id])[first_id].shape == (2, embedder.dimension)
     assert report.sentences_embedded > 2
     # Nothing left to do afterwards.
-    assert indexer.update(None, Path("index"), embedder).nothing_changed
+    assert indexing.update(None, Path("index"), embedder).nothing_changed
 
 
-def _doc_id(reader: IndexReader, path: Path) -> str:
+def _doc_id(reader: SearchIndex, path: Path) -> str:
     return next(d.doc_id for d in reader.documents() if d.path == f"corpus/{path.name}")
 
 
@@ -225,21 +231,21 @@ def test_moved_file_is_re_read_but_not_re_embedded(corpus: Path, embedder: FakeE
     first = sorted(corpus.glob("*.txt"))[0]
     first.rename(corpus / "sub" / first.name)
     embedder.texts_embedded = 0
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert (report.added, report.removed, report.chunks_embedded) == (1, 1, 0)
     assert embedder.texts_embedded == 0 and report.chunks_reused > 0
-    assert IndexReader.open(Path("index")).document_count == 3
+    assert open_index(Path("index")).document_count == 3
 
 
 def test_touched_file_is_hashed_not_re_read(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
     first = sorted(corpus.iterdir())[0]
     os.utime(first, ns=(time.time_ns(), time.time_ns() + 10**9))
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert report.nothing_changed and report.unchanged == 3
     # The new mtime is recorded, so the next update trusts size and mtime again.
-    assert IndexReader.open(Path("index")).generation == "gen-000002"
-    assert indexer.update(None, Path("index"), embedder).nothing_changed
+    assert open_index(Path("index")).generation == "gen-000002"
+    assert indexing.update(None, Path("index"), embedder).nothing_changed
 
 
 def _rewrite_keeping_size_and_mtime(path: Path) -> None:
@@ -259,7 +265,7 @@ def test_same_size_change_within_the_mtime_tick_is_caught(
     build(embedder)
     _rewrite_keeping_size_and_mtime(first)
     # Its mtime is within the racy window of the previous scan, so it is hashed, not trusted.
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert report.changed == 1
 
 
@@ -270,7 +276,7 @@ def test_old_files_are_trusted_on_size_and_mtime(corpus: Path, embedder: FakeEmb
     build(embedder)
     _rewrite_keeping_size_and_mtime(first)
     # The documented trade-off: no read at all for a file with old, unchanged size and mtime.
-    assert indexer.update(None, Path("index"), embedder).nothing_changed
+    assert indexing.update(None, Path("index"), embedder).nothing_changed
 
 
 def test_update_of_some_paths_leaves_the_others(corpus: Path, embedder: FakeEmbedder) -> None:
@@ -278,23 +284,23 @@ def test_update_of_some_paths_leaves_the_others(corpus: Path, embedder: FakeEmbe
     extra = Path("extra")
     extra.mkdir()
     shutil.copy(SEEDS[4], extra / "new.txt")
-    report = indexer.update([extra / "new.txt"], Path("index"), embedder)
+    report = indexing.update([extra / "new.txt"], Path("index"), embedder)
     assert (report.added, report.removed, report.unchanged) == (1, 0, 0)
-    reader = IndexReader.open(Path("index"))
+    reader = open_index(Path("index"))
     assert reader.document_count == 4
-    assert reader.manifest["corpus_roots"] == [
+    assert reader.manifest.corpus_roots == [
         str(corpus.resolve()),
         str(extra.resolve() / "new.txt"),
     ]
     # Updating one folder removes only what vanished from that folder.
     sorted(corpus.iterdir())[0].unlink()
-    report = indexer.update([Path("corpus")], Path("index"), embedder)
+    report = indexing.update([Path("corpus")], Path("index"), embedder)
     assert (report.removed, report.unchanged) == (1, 2)
-    assert IndexReader.open(Path("index")).document_count == 3
+    assert open_index(Path("index")).document_count == 3
     # Without paths, every recorded root is synchronized.
     (extra / "new.txt").unlink()
-    report = indexer.update(None, Path("index"), embedder)
-    assert report.removed == 1 and IndexReader.open(Path("index")).document_count == 2
+    report = indexing.update(None, Path("index"), embedder)
+    assert report.removed == 1 and open_index(Path("index")).document_count == 2
 
 
 def test_deleted_file_given_by_name_is_removed(corpus: Path, embedder: FakeEmbedder) -> None:
@@ -302,10 +308,10 @@ def test_deleted_file_given_by_name_is_removed(corpus: Path, embedder: FakeEmbed
     first = sorted(corpus.iterdir())[0]
     first.unlink()
     reporter = RecordingReporter()
-    report = indexer.update([first], Path("index"), embedder, reporter=reporter)
+    report = indexing.update([first], Path("index"), embedder, reporter=reporter)
     assert (report.removed, report.unchanged) == (1, 0)
     assert any("no longer exists" in message for message in reporter.messages)
-    assert IndexReader.open(Path("index")).document_count == 2
+    assert open_index(Path("index")).document_count == 2
 
 
 def test_clashing_document_ids_are_skipped_not_mixed(corpus: Path, embedder: FakeEmbedder) -> None:
@@ -313,7 +319,7 @@ def test_clashing_document_ids_are_skipped_not_mixed(corpus: Path, embedder: Fak
     other.mkdir()
     name = sorted(corpus.iterdir())[0].name
     shutil.copy(SEEDS[4], other / name)  # same path relative to its folder: same document id
-    report = indexer.build([Path("corpus"), other], Path("index"), embedder)
+    report = indexing.build([Path("corpus"), other], Path("index"), embedder)
     assert report.added == 3
     assert [s.path for s in report.skipped] == [f"other/{name}"]
     assert "already used by" in report.skipped[0].reason
@@ -321,16 +327,18 @@ def test_clashing_document_ids_are_skipped_not_mixed(corpus: Path, embedder: Fak
 
 def test_metadata_only_change_keeps_vectors_and_bm25(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
-    before = IndexReader.open(Path("index"))
+    before = open_index(Path("index"))
     (corpus / "notes.xyz").write_text("x", encoding="utf-8")
-    report = indexer.update(None, Path("index"), embedder)
-    after = IndexReader.open(Path("index"))
+    report = indexing.update(None, Path("index"), embedder)
+    after = open_index(Path("index"))
     assert report.nothing_changed and after.generation == "gen-000002"
     assert [s.path for s in after.skipped_files()] == ["corpus/notes.xyz"]
     assert "write.keyword" not in report.timings  # BM25 was copied, not rebuilt
     for name in ("vectors.faiss", "keyword/ids.npy"):
         assert (after.path / name).read_bytes() == (before.path / name).read_bytes()
-    assert after.keyword_search("焦裕禄", 3) == before.keyword_search("焦裕禄", 3)
+    assert after.keyword_search(keyword.tokenize_query("焦裕禄"), 3) == before.keyword_search(
+        keyword.tokenize_query("焦裕禄"), 3
+    )
 
 
 def test_same_file_given_inside_an_indexed_folder_keeps_its_id(
@@ -338,36 +346,36 @@ def test_same_file_given_inside_an_indexed_folder_keeps_its_id(
 ) -> None:
     build(embedder)
     first = sorted(corpus.iterdir())[0]
-    doc_id = _doc_id(IndexReader.open(Path("index")), first)
+    doc_id = _doc_id(open_index(Path("index")), first)
     first.write_text(
         first.read_text(encoding="utf-8") + "\n新增一段正文内容用于测试。\n", encoding="utf-8"
     )
-    report = indexer.update([first], Path("index"), embedder)
+    report = indexing.update([first], Path("index"), embedder)
     assert report.changed == 1
-    assert _doc_id(IndexReader.open(Path("index")), first) == doc_id
+    assert _doc_id(open_index(Path("index")), first) == doc_id
 
 
 def test_skipped_files_are_recorded_with_reasons(corpus: Path, embedder: FakeEmbedder) -> None:
     (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (corpus / "empty.txt").write_text("", encoding="utf-8")
     reporter = RecordingReporter()
-    report = indexer.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    report = indexing.build([Path("corpus")], Path("index"), embedder, reporter=reporter)
     reasons = {s.path: s.reason for s in report.skipped}
     assert set(reasons) == {"corpus/photo.jpg", "corpus/empty.txt"}
     assert "unsupported" in reasons["corpus/photo.jpg"]
     assert "empty" in reasons["corpus/empty.txt"]
-    assert IndexReader.open(Path("index")).skipped_files() == report.skipped
+    assert open_index(Path("index")).skipped_files() == report.skipped
     assert any("empty.txt" in message for message in reporter.messages)
     # Fixing the file takes it off the list at the next update.
     shutil.copy(SEEDS[4], corpus / "empty.txt")
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert report.added == 1
-    assert [s.path for s in IndexReader.open(Path("index")).skipped_files()] == ["corpus/photo.jpg"]
+    assert [s.path for s in open_index(Path("index")).skipped_files()] == ["corpus/photo.jpg"]
 
 
 def test_missing_path_is_a_clear_error(corpus: Path, embedder: FakeEmbedder) -> None:
     with pytest.raises(SemsearchError, match="No such file or folder: nowhere"):
-        indexer.build([Path("nowhere")], Path("index"), embedder)
+        indexing.build([Path("nowhere")], Path("index"), embedder)
     assert not (Path("index") / CURRENT_LINK).exists()
 
 
@@ -377,14 +385,14 @@ def test_update_refuses_another_model_and_rebuild_switches(
     build(embedder)
     other = FakeEmbedder(dimension=32, model_id="other-model")
     with pytest.raises(IndexStoreError) as raised:
-        indexer.update(None, Path("index"), other)
+        indexing.update(None, Path("index"), other)
     assert "'fake-embedder'" in raised.value.message and "'other-model'" in raised.value.message
     assert "semsearch build --rebuild" in (raised.value.hint or "")
     with pytest.raises(IndexStoreError, match="chunking settings"):
-        indexer.update(None, Path("index"), embedder, chunking=ChunkingConfig(max_chars=120))
-    report = indexer.build([Path("corpus")], Path("index"), other, rebuild=True)
+        indexing.update(None, Path("index"), embedder, chunking=ChunkingConfig(max_chars=120))
+    report = indexing.build([Path("corpus")], Path("index"), other, rebuild=True)
     assert report.added == 3 and report.chunks_embedded == report.chunks_total
-    reader = IndexReader.open(Path("index"))
+    reader = open_index(Path("index"))
     assert (reader.model_id, reader.dimension) == ("other-model", 32)
 
 
@@ -393,10 +401,10 @@ def test_rebuild_repairs_a_corrupt_index(corpus: Path, embedder: FakeEmbedder) -
     vectors = Path("index") / CURRENT_LINK / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])
     with pytest.raises(IndexStoreError, match="truncated"):
-        indexer.update(None, Path("index"), embedder)
-    report = indexer.build([Path("corpus")], Path("index"), embedder, rebuild=True)
+        indexing.update(None, Path("index"), embedder)
+    report = indexing.build([Path("corpus")], Path("index"), embedder, rebuild=True)
     assert report.added == 3
-    assert IndexReader.open(Path("index")).document_count == 3
+    assert open_index(Path("index")).document_count == 3
 
 
 def test_build_from_chunks_reuses_vectors_on_the_next_run(
@@ -411,13 +419,13 @@ def test_build_from_chunks_reuses_vectors_on_the_next_run(
         doc_id: [Chunk(doc_id, 0, 0, 0, len(text), text, title)]
         for doc_id, (title, text) in rows.items()
     }
-    first = indexer.build_from_chunks(tmp_path / "eval-index", documents, chunks, embedder)
+    first = indexing.build_from_chunks(tmp_path / "eval-index", documents, chunks, embedder)
     assert (first.added, first.chunks_embedded) == (2, 2)
-    second = indexer.build_from_chunks(tmp_path / "eval-index", documents[:1], chunks, embedder)
+    second = indexing.build_from_chunks(tmp_path / "eval-index", documents[:1], chunks, embedder)
     assert (second.chunks_embedded, second.chunks_reused) == (0, 1)
-    reader = IndexReader.open(tmp_path / "eval-index")
+    reader = open_index(tmp_path / "eval-index")
     assert [d.doc_id for d in reader.documents()] == ["p1"]
-    assert reader.keyword_search("首都", 1)
+    assert reader.keyword_search(keyword.tokenize_query("首都"), 1)
 
 
 def test_second_writer_is_refused_while_an_update_runs(
@@ -425,10 +433,10 @@ def test_second_writer_is_refused_while_an_update_runs(
 ) -> None:
     build(embedder)
     with (
-        IndexWriter.open(Path("index"), embedder, ChunkingConfig()),
+        open_writer(Path("index"), embedder, ChunkingConfig()),
         pytest.raises(IndexStoreError, match="Another semsearch build/update is running"),
     ):
-        indexer.update(None, Path("index"), embedder)
+        indexing.update(None, Path("index"), embedder)
 
 
 # -- crash safety --------------------------------------------------------------------------
@@ -439,7 +447,7 @@ _SLOW_UPDATE = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from fakes import FakeEmbedder
-    from semsearch import indexer, settings
+    from semsearch import indexing, keyword, settings
 
     class SlowEmbedder(FakeEmbedder):
         def embed_passages(self, texts, batch_size=32, progress=None):
@@ -448,7 +456,7 @@ _SLOW_UPDATE = textwrap.dedent(
                 time.sleep(0.05)
             return super().embed_passages(texts, batch_size, slow_progress)
 
-    indexer.update(None, Path("index"), SlowEmbedder())
+    indexing.update(None, Path("index"), SlowEmbedder())
     print("finished", flush=True)
     """
 )
@@ -469,14 +477,14 @@ def _kill_when(process: subprocess.Popen[str], ready: Callable[[], bool], limit:
 def _assert_previous_generation_works(
     embedder: FakeEmbedder, documents: int, chunk_ids: np.ndarray
 ) -> None:
-    reader = IndexReader.open(Path("index"))
+    reader = open_index(Path("index"))
     assert reader.generation == "gen-000001"
     assert reader.document_count == documents
-    assert reader.chunk_ids_where().tolist() == chunk_ids.tolist()
+    assert reader.chunk_ids().tolist() == chunk_ids.tolist()
     chunk = reader.chunks([int(chunk_ids[0])])[0]
     query = embedder.embed_queries([f"{chunk.title}\n{chunk.text}"])[0]
-    assert reader.vector_search(query, 1)[0][0] == chunk.chunk_id
-    assert reader.keyword_search(chunk.text[:8], 5)
+    assert reader.dense_search(query, 1)[0][0] == chunk.chunk_id
+    assert reader.keyword_search(keyword.tokenize_query(chunk.text[:8]), 5)
 
 
 def test_killed_update_leaves_the_previous_index_working(
@@ -485,7 +493,7 @@ def test_killed_update_leaves_the_previous_index_working(
     for extra in sorted(corpus.iterdir())[1:]:
         extra.unlink()
     build(embedder)
-    chunk_ids = IndexReader.open(Path("index")).chunk_ids_where()
+    chunk_ids = open_index(Path("index")).chunk_ids()
     for seed in SEEDS[1:]:
         shutil.copy(seed, corpus / seed.name)
     process = subprocess.Popen(
@@ -511,9 +519,9 @@ def test_killed_update_leaves_the_previous_index_working(
     assert any(".tmp-" in p.name for p in Path("index").iterdir())
     _assert_previous_generation_works(embedder, 1, chunk_ids)
 
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert report.added == 4
-    assert IndexReader.open(Path("index")).document_count == 5
+    assert open_index(Path("index")).document_count == 5
     assert not any(".tmp-" in p.name for p in Path("index").iterdir())
 
 
@@ -529,8 +537,8 @@ def test_killed_cli_update_with_the_real_model(
     small.write_text("地方新闻\n\n市图书馆今天正式开放，市民可以免费借阅图书。\n", encoding="utf-8")
     first = sorted(corpus.glob("0*.txt"))[0]
     first.rename(Path("first.txt"))  # kept out of the first build, added by the killed update
-    indexer.build([Path("corpus")], Path("index"), embedder)
-    chunk_ids = IndexReader.open(Path("index")).chunk_ids_where()
+    indexing.build([Path("corpus")], Path("index"), embedder)
+    chunk_ids = open_index(Path("index")).chunk_ids()
     Path("first.txt").rename(first)
     for seed in SEEDS[1:3]:
         shutil.copy(seed, corpus / seed.name)
@@ -558,23 +566,20 @@ def test_killed_cli_update_with_the_real_model(
     finally:
         if process.poll() is None:
             process.kill()
-    reader = IndexReader.open(Path("index"))
-    assert (
-        reader.generation == "gen-000001"
-        and reader.chunk_ids_where().tolist() == chunk_ids.tolist()
-    )
+    reader = open_index(Path("index"))
+    assert reader.generation == "gen-000001" and reader.chunk_ids().tolist() == chunk_ids.tolist()
     reader.check_compatible(embedder, ChunkingConfig())
     query = embedder.embed_queries(["图书馆开放"])[0]
-    best = reader.chunks([reader.vector_search(query, 1)[0][0]])[0]
+    best = reader.chunks([reader.dense_search(query, 1)[0][0]])[0]
     assert "图书馆" in best.text
-    assert reader.keyword_search("图书馆", 1)[0][0] == best.chunk_id
+    assert reader.keyword_search(keyword.tokenize_query("图书馆"), 1)[0][0] == best.chunk_id
 
     # A normal update afterwards succeeds: the lock was released, the stale generation goes.
     first.unlink()
     for seed in SEEDS[1:3]:
         (corpus / seed.name).unlink()
     (corpus / "second.txt").write_text("体育新闻\n\n国家队昨晚赢得了比赛。\n", encoding="utf-8")
-    report = indexer.update(None, Path("index"), embedder)
+    report = indexing.update(None, Path("index"), embedder)
     assert (report.added, report.unchanged, report.chunks_embedded) == (1, 1, 1)
     assert not any(".tmp-" in p.name for p in Path("index").iterdir())
-    assert IndexReader.open(Path("index")).generation == "gen-000002"
+    assert open_index(Path("index")).generation == "gen-000002"
