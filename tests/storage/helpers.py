@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from pathlib import Path
 
 from fakes import FakeEmbedder
@@ -11,7 +13,7 @@ from semsearch import keyword
 from semsearch.chunking import Chunk, ChunkingConfig, passage_text
 from semsearch.documents import Document, RemovedLine
 from semsearch.storage import FileState, IndexWriter, embed_key
-from semsearch.storage.local.generations import CURRENT_LINK
+from semsearch.storage.local.generations import CURRENT_LINK, META_FILE, file_sizes
 
 CHUNKING = ChunkingConfig()
 
@@ -82,3 +84,23 @@ def generation_dirs(index_dir: Path) -> list[str]:
 def current_dir(index_dir: Path) -> Path:
     """The generation folder ``current`` points to."""
     return index_dir / os.readlink(index_dir / CURRENT_LINK)
+
+
+def make_old_format(index_dir: Path) -> None:
+    """Turn the current generation into one written before sentence vectors and schema versions.
+
+    Its database lacks the ``sentence_vectors`` table and records no schema version; its
+    manifest lacks the ``sentence_vectors`` key.
+    """
+    generation = current_dir(index_dir)
+    db = sqlite3.connect(generation / META_FILE)
+    db.execute("DROP TABLE sentence_vectors")
+    db.execute("PRAGMA user_version = 0")
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+    path = generation / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["sentence_vectors"]
+    manifest["files"] = file_sizes(generation)
+    path.write_text(json.dumps(manifest), encoding="utf-8")

@@ -17,7 +17,7 @@ from semsearch.storage import ChunkFilter, open_index, open_writer
 from semsearch.storage.local.generations import META_FILE, file_sizes
 from semsearch.storage.local.schema import UPGRADES
 
-from .helpers import CHUNKING, add, current_dir, generation_dirs
+from .helpers import CHUNKING, add, current_dir, generation_dirs, make_old_format
 
 
 def test_sentence_vectors_are_recorded_only_when_every_chunk_has_them(
@@ -135,26 +135,6 @@ def test_empty_index_is_valid(tmp_path: Path, embedder: FakeEmbedder) -> None:
     assert (reader.document_count, reader.chunk_count) == (0, 0)
     assert reader.dense_search(embedder.embed_queries(["经济"])[0], 5) == []
     assert reader.keyword_search(keyword.tokenize_query("经济"), 5) == []
-
-
-def make_old_format(index_dir: Path) -> None:
-    """Turn the current generation into one written before sentence vectors and schema versions.
-
-    Its database lacks the ``sentence_vectors`` table and records no schema version; its
-    manifest lacks the ``sentence_vectors`` key.
-    """
-    generation = current_dir(index_dir)
-    db = sqlite3.connect(generation / META_FILE)
-    db.execute("DROP TABLE sentence_vectors")
-    db.execute("PRAGMA user_version = 0")
-    db.commit()
-    db.execute("VACUUM")
-    db.close()
-    path = generation / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    del manifest["sentence_vectors"]
-    manifest["files"] = file_sizes(generation)
-    path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def schema_of(index_dir: Path) -> tuple[int, list[str]]:
