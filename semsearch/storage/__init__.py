@@ -23,6 +23,7 @@ from semsearch.storage.base import (
     SearchIndex,
     StoredChunk,
     StoredFile,
+    WriteOptions,
     embed_key,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "SearchIndex",
     "StoredChunk",
     "StoredFile",
+    "WriteOptions",
     "embed_key",
     "open_index",
     "open_writer",
@@ -103,6 +105,5 @@ def open_writer(
     _check_engine(engine)
     from semsearch.storage.local import open_local_writer
 
-    return open_local_writer(
-        Path(index_dir), embedder, chunking, rebuild, reuse_vectors, lock_timeout
-    )
+    options = WriteOptions(rebuild, reuse_vectors, lock_timeout)
+    return open_local_writer(Path(index_dir), embedder, chunking, options)

@@ -107,6 +107,22 @@ class ChunkFilter:
         return self.doc_ids is None and self.date_from is None and self.date_to is None
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a writer starts.
+
+    Attributes:
+        rebuild: Start from an empty index instead of the current version.
+        reuse_vectors: With ``rebuild``, still look up vectors of known passages in the old
+            version when it is compatible (the evaluation rebuilds often).
+        lock_timeout: Seconds to wait for another writer before giving up.
+    """
+
+    rebuild: bool = False
+    reuse_vectors: bool = False
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
+
 class IdentifiesModel(Protocol):
     """What an index needs to know about an embedder (``semsearch.embed.Embedder``)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import faiss
@@ -32,14 +33,27 @@ def test_cells_and_probes_follow_the_size() -> None:
     assert ivf_nprobe(256) == 32 and ivf_nprobe(4096) == 128
 
 
+@pytest.fixture
+def lower(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Lower the size thresholds of the vector index policy for one test."""
+
+    def set_thresholds(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setattr(vectors, name, value)
+
+    return set_thresholds
+
+
 def test_a_large_index_switches_to_ivf_and_back_keeping_ids(
-    tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: FakeEmbedder, lower: Callable[..., None]
 ) -> None:
     # Thresholds lowered: 300 chunks make an IVF index (sqrt(300) ≈ 17 → at least 8 cells).
-    monkeypatch.setattr(vectors, "APPROXIMATE_MIN_CHUNKS", 300)
-    monkeypatch.setattr(vectors, "EXACT_MAX_CHUNKS", 150)
-    monkeypatch.setattr(vectors, "IVF_MIN_CELLS", 8)
-    monkeypatch.setattr(vectors, "IVF_TRAINING_POINTS_PER_CELL", 39)
+    lower(
+        APPROXIMATE_MIN_CHUNKS=300,
+        EXACT_MAX_CHUNKS=150,
+        IVF_MIN_CELLS=8,
+        IVF_TRAINING_POINTS_PER_CELL=39,
+    )
     directory = tmp_path / "index"
     with open_writer(directory, embedder, CHUNKING) as writer:
         for number in range(4):
@@ -93,11 +107,9 @@ def test_a_large_index_switches_to_ivf_and_back_keeping_ids(
 
 
 def test_ivf_cells_are_retrained_when_the_index_has_doubled(
-    tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: FakeEmbedder, lower: Callable[..., None]
 ) -> None:
-    monkeypatch.setattr(vectors, "APPROXIMATE_MIN_CHUNKS", 200)
-    monkeypatch.setattr(vectors, "EXACT_MAX_CHUNKS", 100)
-    monkeypatch.setattr(vectors, "IVF_MIN_CELLS", 4)
+    lower(APPROXIMATE_MIN_CHUNKS=200, EXACT_MAX_CHUNKS=100, IVF_MIN_CELLS=4)
     directory = tmp_path / "index"
     with open_writer(directory, embedder, CHUNKING) as writer:
         add(writer, embedder, "first", paragraphs=_many_paragraphs(250, 10))

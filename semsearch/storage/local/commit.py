@@ -18,7 +18,7 @@ from typing import Any
 
 from semsearch.errors import IndexStoreError
 from semsearch.keyword import KeywordIndex
-from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
 from semsearch.storage.local.generations import (
     CURRENT_LINK,
     KEYWORD_DIR,
@@ -69,10 +69,9 @@ def starting_point(
     index_dir: Path,
     embedder: IdentifiesModel,
     chunking: DescribesChunking,
-    rebuild: bool,
-    reuse_vectors: bool,
+    options: WriteOptions,
 ) -> Start:
-    """Open the generation a write starts from.
+    """Open the generation a write starts from (see :class:`WriteOptions`).
 
     Raises:
         IndexStoreError: (Without ``rebuild``) the current generation is corrupt or was built
@@ -80,9 +79,10 @@ def starting_point(
     """
     if not (index_dir / CURRENT_LINK).is_symlink():
         return Start(None, None, 1, now())
-    if rebuild:
+    if options.rebuild:
         previous = _readable_manifest(index_dir)
-        source = _compatible_reader(index_dir, embedder, chunking) if reuse_vectors else None
+        reuse = options.reuse_vectors
+        source = _compatible_reader(index_dir, embedder, chunking) if reuse else None
         return Start(None, source, previous.next_chunk_id if previous else 1, now())
     base = open_local_index(index_dir)
     try:

@@ -8,6 +8,7 @@ temporary generation folder, so a crash throws it away with the folder.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,15 @@ from semsearch.storage.local.schema import open_working_copy
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.documents import Document
+
+
+#: The columns of a chunk row that come from the chunk itself, in table order.
+_CHUNK_FIELDS = operator.attrgetter("index", "paragraph", "start", "end", "text", "title")
+
+
+def _tokens_json(tokens: Sequence[str]) -> str:
+    """The stored form of a chunk's keyword tokens (a JSON list, characters unescaped)."""
+    return json.dumps(list(tokens), ensure_ascii=False)
 
 
 class WorkingCopy:
@@ -79,21 +89,8 @@ class WorkingCopy:
             "INSERT INTO chunks (chunk_id, doc_id, idx, paragraph, start_char, end_char, text, "
             "title, embed_key, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (
-                    chunk_id,
-                    document.doc_id,
-                    chunk.index,
-                    chunk.paragraph,
-                    chunk.start,
-                    chunk.end,
-                    chunk.text,
-                    chunk.title,
-                    key,
-                    json.dumps(list(chunk_tokens), ensure_ascii=False),
-                )
-                for chunk_id, chunk, key, chunk_tokens in zip(
-                    ids, chunks, embed_keys, tokens, strict=True
-                )
+                (chunk_id, document.doc_id, *_CHUNK_FIELDS(chunk), key, _tokens_json(t))
+                for chunk_id, chunk, key, t in zip(ids, chunks, embed_keys, tokens, strict=True)
             ],
         )
 
@@ -122,7 +119,7 @@ class WorkingCopy:
         """Replace the stored keyword tokens of chunks."""
         self.db.executemany(
             "UPDATE chunks SET tokens = ? WHERE chunk_id = ?",
-            [(json.dumps(t, ensure_ascii=False), cid) for cid, t in tokens_by_chunk.items()],
+            [(_tokens_json(t), cid) for cid, t in tokens_by_chunk.items()],
         )
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from semsearch.atomic import remove_path
-from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel
+from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, WriteOptions
 from semsearch.storage.local.commit import Start, starting_point, write_generation
-from semsearch.storage.local.generations import DEFAULT_LOCK_TIMEOUT, META_FILE, IndexFolder
+from semsearch.storage.local.generations import META_FILE, IndexFolder
 from semsearch.storage.local.reader import LocalIndex, open_local_index
 from semsearch.storage.local.sentences import SentenceVectorTable
 from semsearch.storage.local.vectors import PendingVectors
@@ -305,9 +305,7 @@ def open_local_writer(
     index_dir: Path,
     embedder: IdentifiesModel,
     chunking: DescribesChunking,
-    rebuild: bool = False,
-    reuse_vectors: bool = False,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    options: WriteOptions | None = None,
 ) -> LocalWriter:
     """Take the write lock, clean up after killed writers and open the current generation.
 
@@ -315,20 +313,18 @@ def open_local_writer(
         index_dir: The index folder (created if missing).
         embedder: The embedder the new generation's vectors come from.
         chunking: The chunking settings of its chunks.
-        rebuild: Start from an empty index instead of the current generation.
-        reuse_vectors: With ``rebuild``, still look up vectors of known passages in the old
-            generation when it is compatible (the evaluation rebuilds often).
-        lock_timeout: Seconds to wait for another writer before giving up.
+        options: Rebuild or not, reuse of old vectors, lock timeout (default: an update).
 
     Raises:
         IndexStoreError: Another writer holds the lock, the folder is not an index, or
             (without ``rebuild``) the current generation is corrupt or incompatible.
     """
-    folder = IndexFolder(Path(index_dir), lock_timeout)
+    options = options or WriteOptions()
+    folder = IndexFolder(Path(index_dir), options.lock_timeout)
     folder.lock()
     try:
         folder.remove_leftovers()
-        start = starting_point(folder.index_dir, embedder, chunking, rebuild, reuse_vectors)
+        start = starting_point(folder.index_dir, embedder, chunking, options)
     except BaseException:
         folder.unlock()
         raise
