@@ -130,7 +130,7 @@ class LocalIndex(StoredRecords):
         """
         if k <= 0 or self._vectors.ntotal == 0:
             return []
-        query = self._query_matrix(vector)
+        query = _as_query(vector, self.dimension)
         allowed = self._allowed(where)
         if allowed is not None:
             if allowed.size == 0:
@@ -141,18 +141,12 @@ class LocalIndex(StoredRecords):
                     return exact
         return index_search(self._vectors, query, k, allowed)
 
-    def _query_matrix(self, vector: np.ndarray) -> np.ndarray:
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        if query.shape[1] != self.dimension:
-            raise ValueError(f"query vector has dimension {query.shape[1]}, not {self.dimension}")
-        return query
-
     def dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The exact cosine of each given chunk to the query vector (NaN for an unknown id)."""
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros(0, dtype=np.float32)
-        return exact_scores(self._vectors, self._query_matrix(vector)[0], ids)
+        return exact_scores(self._vectors, _as_query(vector, self.dimension)[0], ids)
 
     def keyword_search(
         self, tokens: Sequence[str], k: int, where: ChunkFilter | None = None
@@ -210,6 +204,14 @@ class LocalIndex(StoredRecords):
         if not sentences.is_current(self.manifest):
             return {}
         return sentences.read_for_keys(self, keys, self.dimension)
+
+
+def _as_query(vector: np.ndarray, dimension: int) -> np.ndarray:
+    """A query vector as the ``(1, dimension)`` float32 matrix FAISS takes."""
+    query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+    if query.shape[1] != dimension:
+        raise ValueError(f"query vector has dimension {query.shape[1]}, not {dimension}")
+    return query
 
 
 def open_local_index(index_dir: Path) -> LocalIndex:
