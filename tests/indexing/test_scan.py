@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fakes import FakeEmbedder
 
+from semsearch import indexing
 from semsearch.errors import SemsearchError
 from semsearch.indexing.scan import (
     RACY_WINDOW_NS,
@@ -19,7 +21,9 @@ from semsearch.indexing.scan import (
     within,
 )
 from semsearch.progress import NullReporter
-from semsearch.storage import FileState, StoredFile
+from semsearch.storage import FileState, StoredFile, open_index
+
+from .helpers import build
 
 
 @pytest.fixture
@@ -92,3 +96,60 @@ def test_paths_roots_and_scope(folder: Path) -> None:
     assert check_paths([Path("nowhere")], [], explicit=False, reporter=NullReporter()) == [
         Path("nowhere").resolve()
     ]
+
+
+# -- the same rules through indexing.update ----------------------------------------------
+
+
+def test_moved_file_is_re_read_but_not_re_embedded(corpus: Path, embedder: FakeEmbedder) -> None:
+    build(embedder)
+    (corpus / "sub").mkdir()
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.rename(corpus / "sub" / first.name)
+    embedder.texts_embedded = 0
+    report = indexing.update(None, Path("index"), embedder)
+    assert (report.added, report.removed, report.chunks_embedded) == (1, 1, 0)
+    assert embedder.texts_embedded == 0 and report.chunks_reused > 0
+    assert open_index(Path("index")).document_count == 3
+
+
+def test_touched_file_is_hashed_not_re_read(corpus: Path, embedder: FakeEmbedder) -> None:
+    build(embedder)
+    first = sorted(corpus.iterdir())[0]
+    os.utime(first, ns=(time.time_ns(), time.time_ns() + 10**9))
+    report = indexing.update(None, Path("index"), embedder)
+    assert report.nothing_changed and report.unchanged == 3
+    # The new mtime is recorded, so the next update trusts size and mtime again.
+    assert open_index(Path("index")).generation == "gen-000002"
+    assert indexing.update(None, Path("index"), embedder).nothing_changed
+
+
+def _rewrite_keeping_size_and_mtime(path: Path) -> None:
+    """Change a character but keep size and mtime, as two saves within one mtime tick do."""
+    stat = path.stat()
+    content = path.read_text(encoding="utf-8")
+    path.write_text(content.replace("焦裕禄", "焦玉禄", 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.read_text(encoding="utf-8") != content
+
+
+def test_same_size_change_within_the_mtime_tick_is_caught(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    first = sorted(corpus.iterdir())[0]
+    os.utime(first, ns=(time.time_ns(), time.time_ns()))  # written just before the build
+    build(embedder)
+    _rewrite_keeping_size_and_mtime(first)
+    # Its mtime is within the racy window of the previous scan, so it is hashed, not trusted.
+    report = indexing.update(None, Path("index"), embedder)
+    assert report.changed == 1
+
+
+def test_old_files_are_trusted_on_size_and_mtime(corpus: Path, embedder: FakeEmbedder) -> None:
+    first = sorted(corpus.iterdir())[0]
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(first, ns=(an_hour_ago, an_hour_ago))
+    build(embedder)
+    _rewrite_keeping_size_and_mtime(first)
+    # The documented trade-off: no read at all for a file with old, unchanged size and mtime.
+    assert indexing.update(None, Path("index"), embedder).nothing_changed

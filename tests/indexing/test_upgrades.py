@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,31 +11,21 @@ from fakes import FakeEmbedder
 from storage.helpers import add, current_dir, make_old_format
 
 from semsearch import indexing, keyword
-from semsearch.chunking import ChunkingConfig
+from semsearch.chunking import Chunk, ChunkingConfig
+from semsearch.documents import Document
 from semsearch.indexing.upgrades import UPGRADES, run_due_upgrades
 from semsearch.progress import NullReporter
-from semsearch.storage import open_index, open_writer
+from semsearch.storage import ChunkFilter, open_index, open_writer
 from semsearch.storage.local.generations import META_FILE, file_sizes
 from semsearch.storage.local.schema import applied_upgrades
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Messages(NullReporter):
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def message(self, text: str) -> None:
-        self.messages.append(text)
+from .helpers import RecordingReporter, build
 
 
 @pytest.fixture
-def index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An index of one seed article, updated through the indexer."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "corpus").mkdir()
-    shutil.copy(sorted((REPO / "seeds").glob("*.txt"))[0], tmp_path / "corpus")
-    indexing.build([Path("corpus")], Path("index"), FakeEmbedder())
+def index(corpus: Path, embedder: FakeEmbedder) -> Path:
+    """An index of three seed articles, made by the indexer."""
+    build(embedder)
     return Path("index")
 
 
@@ -57,7 +46,7 @@ def test_an_index_from_before_sentence_vectors_gets_them(index: Path) -> None:
         writer.commit().close()  # without the indexer: no sentence vectors for it
     make_old_format(index)
     assert not open_index(index).has_sentence_vectors
-    reporter = Messages()
+    reporter = RecordingReporter()
     report = indexing.update(None, index, embedder, reporter=reporter)
     assert any("no sentence vectors yet" in message for message in reporter.messages)
     reader = open_index(index)
@@ -80,10 +69,35 @@ def test_a_tokenizer_change_re_tokenizes_the_stored_chunks(index: Path) -> None:
     manifest["keyword"] = {"tokenizer": "an-older-scheme"}
     manifest["files"] = file_sizes(generation)
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    reporter = Messages()
+    reporter = RecordingReporter()
     report = indexing.update(None, index, FakeEmbedder(), reporter=reporter)
     assert "The keyword tokenizer changed: re-tokenizing the stored chunks." in reporter.messages
-    assert report.chunks_embedded == 0 and report.unchanged == 1
+    assert report.chunks_embedded == 0 and report.unchanged == 3
     reader = open_index(index)
     assert reader.manifest.keyword == {"tokenizer": keyword.TOKENIZER_VERSION}
     assert reader.keyword_search(keyword.tokenize_query("焦裕禄"), 1)
+
+
+def test_an_index_without_sentence_vectors_gets_them_on_update(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    # Written without the indexer's sentence step, as by a version before sentence vectors.
+    with open_writer(Path("index"), embedder, ChunkingConfig()) as writer:
+        text = "北京今天下雨。明天转晴。"
+        document = Document("d1", "d1.txt", "天气", text, None, None, None, "h", "simplified", [])
+        chunk = Chunk("d1", 0, 0, 0, len(text), text, "天气")
+        vectors = embedder.embed_passages([f"天气\n{text}"])
+        writer.add_document(document, [chunk], vectors, [["北京"]], ["key-1"])
+        writer.commit()
+    old = open_index(Path("index"))
+    assert not old.has_sentence_vectors and old.sentence_vectors([1]) == {}
+    reporter = RecordingReporter()
+    report = indexing.update([Path("corpus")], Path("index"), embedder, reporter=reporter)
+    assert any("no sentence vectors yet" in message for message in reporter.messages)
+    reader = open_index(Path("index"))
+    assert reader.has_sentence_vectors
+    first_id = int(reader.chunk_ids(ChunkFilter(doc_ids=("d1",)))[0])
+    assert reader.sentence_vectors([first_id])[first_id].shape == (2, embedder.dimension)
+    assert report.sentences_embedded > 2
+    # Nothing left to do afterwards.
+    assert indexing.update(None, Path("index"), embedder).nothing_changed
