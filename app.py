@@ -1,7 +1,7 @@
 """semsearch in the browser: search the articles, read hits in context, add articles.
 
 Start it with ``make run`` (or ``streamlit run app.py``). The page is a thin layer over the same
-core as the CLI: ``search.Searcher`` answers queries, ``indexer.update`` / ``indexer.build``
+core as the CLI: ``search.Searcher`` answers queries, ``indexing.update`` / ``indexing.build``
 change the index, ``uploads.save_upload`` stores uploaded files, ``webpage`` renders escaped
 HTML. Settings come from ``semsearch.settings`` (``SEMSEARCH_INDEX``, ``SEMSEARCH_CORPUS``…).
 
@@ -44,7 +44,7 @@ from semsearch.webpage import (
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.search import Hit, Searcher, SearchResult
-    from semsearch.store import DocumentRecord, IndexReader
+    from semsearch.storage import DocumentRecord, SearchIndex
 
 LOG = logging.getLogger("semsearch.app")
 
@@ -86,7 +86,7 @@ class OpenIndex:
     """One generation of the index, opened for searching, with what the page shows about it."""
 
     searcher: Searcher
-    reader: IndexReader
+    reader: SearchIndex
     documents: list[DocumentRecord]
     generation: str
     records: dict[str, DocumentRecord] = field(default_factory=dict)
@@ -221,8 +221,8 @@ def render_index_panel(
         left.metric("Documents", f"{opened.reader.document_count:,}")
         right.metric("Chunks", f"{opened.reader.chunk_count:,}")
         st.markdown(
-            f"**Model** {escape_markdown(str(manifest.get('model_id') or opened.reader.model_id))}"
-            f"  \n**Updated** {escape_markdown(format_timestamp(manifest.get('updated_at')))}"
+            f"**Model** {escape_markdown(str(manifest.model_id or opened.reader.model_id))}"
+            f"  \n**Updated** {escape_markdown(format_timestamp(manifest.updated_at))}"
             f"  \n**Folder** {escape_markdown(str(index_dir))}"
         )
         skipped = opened.reader.skipped_files()
@@ -328,11 +328,11 @@ def render_upload_panel(
         elif result.status == "renamed":
             notes.append(("warning", f"Another file is called {sent}: saved as {name}."))
     if saved:
-        from semsearch import indexer
+        from semsearch import indexing
 
         try:
             report = run_indexing(
-                lambda embedder, reporter: indexer.update(
+                lambda embedder, reporter: indexing.update(
                     [item.path for item in saved], index_dir, embedder, reporter=reporter
                 ),
                 feedback,
@@ -352,7 +352,7 @@ def render_maintenance_panel(
     container: Any, index_dir: Path, corpus_dir: Path, opened: OpenIndex | None
 ) -> None:
     """Update the index from the folders on disk, or rebuild it from scratch."""
-    from semsearch import indexer
+    from semsearch import indexing
 
     with container:
         st.subheader("Maintenance")
@@ -370,7 +370,7 @@ def render_maintenance_panel(
     try:
         if update:
             report = run_indexing(
-                lambda embedder, reporter: indexer.update(
+                lambda embedder, reporter: indexing.update(
                     None if opened is not None else [corpus_dir],
                     index_dir,
                     embedder,
@@ -381,10 +381,10 @@ def render_maintenance_panel(
             )
             feedback.success(describe_report(report))
         if rebuild:
-            roots = [Path(root) for root in (opened.reader.corpus_roots if opened else [])]
+            roots = [Path(root) for root in (opened.reader.manifest.corpus_roots if opened else [])]
             roots = [root for root in [*roots, corpus_dir] if root.exists()]
             report = run_indexing(
-                lambda embedder, reporter: indexer.build(
+                lambda embedder, reporter: indexing.build(
                     roots, index_dir, embedder, rebuild=True, reporter=reporter
                 ),
                 feedback,

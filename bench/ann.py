@@ -2,9 +2,10 @@
 
 Vectors are synthesized from the real cmrc2018_chunks vectors (see ``bench/synthetic.py``);
 queries are real questions embedded by the default model. For each size, exact search
-(``IndexFlatIP``, what the store uses below ``APPROXIMATE_MIN_CHUNKS``) is the reference; IVF
-(``store.build_ivf_index``: ``sqrt(n)`` cells) is measured over a range of ``nprobe`` and HNSW
-(M=32) over a range of ``efSearch``. Latency is one query at a time, as the searcher asks.
+(``IndexFlatIP``, what the local engine uses below ``APPROXIMATE_MIN_CHUNKS``) is the reference;
+IVF (``storage.local.vectors.build_ivf_index``: ``sqrt(n)`` cells) is measured over a range of
+``nprobe`` and HNSW (M=32) over a range of ``efSearch``. Latency is one query at a time, as the
+searcher asks.
 
 Usage::
 
@@ -22,8 +23,8 @@ import numpy as np
 from common import load_average, percentiles, print_table, write_result
 from synthetic import base_vectors, synthetic_vectors
 
-from semsearch import store
 from semsearch.embed import load_embedder
+from semsearch.storage.local import vectors as local_vectors
 
 K = 10
 
@@ -80,7 +81,7 @@ def measure_size(
     print(f"  exact: p50 {result['exact']['p50_ms']} ms", flush=True)
 
     started = time.perf_counter()
-    ivf = store.build_ivf_index(vectors, ids)
+    ivf = local_vectors.build_ivf_index(vectors, ids)
     result["ivf_build_seconds"] = round(time.perf_counter() - started, 1)
     result["ivf_cells"] = int(ivf.nlist)
     result["ivf_default_nprobe"] = int(ivf.nprobe)
@@ -145,7 +146,7 @@ def main() -> None:
     results = {
         "nn_cosine_real": nearest_neighbour_cosines(base),
         "sizes": [],
-        "approximate_min_chunks": store.APPROXIMATE_MIN_CHUNKS,
+        "approximate_min_chunks": local_vectors.APPROXIMATE_MIN_CHUNKS,
     }
     for count in (int(size) for size in args.sizes.split(",")):
         print(f"\n{count:,} synthetic vectors (load {load_average()})…", flush=True)

@@ -40,8 +40,8 @@ started = time.perf_counter()
 marks = {}
 import semsearch.cli
 marks["import cli (typer, rich)"] = time.perf_counter() - started
-from semsearch.store import IndexReader
-reader = IndexReader.open(sys.argv[1])
+from semsearch.storage import open_index
+reader = open_index(sys.argv[1])
 marks["open index (FAISS, SQLite, BM25)"] = time.perf_counter() - started
 from semsearch.embed import load_embedder
 embedder = load_embedder(reader.model_id)

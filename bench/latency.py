@@ -3,7 +3,7 @@
 - **5k**: the real ``cmrc2018_chunks`` index (4,912 chunks), built with the real indexer (its
   vectors come from the cache ``bench/throughput.py`` leaves, else they are computed).
 - **100k, 1M**: synthetic indexes (``bench/synthetic.py``: real chunks, vectors and tokens mixed
-  pairwise), written as complete generations and opened with ``IndexReader.open``.
+  pairwise), written through the product's index writer and opened with ``storage.open_index``.
 
 Each query is a real cmrc2018 question, answered with ``Searcher.search(q, k=10, mode=…)``, the
 call the CLI and the app make: query embedding (default model, default backend), retrieval,
@@ -37,9 +37,10 @@ from common import (
 )
 from synthetic import base_vectors, ensure_index, load_base
 
+from semsearch import lexical
 from semsearch.embed import load_embedder
 from semsearch.search import MODES, Searcher
-from semsearch.store import IndexReader
+from semsearch.storage import open_index
 
 REAL_SIZE = 5000
 
@@ -80,11 +81,11 @@ class ReplayEmbedder:
 def real_index(embedder) -> Path:
     """The real cmrc2018_chunks index, built once into ``bench/.cache``."""
     from semsearch.evaluation import eval_documents, load_eval_set
-    from semsearch.indexer import build_from_chunks
+    from semsearch.indexing import build_from_chunks
 
     index_dir = CACHE_DIR / f"cmrc2018_chunks-index-{embedder.fingerprint}"
     try:
-        reader = IndexReader.open(index_dir)
+        reader = open_index(index_dir)
         complete = reader.has_sentence_vectors
         reader.close()
         if complete:
@@ -115,12 +116,12 @@ def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
     """Open one index and time every mode and the parts."""
     gc.collect()
     started = time.perf_counter()
-    reader = IndexReader.open(index_dir)
+    reader = open_index(index_dir)
     open_seconds = time.perf_counter() - started
     searcher = Searcher(reader, embedder)
     result: dict = {
         "chunks": reader.chunk_count,
-        "vector_index": reader.manifest.get("vector_index") or {"type": "flat"},
+        "vector_index": reader.manifest.vector_index or {"type": "flat"},
         "open_seconds": round(open_seconds, 2),
         "load_average_start": load_average(),
         "modes": {},
@@ -136,8 +137,10 @@ def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
     vectors = {q: embedder.embed_queries([q])[0] for q in queries}
     result["parts"] = {
         "query embedding": timed(lambda q: embedder.embed_queries([q]), queries),
-        "vector search (top 100)": timed(lambda q: reader.vector_search(vectors[q], 100), queries),
-        "BM25 search (top 100)": timed(lambda q: reader.keyword_search(q, 100), queries),
+        "vector search (top 100)": timed(lambda q: reader.dense_search(vectors[q], 100), queries),
+        "BM25 search (top 100)": timed(
+            lambda q: reader.keyword_search(lexical.tokenize_query(q), 100), queries
+        ),
     }
     result["load_average_end"] = load_average()
     result["process_peak_rss_mb"] = peak_rss_mb()

@@ -19,16 +19,14 @@ their real vectors and their real keyword tokens):
   is the real one (``lexical.KeywordIndex``), made from term ids and counts
   (``KeywordIndex.from_term_counts``), because Python token lists do not fit in memory at 1M.
 
-:func:`write_index` writes a complete generation (``vectors.faiss``, ``meta.sqlite``,
-``keyword/``, ``manifest.json``) that ``IndexReader.open`` validates and the CLI and app can open.
-The vector index kind follows the store's rule (IVF from ``APPROXIMATE_MIN_CHUNKS`` on).
+:func:`write_index` writes the index through the product's writer (``storage.open_writer``), so
+its schema, manifest, vector index kind (IVF from ``APPROXIMATE_MIN_CHUNKS`` on) and publishing
+are the product's; only BM25 is handed over ready-made (``LocalWriter.commit(keyword_index=…)``).
+The CLI and app open it like any index.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,53 +131,34 @@ def synthetic_term_counts(base: BaseMaterial, first: np.ndarray, second: np.ndar
     return lexical.TermCounts(row_starts, np.concatenate(term_parts), np.concatenate(count_parts))
 
 
-def write_index(
-    index_dir: Path, count: int, embedder: Any, base: BaseMaterial, seed: int = 0
-) -> dict[str, float]:
-    """Write a complete synthetic index of ``count`` chunks into ``index_dir``; return timings."""
-    import faiss
-
-    from semsearch import store
-    from semsearch.chunking import ChunkingConfig
-
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    generation = index_dir / "gen-000001"
-    generation.mkdir(parents=True)
-    vectors, first, second = synthetic_vectors(base.vectors, count, seed)
-    chunk_ids = np.arange(1, count + 1, dtype=np.int64)
-    timings["vectors"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    if count >= store.APPROXIMATE_MIN_CHUNKS:
-        index = store.build_ivf_index(vectors, chunk_ids)
-    else:
-        index = store.new_exact_index(vectors.shape[1])
-        index.add_with_ids(vectors, chunk_ids)
-    faiss.write_index(index, str(generation / store.VECTORS_FILE))
-    vector_info = store._describe_vector_index(index, count)
-    del index
-    timings["faiss"] = time.perf_counter() - started
-
-    started = time.perf_counter()
+def synthetic_keyword_index(
+    base: BaseMaterial, first: np.ndarray, second: np.ndarray, chunk_ids: np.ndarray
+):
+    """BM25 of the synthetic chunks, from the term counts of the real halves they join."""
     from semsearch import lexical
 
-    keyword_index = lexical.KeywordIndex.from_term_counts(
+    return lexical.KeywordIndex.from_term_counts(
         chunk_ids, base.vocabulary, synthetic_term_counts(base, first, second)
     )
-    keyword_index.save(generation / store.KEYWORD_DIR)
-    del keyword_index
-    timings["bm25"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    db = sqlite3.connect(generation / store.META_FILE)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.executescript(store._SCHEMA)
-    documents = (count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT
+
+def _synthetic_key(chunk_id: int) -> str:
+    return f"synthetic-{chunk_id}"
+
+
+def add_documents(
+    writer: Any, base: BaseMaterial, vectors: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> None:
+    """Add the synthetic documents (ten chunks each) with their chunk vectors to the writer.
+
+    Chunk ``row`` gets id ``row + 1`` (a new index starts at 1), the id the BM25 part uses.
+    """
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document
+
+    count = len(vectors)
     day = np.datetime64("2020-01-01")
-    batch_docs, batch_chunks = [], []
-    for number in range(documents):
+    for number in range((count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT):
         rows = range(number * CHUNKS_PER_DOCUMENT, min(count, (number + 1) * CHUNKS_PER_DOCUMENT))
         texts = []
         for row in rows:
@@ -187,103 +166,93 @@ def write_index(
             texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
         title = base.titles[first[rows[0]]]
         doc_id = f"synthetic/{number:07d}.txt"
-        body = "\n".join(texts)
-        batch_docs.append(
-            (
-                doc_id,
-                doc_id,
-                None,
-                None,
-                None,
-                title,
-                str(day + number % 1500),
-                "synthetic",
-                None,
-                f"{number:064x}",
-                "simplified",
-                len(texts),
-                body,
-                "[]",
-            )
+        document = Document(
+            doc_id=doc_id,
+            path=doc_id,
+            title=title,
+            text="\n".join(texts),
+            date=str(day + number % 1500),
+            source="synthetic",
+            author=None,
+            content_hash=f"{number:064x}",
+            script="simplified",
         )
-        offset = 0
-        for index_in_doc, (row, text) in enumerate(zip(rows, texts, strict=True)):
-            batch_chunks.append(
-                (
-                    int(chunk_ids[row]),
-                    doc_id,
-                    index_in_doc,
-                    index_in_doc,
-                    offset,
-                    offset + len(text),
-                    text,
-                    title,
-                    f"synthetic-{int(chunk_ids[row])}",
-                    "[]",
-                )
+        chunks, offset = [], 0
+        for index_in_doc, text in enumerate(texts):
+            chunks.append(
+                Chunk(doc_id, index_in_doc, index_in_doc, offset, offset + len(text), text, title)
             )
             offset += len(text) + 1
-        if len(batch_chunks) >= 50_000 or number == documents - 1:
-            db.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch_docs,
-            )
-            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_chunks)
-            batch_docs, batch_chunks = [], []
+        keys = [_synthetic_key(row + 1) for row in rows]
+        # No keyword tokens are stored: at 1M chunks the token lists do not fit in memory, and
+        # BM25 comes from term counts (synthetic_keyword_index).
+        ids = writer.add_document(
+            document, chunks, vectors[rows.start : rows.stop], [[] for _ in rows], keys
+        )
+        assert ids[0] == rows.start + 1, "a synthetic index must start at chunk id 1"
+
+
+def add_sentence_vectors(writer: Any, vectors: np.ndarray, seed: int) -> None:
+    """Store :data:`SENTENCES_PER_CHUNK` noisy copies of each chunk vector as its sentences."""
     rng = np.random.default_rng(seed + 1)
+    count, dimension = vectors.shape
     for start in range(0, count, 50_000):
         rows = np.arange(start, min(count, start + 50_000))
         noisy = vectors[rows, None, :] + rng.normal(
-            0.0,
-            SENTENCE_NOISE / np.sqrt(vectors.shape[1]),
-            (len(rows), SENTENCES_PER_CHUNK, vectors.shape[1]),
+            0.0, SENTENCE_NOISE / np.sqrt(dimension), (len(rows), SENTENCES_PER_CHUNK, dimension)
         ).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=2, keepdims=True)
-        db.executemany(
-            "INSERT INTO sentence_vectors (embed_key, vectors) VALUES (?, ?)",
-            [
-                (f"synthetic-{int(chunk_ids[row])}", noisy[i].astype(np.float16).tobytes())
-                for i, row in enumerate(rows)
-            ],
+        writer.add_sentence_vectors(
+            {_synthetic_key(int(row) + 1): noisy[i] for i, row in enumerate(rows)}
         )
-    del vectors
-    db.commit()
-    db.close()
-    timings["sqlite"] = time.perf_counter() - started
 
-    manifest = {
-        "format_version": store.FORMAT_VERSION,
-        "model_id": embedder.model_id,
-        "model_fingerprint": embedder.fingerprint,
-        "dimension": int(embedder.dimension),
-        "chunking": ChunkingConfig().as_dict(),
-        "keyword": store.keyword_info(),
-        "sentence_vectors": store.sentence_info(),
-        "document_count": documents,
-        "chunk_count": count,
-        "next_chunk_id": count + 1,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "generation": generation.name,
-        "corpus_roots": [],
-        "files": store._file_sizes(generation),
-        "vector_index": vector_info,
-        "synthetic": {"seed": seed, "source": "cmrc2018_chunks", "noise": NOISE},
-    }
-    (generation / store.MANIFEST_FILE).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+
+def write_index(
+    index_dir: Path, count: int, embedder: Any, base: BaseMaterial, seed: int = 0
+) -> dict[str, float]:
+    """Write a complete synthetic index of ``count`` chunks into ``index_dir``; return timings.
+
+    Everything but BM25 goes through the product's writer (``storage.open_writer``): the same
+    schema, manifest, vector index kind and publishing as a real index.
+    """
+    from semsearch.chunking import ChunkingConfig
+    from semsearch.storage import open_writer
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    vectors, first, second = synthetic_vectors(base.vectors, count, seed)
+    timings["vectors"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    keyword_index = synthetic_keyword_index(
+        base, first, second, np.arange(1, count + 1, dtype=np.int64)
     )
-    os.symlink(generation.name, index_dir / store.CURRENT_LINK)
+    timings["bm25"] = time.perf_counter() - started
+
+    with open_writer(index_dir, embedder, ChunkingConfig(), rebuild=True) as writer:
+        started = time.perf_counter()
+        writer.extra_manifest["synthetic"] = {
+            "seed": seed,
+            "source": "cmrc2018_chunks",
+            "noise": NOISE,
+        }
+        add_documents(writer, base, vectors, first, second)
+        add_sentence_vectors(writer, vectors, seed)
+        del vectors  # the writer keeps views of the rows until it builds the vector index
+        timings["sqlite"] = time.perf_counter() - started
+        started = time.perf_counter()
+        writer.commit(keyword_index=keyword_index).close()
+        timings["commit"] = time.perf_counter() - started
     return {key: round(value, 1) for key, value in timings.items()}
 
 
 def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) -> Path:
     """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
-    from semsearch import store
+    from semsearch.storage import open_index
 
     index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}-s{SENTENCES_PER_CHUNK}"
     try:
-        store.IndexReader.open(index_dir).close()
+        open_index(index_dir).close()
         return index_dir
     except Exception:  # missing or half-written: write it again
         import shutil

@@ -9,7 +9,7 @@ Two parts, in one process so that both backends meet the same machine load:
    default), with one thread and fitted ``max_seq_length``. The sample is cut in slices and
    every candidate embeds each slice in turn (rotating the order), so load changes hit all alike.
 2. **Full corpus** (4,912 chunks, 4,218 questions), float32 then ONNX int8 back to back:
-   chunks/s of embedding alone and of a real index build (``indexer.build_from_chunks``: tokenize,
+   chunks/s of embedding alone and of a real index build (``indexing.build_from_chunks``: tokenize,
    embed, SQLite, FAISS, BM25), and MRR@10 / Recall@1 / Recall@10 of dense retrieval (exact
    cosine) with each backend's vectors. The default must lose at most 0.5 MRR@10 points.
 
@@ -191,7 +191,7 @@ class RecordingEmbedder:
 def full_build(embedder: OnnxEmbedder | SentenceTransformerEmbedder) -> tuple[dict, np.ndarray]:
     """Build a real index of the whole corpus; return its timings and the passage vectors."""
     from semsearch.evaluation import eval_documents, load_eval_set
-    from semsearch.indexer import build_from_chunks
+    from semsearch.indexing import build_from_chunks
 
     eval_set = load_eval_set(CMRC_CHUNKS)
     documents, chunks_by_doc, _ = eval_documents(eval_set)

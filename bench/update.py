@@ -5,7 +5,7 @@ The corpus is real text written as article files: the 1,103 articles of ``cmrc20
 10,000 chunks (copies reuse their vectors, as the indexer does for identical passages). It is
 indexed once with the real indexer (vectors of known passages replayed from the cache that
 ``bench/throughput.py`` leaves, any other passage embedded by the real model). Then, each as a
-new ``semsearch update`` process (what a user runs) and in-process (``indexer.update``, for the
+new ``semsearch update`` process (what a user runs) and in-process (``indexing.update``, for the
 breakdown by step):
 
 - **no-op**: nothing changed (files are only stat'ed);
@@ -41,7 +41,7 @@ from common import (
 from latency import ReplayEmbedder
 from synthetic import base_vectors
 
-from semsearch import indexer
+from semsearch import indexing
 from semsearch.embed import load_embedder
 
 SEMSEARCH = str(REPO / ".venv" / "bin" / "semsearch")
@@ -101,10 +101,10 @@ def main() -> None:
     replay = ReplayEmbedder(embedder, dict(zip(corpus.passages, passages, strict=True)))
     shutil.rmtree(index_dir, ignore_errors=True)
     print(f"Indexing {chunk_total:,} chunks of article files (load {load_average()})…", flush=True)
-    build = indexer.build([corpus_dir], index_dir, replay, rebuild=True)
+    build = indexing.build([corpus_dir], index_dir, replay, rebuild=True)
     # Files just written are hashed by the next scan (same mtime tick); let that pass once.
     time.sleep(2.5)
-    indexer.update(None, index_dir, embedder)
+    indexing.update(None, index_dir, embedder)
     results: dict = {
         "chunks": build.chunks_total,
         "documents": build.documents_total,
@@ -115,7 +115,7 @@ def main() -> None:
     noop_cli = [cli_update(index_dir) for _ in range(args.runs)]
     noop_inprocess = []
     for _ in range(args.runs):
-        report = indexer.update(None, index_dir, embedder)
+        report = indexing.update(None, index_dir, embedder)
         assert report.nothing_changed, "the no-op update changed something"
         noop_inprocess.append(report.seconds)
     results["noop"] = {
@@ -135,10 +135,10 @@ def main() -> None:
         article.unlink()
         remove_cli.append(cli_update(index_dir, article.parent))
         article.write_text(text.replace("新增文章", "新增文章（二）"), encoding="utf-8")
-        report = indexer.update([article.parent], index_dir, embedder)
+        report = indexing.update([article.parent], index_dir, embedder)
         add_inprocess.append(report)
         article.unlink()
-        remove_inprocess.append(indexer.update([article.parent], index_dir, embedder))
+        remove_inprocess.append(indexing.update([article.parent], index_dir, embedder))
     last = add_inprocess[-1]
     results["one_article"] = {
         "chunks_embedded": last.chunks_embedded,

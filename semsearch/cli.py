@@ -25,7 +25,7 @@ from semsearch.errors import SemsearchError
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
-    from semsearch.indexer import IndexReport
+    from semsearch.indexing import IndexReport
     from semsearch.search import SearchResult
 
 app = typer.Typer(
@@ -174,13 +174,13 @@ def _run_indexing(
     model_cache: Path | None,
     rebuild: bool = False,
 ) -> None:
-    from semsearch import indexer
+    from semsearch import indexing
 
     index_dir = _index_dir(index)
     embedder = _load_embedder(model, model_cache)
     with RichReporter(err) as reporter:
         if command == "build":
-            report = indexer.build(
+            report = indexing.build(
                 paths or [settings.default_corpus_dir()],
                 index_dir,
                 embedder,
@@ -188,7 +188,7 @@ def _run_indexing(
                 reporter=reporter,
             )
         else:
-            report = indexer.update(paths or None, index_dir, embedder, reporter=reporter)
+            report = indexing.update(paths or None, index_dir, embedder, reporter=reporter)
     _print_report(report, index_dir)
 
 
@@ -329,10 +329,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Describe the index: documents, chunks, model, sizes, times, skipped files."""
-    from semsearch.store import IndexReader
+    from semsearch.storage import open_index
 
     index_dir = _index_dir(index)
-    reader = IndexReader.open(index_dir)
+    reader = open_index(index_dir)
     manifest = reader.manifest
     generation_dir = (index_dir / "current").resolve()
     files = {f.name: f.stat().st_size for f in sorted(generation_dir.iterdir()) if f.is_file()}
@@ -341,15 +341,15 @@ def info(
         "generation": reader.generation,
         "documents": reader.document_count,
         "chunks": reader.chunk_count,
-        "model": manifest.get("model_id"),
-        "model_fingerprint": manifest.get("model_fingerprint"),
-        "dimension": manifest.get("dimension"),
-        "chunking": manifest.get("chunking"),
+        "model": manifest.model_id,
+        "model_fingerprint": manifest.model_fingerprint,
+        "dimension": manifest.dimension,
+        "chunking": manifest.chunking,
         "sentence_vectors": reader.has_sentence_vectors,
-        "format_version": manifest.get("format_version"),
-        "created_at": manifest.get("created_at"),
-        "updated_at": manifest.get("updated_at"),
-        "corpus_roots": manifest.get("corpus_roots"),
+        "format_version": manifest.format_version,
+        "created_at": manifest.created_at,
+        "updated_at": manifest.updated_at,
+        "corpus_roots": manifest.corpus_roots,
         "size_bytes": _folder_size(generation_dir),
         "files": files,
         "skipped": [{"path": s.path, "reason": s.reason} for s in reader.skipped_files()],

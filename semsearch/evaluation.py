@@ -23,12 +23,13 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from semsearch import settings
 from semsearch.errors import SemsearchError
+from semsearch.progress import Reporter
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
@@ -371,19 +372,6 @@ class CachedEmbedder:
 # ---------------------------------------------------------------------------------------------
 
 
-class Reporter(Protocol):
-    """Progress receiver (the CLI passes its progress bars; see ``indexer.Reporter``)."""
-
-    def start(self, stage: str, total: int) -> None:
-        """Begin a stage with ``total`` units of work."""
-
-    def advance(self, stage: str, n: int = 1) -> None:
-        """Record ``n`` more units done."""
-
-    def message(self, text: str) -> None:
-        """Show a line of text."""
-
-
 def eval_documents(eval_set: EvalSet) -> tuple[list[Document], dict[str, list[Chunk]], dict]:
     """Turn corpus rows into articles and chunks, as a real index would hold them.
 
@@ -480,9 +468,9 @@ def run_eval(
     """
     import tempfile
 
-    from semsearch.indexer import build_from_chunks
+    from semsearch.indexing import build_from_chunks
     from semsearch.search import MODES, Searcher
-    from semsearch.store import IndexReader
+    from semsearch.storage import open_index
 
     unknown = [mode for mode in modes if mode not in MODES]
     if unknown or not modes:
@@ -505,9 +493,9 @@ def run_eval(
         with tempfile.TemporaryDirectory(prefix="semsearch-eval-") as scratch:
             index_dir = Path(scratch) / "index"
             build_from_chunks(index_dir, documents, chunks_by_doc, cached, reporter=reporter)
-            reader = IndexReader.open(index_dir)
+            reader = open_index(index_dir)
             try:
-                all_ids = reader.chunk_ids_where()
+                all_ids = reader.chunk_ids()
                 passage_by_chunk = {
                     chunk.chunk_id: passage_of[(chunk.doc_id, chunk.index)]
                     for chunk in reader.chunks(all_ids.tolist())

@@ -1,8 +1,8 @@
 """The searcher: semantic, keyword and hybrid retrieval over an index, with filters and context.
 
 Every interface (CLI, app, ``semsearch eval``) goes through :meth:`Searcher.search`, so a mode
-means the same thing everywhere. The searcher reads the index only through
-:class:`~semsearch.store.IndexReader`.
+means the same thing everywhere. The searcher reads the index only through the storage protocol
+:class:`~semsearch.storage.SearchIndex`.
 
 Hybrid search (the default) is described in docs/retrieval.md, where each of its steps is
 measured: take the best chunks of both retrievers, rescore the pool exactly on both sides (the
@@ -28,10 +28,11 @@ from semsearch.lexical import (
     best_sentence_coverage,
     highlight_spans,
 )
+from semsearch.storage import ChunkFilter
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
-    from semsearch.store import IndexReader, StoredChunk
+    from semsearch.storage import SearchIndex, StoredChunk
 
 #: The search modes, the default first.
 MODES: tuple[str, ...] = ("hybrid", "semantic", "keyword")
@@ -160,7 +161,7 @@ class FusionConfig:
         article_weight: Weight of article evidence: the best keyword score among the candidate
             chunks of the same article, added to each of them.
         sentence_weight: Weight of sentence evidence: the largest share of the query's keyword
-            weight found in one sentence of the chunk (``lexical.best_sentence_coverage``).
+            weight found in one sentence of the chunk (``keyword.best_sentence_coverage``).
         sentence_candidates: Sentence evidence is computed for this many of the best candidates
             (by the other evidence) only: it costs a tokenization per new chunk, and a chunk
             further down does not reach the top 10 with it (measured: no change at 50).
@@ -249,7 +250,7 @@ def fuse_scores(
         articles: An article label per candidate (doc id or any hashable per-article value).
         config: Fusion settings (default :class:`FusionConfig`).
         sentence: Given candidate positions, returns their sentence evidence in [0, 1]
-            (``lexical.best_sentence_coverage``); asked for the
+            (``keyword.best_sentence_coverage``); asked for the
             :attr:`FusionConfig.sentence_candidates` best only. None leaves it out.
         lead: Whether each candidate is the first passage of its article; None leaves it out.
 
@@ -296,14 +297,14 @@ class Searcher:
     """Answers queries over one open index.
 
     Args:
-        reader: An open index generation.
+        reader: An open index version.
         embedder: The model the index was built with; may be None for keyword-only use.
         fusion: How hybrid mode combines the two retrievers (the measured default).
     """
 
     def __init__(
         self,
-        reader: IndexReader,
+        reader: SearchIndex,
         embedder: Embedder | None,
         fusion: FusionConfig | None = None,
     ) -> None:
@@ -311,9 +312,6 @@ class Searcher:
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
         self._documents: list[Any] | None = None
-        # A filter is often repeated (the app re-runs a query as the user types; an eval runs
-        # thousands), and resolving a broad date range costs a scan of the chunk table.
-        self._allowed_cache: dict[tuple[Any, ...], np.ndarray | None] = {}
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -348,14 +346,14 @@ class Searcher:
             chosen.update(dict.fromkeys(matches))
         return list(chosen)
 
-    def allowed_chunks(
+    def chunk_filter(
         self,
         doc_ids: Sequence[str] | None = None,
         documents: Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
-    ) -> np.ndarray | None:
-        """The chunk ids a filtered search may return, or None when nothing is filtered.
+    ) -> ChunkFilter | None:
+        """The filter a search applies, or None when nothing is filtered.
 
         Args:
             doc_ids: Exact doc ids.
@@ -373,27 +371,6 @@ class Searcher:
                 f"The date range {date_from} … {date_to} is empty.",
                 "Choose a start date on or before the end date.",
             )
-        key = (
-            None if doc_ids is None else tuple(doc_ids),
-            None if documents is None else tuple(documents),
-            date_from,
-            date_to,
-        )
-        if key in self._allowed_cache:
-            return self._allowed_cache[key]
-        allowed = self._resolve_allowed(doc_ids, documents, date_from, date_to)
-        if len(self._allowed_cache) >= 16:
-            self._allowed_cache.pop(next(iter(self._allowed_cache)))
-        self._allowed_cache[key] = allowed
-        return allowed
-
-    def _resolve_allowed(
-        self,
-        doc_ids: Sequence[str] | None,
-        documents: Sequence[str] | None,
-        date_from: str | None,
-        date_to: str | None,
-    ) -> np.ndarray | None:
         wanted: list[str] | None = None
         if doc_ids is not None:
             wanted = list(doc_ids)
@@ -403,7 +380,9 @@ class Searcher:
             wanted = resolved if wanted is None else [d for d in wanted if d in chosen]
         if wanted is None and date_from is None and date_to is None:
             return None
-        return self.reader.chunk_ids_where(doc_ids=wanted, date_from=date_from, date_to=date_to)
+        return ChunkFilter(
+            doc_ids=None if wanted is None else tuple(wanted), date_from=date_from, date_to=date_to
+        )
 
     # -- search ------------------------------------------------------------------------------
 
@@ -455,12 +434,12 @@ class Searcher:
                 f"Mode {mode} needs the embedding model, which was not loaded.",
                 "Open the searcher with the model, or use --mode keyword.",
             )
-        allowed = self.allowed_chunks(doc_ids, documents, date_from, date_to)
+        where = self.chunk_filter(doc_ids, documents, date_from, date_to)
         # Analysed once: keyword search, sentence evidence and every hit's highlights read it.
         analyzed = analyze_query(query)
         ranked: list[tuple[int, float]] = []
-        if allowed is None or len(allowed):
-            ranked = self._rank(analyzed, mode, k, allowed, collapse)
+        if where is None or len(self.reader.chunk_ids(where)):
+            ranked = self._rank(analyzed, mode, k, where, collapse)
         chunks = self.reader.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
             ranked, chunks = _best_per_document(ranked, chunks)
@@ -473,29 +452,24 @@ class Searcher:
         return SearchResult(query=query, mode=mode, k=k, took_ms=took_ms, hits=hits)
 
     def _rank(
-        self,
-        query: AnalyzedQuery,
-        mode: str,
-        k: int,
-        allowed: np.ndarray | None,
-        collapse: bool,
+        self, query: AnalyzedQuery, mode: str, k: int, where: ChunkFilter | None, collapse: bool
     ) -> list[tuple[int, float]]:
         # Collapsing keeps one hit per article, so look deeper to still fill k.
         depth = k * 8 if collapse else k
         if mode == "keyword":
-            return self.reader.keyword_search(query, depth, allowed)
+            return self.reader.keyword_search(query.tokens, depth, where)
         vector = self._query_vector(query.text)
         if mode == "semantic":
-            return self._semantic(vector, depth, allowed)
-        return self._hybrid(query, vector, depth, allowed)
+            return self._semantic(vector, depth, where)
+        return self._hybrid(query, vector, depth, where)
 
     def _semantic(
-        self, vector: np.ndarray, depth: int, allowed: np.ndarray | None
+        self, vector: np.ndarray, depth: int, where: ChunkFilter | None
     ) -> list[tuple[int, float]]:
         """The nearest chunks by vector, reranked with their sentence vectors."""
         if not self._uses_sentence_vectors():
-            return self.reader.vector_search(vector, depth, allowed)
-        found = self.reader.vector_search(vector, max(self.fusion.candidates, depth), allowed)
+            return self.reader.dense_search(vector, depth, where)
+        found = self.reader.dense_search(vector, max(self.fusion.candidates, depth), where)
         if not found:
             return []
         ids = np.array([i for i, _ in found], dtype=np.int64)
@@ -517,34 +491,31 @@ class Searcher:
         return blend_sentence_similarity(cosines, best, self.fusion.sentence_vector_weight)
 
     def _hybrid(
-        self,
-        query: AnalyzedQuery,
-        vector: np.ndarray,
-        depth: int,
-        allowed: np.ndarray | None,
+        self, query: AnalyzedQuery, vector: np.ndarray, depth: int, where: ChunkFilter | None
     ) -> list[tuple[int, float]]:
         """Pool the best chunks of both retrievers, rescore the pool on both sides, fuse."""
         pool_size = max(self.fusion.candidates, depth)
-        semantic = self.reader.vector_search(vector, pool_size, allowed)
-        lexical = self.reader.keyword_search(query, pool_size, allowed)
+        tokens = query.tokens
+        semantic = self.reader.dense_search(vector, pool_size, where)
+        lexical = self.reader.keyword_search(tokens, pool_size, where)
         pool = np.array(sorted({i for i, _ in semantic} | {i for i, _ in lexical}), dtype=np.int64)
         if not len(pool):
             return []
         # Each retriever scored only its own top; score the whole pool on both sides so every
-        # candidate is judged on the same evidence (a restricted search is cheap).
-        dense_by_id = dict(self.reader.vector_search(vector, len(pool), pool))
-        lexical_by_id = dict(self.reader.keyword_search(query, len(pool), pool))
+        # candidate is judged on the same evidence (exact rescoring of given ids is cheap).
+        dense = np.asarray(self.reader.dense_scores(vector, pool), dtype=np.float64)
         # Every pooled id is in the index, so each gets a cosine; the floor is only a guard.
-        floor = min(dense_by_id.values(), default=0.0)
-        dense = np.array([dense_by_id.get(int(i), floor) for i in pool])
+        unknown = np.isnan(dense)
+        if unknown.any():
+            dense[unknown] = dense[~unknown].min() if (~unknown).any() else 0.0
         dense = self._dense_scores(vector, pool, dense)
-        keyword_scores = np.array([lexical_by_id.get(int(i), 0.0) for i in pool])
+        keyword_scores = np.asarray(self.reader.keyword_scores(tokens, pool), dtype=np.float64)
         pooled_chunks = self.reader.chunks(pool.tolist())
         articles = np.array([chunk.doc_id for chunk in pooled_chunks])
 
         def sentence(positions: np.ndarray) -> np.ndarray:
             # Called by the fusion only when sentence evidence is on, once per query.
-            weights = self.reader.keyword_weights(query)
+            weights = self.reader.keyword_weights(tokens)
             return np.array(
                 [
                     best_sentence_coverage(weights, pooled_chunks[i].text, pooled_chunks[i].title)
@@ -625,16 +596,17 @@ def open_searcher(
         model_cache: Where the converted default model is kept.
         need_embedder: False for keyword-only searches, which then skip loading the model.
         fusion: Hybrid settings (default :class:`FusionConfig`).
-        embedder_loader: Loads a model by name instead of :func:`embed.load_embedder`
+        embedder_loader: Loads a model by name instead of :func:`embedding.load_embedder`
             (the app passes its process-wide cache, so a new index generation reuses the model).
 
     Raises:
         IndexStoreError: If the index is missing or damaged, or was built with another model.
         ModelError: If the model cannot be loaded.
     """
-    from semsearch.store import IndexReader, check_manifest_compatible
+    from semsearch.storage import open_index
+    from semsearch.storage.manifest import check_compatible
 
-    reader = IndexReader.open(index_dir)
+    reader = open_index(index_dir)
     embedder = None
     if need_embedder:
         if embedder_loader is None:
@@ -645,7 +617,7 @@ def open_searcher(
 
         embedder = embedder_loader(model or reader.model_id)
         # Queries only need the same model; the chunking settings are the index's own.
-        check_manifest_compatible(
-            reader.manifest, index_dir, embedder, _IndexChunking(reader.manifest["chunking"])
+        check_compatible(
+            reader.manifest, index_dir, embedder, _IndexChunking(reader.manifest.chunking)
         )
     return Searcher(reader, embedder, fusion)

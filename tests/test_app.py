@@ -86,7 +86,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     Laid out like the repository and indexed from inside the folder with the real model, so
     the page shows the same relative paths as under ``make run``.
     """
-    from semsearch import indexer
+    from semsearch import indexing
     from semsearch.embed import load_embedder
 
     root = tmp_path_factory.mktemp("app")
@@ -94,7 +94,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     shutil.copytree(SEEDS, corpus)
     shutil.copy(INJECTION, corpus / INJECTION.name)
     with contextlib.chdir(root):
-        indexer.build([Path("seeds")], Path("index"), load_embedder())
+        indexing.build([Path("seeds")], Path("index"), load_embedder())
     return corpus, root / "index"
 
 

@@ -1,7 +1,7 @@
 """Tests of the searcher: fusion properties, modes, filters, collapsing, context, highlights.
 
 Unit tests run against a small in-memory reader (real KeywordIndex, exact cosine); the
-integration tests at the end use the real store (FAISS + SQLite) built by the real indexer,
+integration tests at the end use the real local engine (FAISS + SQLite) built by the real indexer,
 with the FakeEmbedder, and one slow test uses the real model.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from semsearch.chunking import Chunk, passage_text
 from semsearch.ingest import Document
-from semsearch.lexical import AnalyzedQuery, KeywordIndex, analyze_query, tokenize
+from semsearch.lexical import KeywordIndex, tokenize
 from semsearch.search import (
     MODES,
     FusionConfig,
@@ -29,7 +29,7 @@ from semsearch.search import (
     fuse_scores,
     open_searcher,
 )
-from semsearch.store import DocumentRecord, StoredChunk
+from semsearch.storage import ChunkFilter, DocumentRecord, StoredChunk
 
 # doc_id: (title, date, path, paragraphs) — one chunk per paragraph.
 ARTICLES: dict[str, tuple[str, str | None, str, list[str]]] = {
@@ -82,7 +82,7 @@ def _documents() -> tuple[list[Document], dict[str, list[Chunk]]]:
 
 
 class MemoryReader:
-    """The IndexReader methods the searcher uses, over plain lists (exact cosine, real BM25)."""
+    """The SearchIndex operations the searcher uses, over plain lists (exact cosine, real BM25)."""
 
     def __init__(self, embedder: FakeEmbedder) -> None:
         documents, chunks_by_doc = _documents()
@@ -117,25 +117,39 @@ class MemoryReader:
         self.keyword.build(self.ids.tolist(), [tokenize(p) for p in passages])
         self.calls: list[str] = []
 
-    def vector_search(
-        self, query_vector: np.ndarray, k: int, chunk_ids: np.ndarray | None = None
+    def _allowed(self, where: ChunkFilter | None) -> np.ndarray | None:
+        return None if where is None or where.is_empty else self.chunk_ids(where)
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, where: ChunkFilter | None = None
     ) -> list[tuple[int, float]]:
         self.calls.append("vector")
-        scores = self.vectors @ np.asarray(query_vector).reshape(-1)
+        scores = self.vectors @ np.asarray(vector).reshape(-1)
         rows = np.arange(len(self.ids))
-        if chunk_ids is not None:
-            rows = rows[np.isin(self.ids, chunk_ids)]
+        allowed = self._allowed(where)
+        if allowed is not None:
+            rows = rows[np.isin(self.ids, allowed)]
         order = rows[np.lexsort((self.ids[rows], -scores[rows]))][:k]
         return [(int(self.ids[r]), float(scores[r])) for r in order]
 
+    def dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        self.calls.append("vector")
+        rows = [int(np.flatnonzero(self.ids == i)[0]) for i in ids]
+        return self.vectors[rows] @ np.asarray(vector).reshape(-1)
+
     def keyword_search(
-        self, query: str | AnalyzedQuery, k: int, chunk_ids: np.ndarray | None = None
+        self, tokens: Sequence[str], k: int, where: ChunkFilter | None = None
     ) -> list[tuple[int, float]]:
         self.calls.append("keyword")
-        return self.keyword.search(analyze_query(query).tokens, k, chunk_ids=chunk_ids)
+        return self.keyword.search(tokens, k, chunk_ids=self._allowed(where))
 
-    def keyword_weights(self, query: str | AnalyzedQuery) -> dict[str, float]:
-        return self.keyword.token_weights(analyze_query(query).tokens)
+    def keyword_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        self.calls.append("keyword")
+        found = dict(self.keyword.search(tokens, len(ids), chunk_ids=ids))
+        return np.array([found.get(int(i), 0.0) for i in ids])
+
+    def keyword_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        return self.keyword.token_weights(tokens)
 
     # Every chunk here is one sentence, so none has sentence vectors.
     has_sentence_vectors = True
@@ -159,18 +173,14 @@ class MemoryReader:
     def documents(self) -> list[DocumentRecord]:
         return list(self.records.values())
 
-    def chunk_ids_where(
-        self,
-        doc_ids: Sequence[str] | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-    ) -> np.ndarray:
+    def chunk_ids(self, where: ChunkFilter | None = None) -> np.ndarray:
+        where = where or ChunkFilter()
         kept = [
             c.chunk_id
             for c in self.stored
-            if (doc_ids is None or c.doc_id in doc_ids)
-            and (date_from is None or (c.date is not None and c.date >= date_from))
-            and (date_to is None or (c.date is not None and c.date <= date_to))
+            if (where.doc_ids is None or c.doc_id in where.doc_ids)
+            and (where.date_from is None or (c.date is not None and c.date >= where.date_from))
+            and (where.date_to is None or (c.date is not None and c.date <= where.date_to))
         ]
         return np.array(sorted(kept), dtype=np.int64)
 
@@ -431,12 +441,12 @@ def test_keyword_mode_needs_no_model_and_semantic_mode_says_it_does() -> None:
         keyword_only.search("冠军", mode="hybrid")
 
 
-# -- the real store ---------------------------------------------------------------------------
+# -- the real index ---------------------------------------------------------------------------
 
 
 @pytest.fixture
 def real_index(tmp_path: Path) -> Path:
-    from semsearch.indexer import build_from_chunks
+    from semsearch.indexing import build_from_chunks
 
     documents, chunks_by_doc = _documents()
     build_from_chunks(tmp_path / "index", documents, chunks_by_doc, FakeEmbedder())
@@ -444,10 +454,10 @@ def real_index(tmp_path: Path) -> Path:
 
 
 def test_search_on_the_real_store(real_index: Path) -> None:
-    from semsearch.store import IndexReader
+    from semsearch.storage import open_index
 
     embedder = FakeEmbedder()
-    reader = IndexReader.open(real_index)
+    reader = open_index(real_index)
     try:
         searcher = Searcher(reader, embedder)
         best = searcher.search("亚洲杯冠军", k=3).hits[0]
@@ -473,8 +483,8 @@ def test_blending_keeps_the_cosine_of_a_chunk_without_sentence_vectors() -> None
 
 
 def test_sentence_vectors_lift_the_chunk_whose_one_sentence_answers(tmp_path: Path) -> None:
-    from semsearch.indexer import build_from_chunks
-    from semsearch.store import IndexReader
+    from semsearch.indexing import build_from_chunks
+    from semsearch.storage import open_index
 
     # The answer is one sentence among unrelated ones, which dilute the chunk's own vector.
     rows = {
@@ -489,7 +499,7 @@ def test_sentence_vectors_lift_the_chunk_whose_one_sentence_answers(tmp_path: Pa
     chunks = {d: [Chunk(d, 0, 0, 0, len(t), t, "本地")] for d, t in rows.items()}
     embedder = FakeEmbedder()
     build_from_chunks(tmp_path / "index", documents, chunks, embedder)
-    reader = IndexReader.open(tmp_path / "index")
+    reader = open_index(tmp_path / "index")
     try:
         assert reader.has_sentence_vectors
         with_sentences = Searcher(reader, embedder).search("图书馆明天开放", mode="semantic")
@@ -520,7 +530,7 @@ def test_open_searcher_refuses_a_model_other_than_the_index_one(real_index: Path
 def test_hybrid_with_the_real_model_finds_paraphrases_and_names(
     tmp_path: Path, real_embedder
 ) -> None:
-    from semsearch.indexer import build_from_chunks
+    from semsearch.indexing import build_from_chunks
 
     documents, chunks_by_doc = _documents()
     build_from_chunks(tmp_path / "index", documents, chunks_by_doc, real_embedder)
@@ -541,8 +551,8 @@ def test_sentence_vectors_rank_answers_higher_with_the_real_model(
     import json
 
     from semsearch.evaluation import eval_documents, load_eval_set
-    from semsearch.indexer import build_from_chunks
-    from semsearch.store import IndexReader
+    from semsearch.indexing import build_from_chunks
+    from semsearch.storage import open_index
 
     # Ten xquad articles (long paragraphs of several sentences) and their questions.
     source = Path(__file__).resolve().parents[1] / "eval" / "xquad_zh"
@@ -562,7 +572,7 @@ def test_sentence_vectors_rank_answers_higher_with_the_real_model(
     )
     documents, chunks_by_doc, chunk_of = eval_documents(load_eval_set(folder))
     build_from_chunks(tmp_path / "index", documents, chunks_by_doc, real_embedder)
-    reader = IndexReader.open(tmp_path / "index")
+    reader = open_index(tmp_path / "index")
     try:
         assert reader.has_sentence_vectors
 

@@ -13,7 +13,7 @@ never confuses a new chunk with an old one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +22,10 @@ import numpy as np
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.ingest import Document, RemovedLine, SkippedFile
+    from semsearch.storage.manifest import Manifest
+
+#: Seconds a second writer waits for the lock before giving up with a clear message.
+DEFAULT_LOCK_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,22 @@ class ChunkFilter:
         return self.doc_ids is None and self.date_from is None and self.date_to is None
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a writer starts.
+
+    Attributes:
+        rebuild: Start from an empty index instead of the current version.
+        reuse_vectors: With ``rebuild``, still look up vectors of known passages in the old
+            version when it is compatible (the evaluation rebuilds often).
+        lock_timeout: Seconds to wait for another writer before giving up.
+    """
+
+    rebuild: bool = False
+    reuse_vectors: bool = False
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
+
 class IdentifiesModel(Protocol):
     """What an index needs to know about an embedder (``semsearch.embed.Embedder``)."""
 
@@ -141,7 +161,7 @@ class SearchIndex(Protocol):
     """
 
     generation: str
-    manifest: Any  # the index's manifest (see semsearch.storage.manifest)
+    manifest: Manifest
     model_id: str
     dimension: int
 
@@ -158,6 +178,10 @@ class SearchIndex(Protocol):
     @property
     def has_sentence_vectors(self) -> bool:
         """Whether every chunk's sentence vectors are stored."""
+        ...
+
+    def check_compatible(self, embedder: IdentifiesModel, chunking: DescribesChunking) -> None:
+        """Refuse (IndexStoreError) a model or chunking other than the index was built with."""
         ...
 
     def dense_search(
@@ -230,28 +254,25 @@ class SearchIndex(Protocol):
 class IndexWriter(Protocol):
     """The single writer of an index: prepares the next version and publishes it atomically.
 
-    Leaving it without :meth:`commit` (or :meth:`close` after an error) discards the work and the
-    previous version stays the live one.
+    Use it as a context manager. Leaving it without :meth:`commit` (or :meth:`close` after an
+    error) discards the work and the previous version stays the live one. What the writer needs
+    from the previous version (its files, skipped files, roots, manifest) is read from ``base``.
     """
 
     base: SearchIndex | None
-    changed: bool
+    timings: dict[str, float]
+
+    def __enter__(self) -> IndexWriter: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
 
     @property
-    def corpus_roots(self) -> list[str]:
-        """The files and folders the index covers (absolute paths)."""
+    def changed(self) -> bool:
+        """Whether anything differs from ``base`` (a commit is worth it)."""
         ...
 
-    def set_corpus_roots(self, roots: Sequence[str]) -> None:
-        """Record the files and folders the index covers."""
-        ...
-
-    def stored_files(self) -> list[StoredFile]:
-        """The documents of the starting version with their file states."""
-        ...
-
-    def skipped_files(self) -> list[SkippedFile]:
-        """The skipped files recorded in the starting version."""
+    def begin(self) -> None:
+        """Start the next version before long work (a crash from here leaves it to clean up)."""
         ...
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
@@ -282,8 +303,17 @@ class IndexWriter(Protocol):
         """Record a new size/mtime for a file whose content did not change."""
         ...
 
-    def set_skipped(self, skipped: Sequence[SkippedFile]) -> None:
-        """Replace the list of skipped files."""
+    def set_sources(
+        self,
+        roots: Sequence[str],
+        skipped: Sequence[SkippedFile],
+        scanned_at_ns: int | None = None,
+    ) -> None:
+        """Record the roots the index covers, the files it could not index and the scan time."""
+        ...
+
+    def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:
+        """Replace the keyword tokens of every chunk of ``base`` by ``tokens_of(title, text)``."""
         ...
 
     def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
@@ -292,6 +322,10 @@ class IndexWriter(Protocol):
 
     def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
         """Store sentence vectors by content key (an empty matrix for a one-sentence chunk)."""
+        ...
+
+    def clear_sentence_vectors(self) -> None:
+        """Drop every stored sentence vector (of an old version); they are made again."""
         ...
 
     def commit(self) -> SearchIndex:

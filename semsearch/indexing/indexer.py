@@ -1,0 +1,224 @@
+"""Build and update an index: files → documents → chunks → vectors and tokens → a new version.
+
+The steps, each in its module: classify the files against the stored ones
+(:mod:`~semsearch.indexing.scan`), read, clean, cut and tokenize the new and changed ones
+(:mod:`~semsearch.indexing.prepare`), find or embed their vectors and add them
+(:mod:`~semsearch.indexing.vectors`), run the data upgrades an old index needs
+(:mod:`~semsearch.indexing.upgrades`), and commit. Everything goes through the storage
+protocol (:class:`semsearch.storage.IndexWriter`), which publishes the new version atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from semsearch import settings
+from semsearch.chunking import Chunk, ChunkingConfig
+from semsearch.indexing.prepare import prepare, read_files
+from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
+from semsearch.indexing.scan import check_paths, outermost, scan, within
+from semsearch.indexing.upgrades import run_due_upgrades
+from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
+from semsearch.ingest import Document
+from semsearch.progress import NullReporter, Reporter
+from semsearch.storage import IndexWriter, open_writer
+
+if TYPE_CHECKING:
+    from semsearch.embed import Embedder
+
+
+def build(
+    paths: Sequence[Path],
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: ChunkingConfig | None = None,
+    rebuild: bool = False,
+    reporter: Reporter | None = None,
+) -> IndexReport:
+    """Index files and folders into ``index_dir``.
+
+    Without ``rebuild``, an existing index is updated with these paths (exactly like
+    :func:`update`); with it, the index is made from scratch (still atomically: the old one stays
+    queryable until the new one replaces it) and covers only ``paths``.
+
+    Args:
+        paths: Files and folders (searched recursively).
+        index_dir: The index folder (created if missing).
+        embedder: The embedding model.
+        chunking: Chunking settings (default: ``ChunkingConfig()``).
+        rebuild: Discard the existing index, e.g. after changing model or chunking settings.
+        reporter: Receives progress (default: nothing shown).
+
+    Returns:
+        What was done.
+
+    Raises:
+        SemsearchError: A path does not exist, the index is locked, corrupt (without
+            ``rebuild``) or was built with another model or chunking settings.
+    """
+    return _synchronize(list(paths), index_dir, embedder, chunking, rebuild, reporter)
+
+
+def update(
+    paths: Sequence[Path] | None,
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: ChunkingConfig | None = None,
+    reporter: Reporter | None = None,
+) -> IndexReport:
+    """Bring the index in line with the files under ``paths``.
+
+    New files are added, changed ones re-read (re-embedding only passages whose text is new),
+    files that vanished from under ``paths`` are removed; documents outside ``paths`` are left
+    alone. Without paths, the files and folders the index was built from are used (``seeds/``
+    or ``$SEMSEARCH_CORPUS`` for a new index). An update with nothing changed writes nothing.
+
+    Args:
+        paths: Files and folders, or None for the index's own.
+        index_dir: The index folder (created if missing).
+        embedder: The embedding model (must be the one the index was built with).
+        chunking: Chunking settings (must be the index's; default: ``ChunkingConfig()``).
+        reporter: Receives progress (default: nothing shown).
+
+    Returns:
+        What was done.
+
+    Raises:
+        SemsearchError: As for :func:`build` without ``rebuild``.
+    """
+    return _synchronize(
+        None if paths is None else list(paths), index_dir, embedder, chunking, False, reporter
+    )
+
+
+def build_from_chunks(
+    index_dir: Path,
+    documents: Sequence[Document],
+    chunks_by_doc: dict[str, list[Chunk]],
+    embedder: Embedder,
+    chunking: ChunkingConfig | None = None,
+    reporter: Reporter | None = None,
+) -> IndexReport:
+    """Make an index of documents that are already cut into chunks (evaluation corpora).
+
+    The index is replaced as a whole, but vectors of passages already in the old index (same
+    model and chunking settings) are reused, so re-running an evaluation embeds nothing.
+
+    Args:
+        index_dir: The index folder (created if missing).
+        documents: The documents (their ``path`` is shown in hits; no file is read).
+        chunks_by_doc: Each document's chunks, by ``doc_id``.
+        embedder: The embedding model.
+        chunking: The settings recorded in the manifest (default: ``ChunkingConfig()``).
+        reporter: Receives progress (default: nothing shown).
+
+    Returns:
+        What was done (every document counts as added).
+    """
+    started = time.perf_counter()
+    chunking = chunking or ChunkingConfig()
+    reporter = reporter or NullReporter()
+    report = IndexReport(index_dir=str(index_dir))
+    with open_writer(index_dir, embedder, chunking, rebuild=True, reuse_vectors=True) as writer:
+        reporter.start(STAGE_READ, len(documents))
+        new_documents = []
+        for document in documents:
+            chunks = list(chunks_by_doc.get(document.doc_id, []))
+            new_documents.append(prepare(document, chunks, None, embedder))
+            reporter.advance(STAGE_READ)
+        report.timings["read"] = time.perf_counter() - started
+        embed_and_add(writer, new_documents, embedder, reporter, report)
+        add_sentence_vectors(writer, embedder, reporter, report)
+        report.added = len(new_documents)
+        writer.set_sources([], [])
+        _commit(writer, reporter, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _synchronize(
+    paths: list[Path] | None,
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: ChunkingConfig | None,
+    rebuild: bool,
+    reporter: Reporter | None,
+) -> IndexReport:
+    started = time.perf_counter()
+    chunking = chunking or ChunkingConfig()
+    reporter = reporter or NullReporter()
+    report = IndexReport(index_dir=str(index_dir))
+    with open_writer(Path(index_dir), embedder, chunking, rebuild=rebuild) as writer:
+        base = writer.base
+        stored = base.stored_files() if base is not None else []
+        stored_roots = [Path(root) for root in base.manifest.corpus_roots] if base else []
+        given = paths if paths is not None else stored_roots or [settings.default_corpus_dir()]
+        scope = check_paths(given, stored, explicit=paths is not None, reporter=reporter)
+        scan_started = time.time_ns()
+        last_scan = (base.manifest.scanned_at_ns or 0) if base is not None else 0
+        plan = scan(scope, stored, stored_roots, last_scan, reporter)
+        report.unchanged = plan.unchanged
+        report.timings["scan"] = time.perf_counter() - started
+
+        step = time.perf_counter()
+        new_documents, removed_by_read = read_files(
+            plan.to_read, stored, plan.vanished, chunking, embedder, plan.skipped, reporter
+        )
+        report.timings["read"] = time.perf_counter() - step
+
+        replaced = [item.old for item in plan.to_read if item.old is not None]
+        for old in [*plan.vanished, *replaced]:
+            report.chunks_removed += writer.remove_document(old.doc_id)
+        report.changed = sum(1 for new in new_documents if new.replaces is not None)
+        report.added = len(new_documents) - report.changed
+        report.removed = len(plan.vanished) + removed_by_read
+
+        embed_and_add(writer, new_documents, embedder, reporter, report)
+        for old, state in plan.touched:
+            writer.update_file_state(old.doc_id, state)
+        run_due_upgrades(writer, reporter)
+        add_sentence_vectors(writer, embedder, reporter, report)
+
+        skipped_before = base.skipped_files() if base is not None else []
+        kept = [s for s in skipped_before if not within(Path(s.path).resolve(), scope)]
+        report.skipped = sorted([*kept, *plan.skipped], key=lambda s: s.path)
+        roots = [Path(p) for p in given] if rebuild else [*stored_roots, *given]
+        writer.set_sources(outermost(roots), report.skipped, scanned_at_ns=scan_started)
+        _finish(writer, reporter, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(writer: IndexWriter, reporter: Reporter, report: IndexReport) -> None:
+    """Commit if anything changed (or the index is new); otherwise report the current version."""
+    report.nothing_changed = not (
+        report.added
+        or report.changed
+        or report.removed
+        or report.chunks_embedded
+        or report.sentences_embedded
+    )
+    if writer.changed or writer.base is None:
+        _commit(writer, reporter, report)
+    else:
+        report.generation = writer.base.generation
+        report.documents_total = writer.base.document_count
+        report.chunks_total = writer.base.chunk_count
+
+
+def _commit(writer: IndexWriter, reporter: Reporter, report: IndexReport) -> None:
+    started = time.perf_counter()
+    reporter.start(STAGE_WRITE, 1)
+    reader = writer.commit()
+    reporter.advance(STAGE_WRITE)
+    try:
+        report.generation = reader.generation
+        report.documents_total = reader.document_count
+        report.chunks_total = reader.chunk_count
+    finally:
+        reader.close()
+    report.timings["write"] = time.perf_counter() - started
+    report.timings.update({f"write.{name}": value for name, value in writer.timings.items()})

@@ -1,0 +1,123 @@
+"""Turning new and changed files into what the index stores: cleaned, cut and tokenized.
+
+Nothing is embedded here; each chunk gets its passage text and content key, so the next step
+(:mod:`semsearch.indexing.vectors`) can look its vector up before embedding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from semsearch import lexical
+from semsearch.chunking import Chunk, ChunkingConfig, chunk_document, passage_text
+from semsearch.errors import DocumentError
+from semsearch.indexing.report import STAGE_READ
+from semsearch.indexing.scan import FileToRead
+from semsearch.ingest import Document, SkippedFile, read_document
+from semsearch.progress import Reporter
+from semsearch.storage import FileState, StoredFile, embed_key
+
+if TYPE_CHECKING:
+    from semsearch.storage.base import IdentifiesModel
+
+
+@dataclass
+class NewDocument:
+    """A document ready to be added: its chunks, their passages, content keys and tokens.
+
+    Attributes:
+        document: The cleaned document.
+        chunks: Its chunks, in order.
+        passages: The text embedded for each chunk (``chunking.passage_text``).
+        keys: Each chunk's content key (``storage.embed_key``).
+        tokens: Each chunk's keyword tokens.
+        state: The file's state (None for documents not read from a file).
+        replaces: The stored document it replaces (a changed file).
+    """
+
+    document: Document
+    chunks: list[Chunk]
+    passages: list[str]
+    keys: list[str]
+    tokens: list[list[str]]
+    state: FileState | None
+    replaces: StoredFile | None = None
+
+
+def prepare(
+    document: Document, chunks: list[Chunk], state: FileState | None, embedder: IdentifiesModel
+) -> NewDocument:
+    """Give each chunk of a document its passage text, content key and keyword tokens.
+
+    Args:
+        document: The cleaned document.
+        chunks: Its chunks.
+        state: Its file's state, if it was read from a file.
+        embedder: Whose fingerprint goes into the content keys.
+    """
+    passages = [passage_text(chunk) for chunk in chunks]
+    return NewDocument(
+        document=document,
+        chunks=chunks,
+        passages=passages,
+        keys=[embed_key(embedder.fingerprint, passage) for passage in passages],
+        tokens=[lexical.tokenize(passage) for passage in passages],
+        state=state,
+    )
+
+
+def read_files(
+    to_read: list[FileToRead],
+    stored: list[StoredFile],
+    vanished: list[StoredFile],
+    chunking: ChunkingConfig,
+    embedder: IdentifiesModel,
+    skipped: list[SkippedFile],
+    reporter: Reporter,
+) -> tuple[list[NewDocument], int]:
+    """Read, clean, cut and tokenize new and changed files.
+
+    Args:
+        to_read: The files (from the scan).
+        stored: The stored documents (their ids are taken unless they leave).
+        vanished: Stored documents whose files are gone.
+        chunking: How documents are cut.
+        embedder: Whose fingerprint goes into the content keys.
+        skipped: Receives the files that cannot be indexed, with the reasons.
+        reporter: Receives the ``read`` stage and a message per skipped file.
+
+    Returns:
+        The new documents, and how many changed files became unreadable (they are removed).
+    """
+    leaving = {s.doc_id for s in vanished} | {i.old.doc_id for i in to_read if i.old is not None}
+    taken = {s.doc_id: s.path for s in stored if s.doc_id not in leaving}
+    new_documents: list[NewDocument] = []
+    removed = 0
+    reporter.start(STAGE_READ, len(to_read))
+    for item in to_read:
+        reporter.advance(STAGE_READ)
+        reason = None
+        try:
+            document = read_document(item.path, item.root)
+            chunks = chunk_document(document, chunking)
+            if not chunks:
+                reason = "no text left after cleaning"
+            elif document.doc_id in taken:
+                reason = (
+                    f"its document id {document.doc_id!r} is already used by "
+                    f"{taken[document.doc_id]}; index the two folders separately"
+                )
+        except DocumentError as error:
+            # UnreadableFileError carries the reason without the path (the report shows it).
+            reason = getattr(error, "reason", error.message)
+        if reason is not None:
+            skipped.append(SkippedFile(str(item.path), reason))
+            reporter.message(f"Skipped {item.path}: {reason}")
+            removed += item.old is not None
+            continue
+        taken[document.doc_id] = document.path
+        new = prepare(document, chunks, item.state, embedder)
+        new.replaces = item.old
+        new_documents.append(new)
+    return new_documents, removed

@@ -1,0 +1,216 @@
+"""Which files an update must read: each file is classified against its stored state.
+
+Cheapest test first:
+
+1. same path, size and modification time as stored → unchanged, the file is not even opened;
+2. size or time differ but the sha256 of the bytes is the stored one → unchanged (only touched);
+3. otherwise the file is read, cleaned and cut again (new or changed); stored files that are no
+   longer found under the paths being updated are removed (vanished).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from semsearch.errors import SemsearchError
+from semsearch.indexing.report import STAGE_SCAN
+from semsearch.ingest import SkippedFile, discover_files
+from semsearch.progress import Reporter
+from semsearch.storage import FileState, StoredFile
+
+#: A file modified this close to the previous scan may have changed within the same mtime
+#: tick after it was read, so its size and mtime alone are not trusted (it is hashed).
+RACY_WINDOW_NS = 2_000_000_000
+
+
+@dataclass
+class FileToRead:
+    """A new or changed file.
+
+    Attributes:
+        path: The file as found (relative to the working directory when inside it).
+        root: The folder its document id is relative to.
+        state: Its path, size and mtime now.
+        old: The stored document it replaces (None for a new file).
+    """
+
+    path: Path
+    root: Path
+    state: FileState
+    old: StoredFile | None
+
+
+@dataclass
+class ScanPlan:
+    """What an update does with each file under its paths.
+
+    Attributes:
+        to_read: New and changed files.
+        unchanged: How many stored files did not change.
+        touched: Unchanged files with a new size or mtime, and their new state.
+        vanished: Stored files under the paths that are gone.
+        skipped: Files that could not be looked at, with the reasons.
+    """
+
+    to_read: list[FileToRead] = field(default_factory=list)
+    unchanged: int = 0
+    touched: list[tuple[StoredFile, FileState]] = field(default_factory=list)
+    vanished: list[StoredFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def check_paths(
+    paths: Sequence[Path], stored: list[StoredFile], explicit: bool, reporter: Reporter
+) -> list[Path]:
+    """Return the absolute paths to synchronize; refuse paths that exist neither here nor stored.
+
+    Args:
+        paths: The files and folders to synchronize.
+        stored: The stored documents.
+        explicit: Whether the user named the paths (a stored root that vanished is no error).
+        reporter: Told when a path is gone and its documents go with it.
+
+    Raises:
+        SemsearchError: A named path exists neither on disk nor in the index.
+    """
+    stored_files = [Path(s.state.file_path) for s in stored if s.state is not None]
+    scope = []
+    for path in paths:
+        absolute = Path(path).resolve()
+        if not absolute.exists():
+            known = any(f == absolute or f.is_relative_to(absolute) for f in stored_files)
+            if explicit and not known:
+                raise SemsearchError(
+                    f"No such file or folder: {path}",
+                    "Check the path (folders are searched recursively).",
+                )
+            reporter.message(f"{path} no longer exists: its documents are removed from the index.")
+        scope.append(absolute)
+    return scope
+
+
+def within(path: Path, scope: Sequence[Path]) -> bool:
+    """Whether ``path`` is one of the roots in ``scope`` or inside one."""
+    return any(path == root or path.is_relative_to(root) for root in scope)
+
+
+def outermost(roots: Sequence[Path]) -> list[str]:
+    """Absolute roots without duplicates and without those inside another root, in order."""
+    absolute = list(dict.fromkeys(Path(root).resolve() for root in roots))
+    return [
+        str(root)
+        for root in absolute
+        if not any(other != root and root.is_relative_to(other) for other in absolute)
+    ]
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it is inside it (as users type paths)."""
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(absolute)
+
+
+def root_for(file: Path, scope: Sequence[Path], stored_roots: Sequence[Path]) -> Path:
+    """The folder a file's document id is relative to: an indexed folder, else the given one."""
+    absolute = file.resolve()
+    for root in [*stored_roots, *scope]:
+        root = root.resolve()
+        if root.is_dir() and absolute.is_relative_to(root):
+            return Path(display_path(root))
+    return file.parent
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan(
+    scope: list[Path],
+    stored: list[StoredFile],
+    stored_roots: list[Path],
+    last_scan_ns: int,
+    reporter: Reporter,
+) -> ScanPlan:
+    """Classify every file under ``scope`` against the stored documents, reading none of them.
+
+    Args:
+        scope: The absolute paths being synchronized.
+        stored: The stored documents with their file states.
+        stored_roots: The roots the index already covers (document ids are relative to them).
+        last_scan_ns: When the previous scan started (0 if unknown).
+        reporter: Receives the ``scan`` stage.
+
+    Returns:
+        The plan; only files whose stored size or mtime cannot be trusted were hashed.
+    """
+    existing = [Path(display_path(p)) for p in scope if p.exists()]
+    files, skipped = discover_files(existing) if existing else ([], [])
+    plan = ScanPlan(skipped=skipped)
+    by_file = {s.state.file_path: s for s in stored if s.state is not None}
+    seen: set[str] = set()
+    reporter.start(STAGE_SCAN, len(files))
+    for file in files:
+        reporter.advance(STAGE_SCAN)
+        try:
+            stat = file.stat()
+        except OSError as error:
+            plan.skipped.append(SkippedFile(str(file), f"cannot be read ({error.strerror})"))
+            continue
+        absolute = str(file.resolve())
+        if absolute in seen:
+            continue
+        seen.add(absolute)
+        state = FileState(absolute, stat.st_size, stat.st_mtime_ns)
+        old = by_file.get(absolute)
+        verdict = (
+            "new" if old is None or old.state is None else _compare(file, state, old, last_scan_ns)
+        )
+        if isinstance(verdict, SkippedFile):
+            plan.skipped.append(verdict)
+        elif verdict in ("new", "changed"):
+            root = root_for(file, scope, stored_roots)
+            plan.to_read.append(
+                FileToRead(file, root, state, old if verdict == "changed" else None)
+            )
+        else:
+            plan.unchanged += 1
+            if verdict == "touched":
+                plan.touched.append((old, state))  # type: ignore[arg-type]
+    plan.vanished = [
+        s
+        for s in stored
+        if s.state is not None
+        and s.state.file_path not in seen
+        and within(Path(s.state.file_path), scope)
+    ]
+    return plan
+
+
+def _compare(file: Path, state: FileState, old: StoredFile, last_scan_ns: int) -> str | SkippedFile:
+    """Compare a stored file with what is on disk: ``unchanged``, ``touched`` or ``changed``.
+
+    Returns:
+        The verdict, or the reason the file cannot be read.
+    """
+    assert old.state is not None
+    same_stat = old.state.size == state.size and old.state.mtime_ns == state.mtime_ns
+    if same_stat and old.state.mtime_ns < last_scan_ns - RACY_WINDOW_NS:
+        return "unchanged"
+    try:
+        same_content = sha256(file) == old.content_hash
+    except OSError as error:
+        return SkippedFile(str(file), f"cannot be read ({error.strerror})")
+    if not same_content:
+        return "changed"
+    return "unchanged" if same_stat else "touched"

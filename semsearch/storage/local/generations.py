@@ -1,0 +1,224 @@
+"""The local index folder: immutable generations, the ``current`` link and the one writer's lock.
+
+::
+
+    index/
+      current -> gen-000007           swapped atomically (semsearch.atomic.swap_symlink)
+      gen-000006/                     the previous generation (kept for readers that just opened it)
+      gen-000007/                     manifest.json, vectors.faiss, meta.sqlite, keyword/
+      gen-000008.tmp-<pid>/           the next generation while a writer prepares it
+      .write.lock                     held by the one writer (filelock)
+      .write.owner                    that writer's pid, for the message of a second one
+
+A writer prepares the next generation in a temporary folder beside the others and publishes it
+with :mod:`semsearch.atomic`: rename into place, then swap ``current``. A process killed at any
+moment leaves ``current`` on a complete generation; the next writer removes what it left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from semsearch.atomic import (
+    TEMP_MARK,
+    is_temporary,
+    move_into_place,
+    remove_path,
+    swap_symlink,
+    temporary_sibling,
+)
+from semsearch.errors import IndexStoreError
+from semsearch.storage.base import DEFAULT_LOCK_TIMEOUT
+from semsearch.storage.manifest import rebuild_hint
+
+CURRENT_LINK = "current"
+MANIFEST_FILE = "manifest.json"
+VECTORS_FILE = "vectors.faiss"
+META_FILE = "meta.sqlite"
+KEYWORD_DIR = "keyword"
+LOCK_FILE = ".write.lock"
+LOCK_OWNER_FILE = ".write.owner"
+
+_GENERATION_RE = re.compile(r"^gen-(\d{6})$")
+
+
+def generation_number(name: str) -> int | None:
+    """The number of a generation folder's name (``gen-000007`` → 7), None for other names."""
+    match = _GENERATION_RE.match(name)
+    return int(match.group(1)) if match else None
+
+
+def generation_name(number: int) -> str:
+    """The folder name of generation ``number``."""
+    return f"gen-{number:06d}"
+
+
+def looks_like_index(index_dir: Path) -> bool:
+    """Tell an index folder (or an empty one) from a folder the user did not mean."""
+    for entry in index_dir.iterdir():
+        if entry.name.startswith(".") or entry.name == CURRENT_LINK:
+            continue
+        if entry.name.startswith("gen-") or entry.name.startswith(CURRENT_LINK + TEMP_MARK):
+            continue
+        return False
+    return True
+
+
+def current_number(index_dir: Path) -> int | None:
+    """The number of the generation ``current`` points to (None without a valid link)."""
+    link = index_dir / CURRENT_LINK
+    if not link.is_symlink():
+        return None
+    return generation_number(os.readlink(link))
+
+
+def resolve_current(index_dir: Path) -> Path:
+    """Return the generation folder ``current`` points to, or say why there is none.
+
+    Raises:
+        IndexStoreError: No such folder, no index in it yet, a folder that is not an index, or
+            a ``current`` that is not a link to a generation.
+    """
+    hint = f"Build one first: semsearch build [PATHS] --index {index_dir}"
+    if not index_dir.is_dir():
+        raise IndexStoreError(f"There is no index at {index_dir} (no such folder).", hint)
+    link = index_dir / CURRENT_LINK
+    if not link.is_symlink():
+        if link.exists():
+            raise IndexStoreError(
+                f"{link} is not a symlink to a generation: {index_dir} is not a semsearch index.",
+                rebuild_hint(index_dir),
+            )
+        if looks_like_index(index_dir):
+            raise IndexStoreError(f"There is no index in {index_dir} yet.", hint)
+        raise IndexStoreError(
+            f"{index_dir} is not a semsearch index (it has no '{CURRENT_LINK}' link).",
+            f"Pass the index folder with --index, or build one: semsearch build [PATHS] "
+            f"--index {index_dir}",
+        )
+    target = os.readlink(link)
+    if generation_number(target) is None:
+        raise IndexStoreError(
+            f"{link} points to {target!r}, which is not a generation folder.",
+            rebuild_hint(index_dir),
+        )
+    return index_dir / target
+
+
+def generation_of(work_dir: Path) -> str:
+    """The name a work folder (``gen-000008.tmp-<pid>``) is published under (``gen-000008``)."""
+    return work_dir.name.split(TEMP_MARK)[0]
+
+
+def file_sizes(generation_dir: Path) -> dict[str, int]:
+    """The size of every file of a generation but its manifest (recorded in the manifest)."""
+    sizes = {}
+    for path in sorted(generation_dir.rglob("*")):
+        if path.is_file() and path.name != MANIFEST_FILE:
+            sizes[path.relative_to(generation_dir).as_posix()] = path.stat().st_size
+    return sizes
+
+
+class IndexFolder:
+    """The index folder as its one writer sees it: the lock, leftovers, the next generation.
+
+    Args:
+        index_dir: The index folder (created by :meth:`lock` if missing).
+        lock_timeout: Seconds to wait for another writer before giving up.
+    """
+
+    def __init__(self, index_dir: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = FileLock(str(self.index_dir / LOCK_FILE), timeout=lock_timeout)
+        self._locked = False
+
+    def lock(self) -> None:
+        """Take the write lock, refusing a folder that holds anything but an index.
+
+        Raises:
+            IndexStoreError: The path is a file or a folder of other files, or another writer
+                holds the lock (the message names its pid).
+        """
+        index_dir = self.index_dir
+        if index_dir.exists() and not index_dir.is_dir():
+            raise IndexStoreError(
+                f"{index_dir} is a file, not an index folder.", "Choose another --index folder."
+            )
+        if index_dir.is_dir() and not looks_like_index(index_dir):
+            raise IndexStoreError(
+                f"{index_dir} holds other files and is not a semsearch index; refusing to write "
+                "there.",
+                "Choose an empty or new folder with --index.",
+            )
+        index_dir.mkdir(parents=True, exist_ok=True)
+        owner_file = index_dir / LOCK_OWNER_FILE
+        try:
+            self._lock.acquire()
+        except Timeout:
+            try:
+                owner = owner_file.read_text(encoding="utf-8").strip() or "unknown"
+            except OSError:
+                owner = "unknown"
+            raise IndexStoreError(
+                f"Another semsearch build/update is running on {index_dir} (pid {owner}).",
+                "Wait for it to finish, then run the command again.",
+            ) from None
+        self._locked = True
+        # The lock file itself is truncated by every contender, so the owner goes in its own file.
+        owner_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+
+    def unlock(self) -> None:
+        """Release the write lock (nothing happens if it is not held)."""
+        if self._locked:
+            with contextlib.suppress(OSError):
+                (self.index_dir / LOCK_OWNER_FILE).unlink()
+            self._lock.release()
+            self._locked = False
+
+    def remove_leftovers(self) -> None:
+        """Delete what a killed writer left: temporary folders/links, unpublished generations."""
+        current = current_number(self.index_dir)
+        for entry in self.index_dir.iterdir():
+            if is_temporary(entry):
+                remove_path(entry)
+                continue
+            number = generation_number(entry.name)
+            if number is not None and current is not None and number > current:
+                # Renamed but never made current: the writer died between rename and swap.
+                remove_path(entry)
+
+    def new_work_dir(self) -> Path:
+        """Create the temporary folder of the next generation (``gen-NNNNNN.tmp-<pid>``)."""
+        numbers = [
+            number
+            for entry in self.index_dir.iterdir()
+            if (number := generation_number(entry.name.split(TEMP_MARK)[0])) is not None
+        ]
+        target = self.index_dir / generation_name(max([*numbers, 0]) + 1)
+        work_dir = temporary_sibling(target, str(os.getpid()))
+        work_dir.mkdir()
+        return work_dir
+
+    def publish(self, work_dir: Path) -> str:
+        """Make a finished work folder the current generation; keep only it and the previous.
+
+        Args:
+            work_dir: A folder from :meth:`new_work_dir`, complete with its manifest.
+
+        Returns:
+            The name of the new generation.
+        """
+        generation = generation_of(work_dir)
+        previous = current_number(self.index_dir)
+        move_into_place(work_dir, self.index_dir / generation)
+        swap_symlink(self.index_dir / CURRENT_LINK, generation)
+        keep = {generation} | ({generation_name(previous)} if previous is not None else set())
+        for entry in self.index_dir.iterdir():
+            if generation_number(entry.name) is not None and entry.name not in keep:
+                remove_path(entry)
+        return generation

@@ -1,0 +1,331 @@
+"""The local engine's writer: prepares the next generation and publishes it atomically.
+
+Use as a context manager; leaving it without :meth:`LocalWriter.commit` discards the work and
+the previous generation stays current::
+
+    with open_local_writer(index_dir, embedder, chunking) as writer:
+        writer.remove_document("a.txt")
+        writer.add_document(document, chunks, vectors, tokens, keys, state)
+        writer.commit()
+
+The jobs are split: :class:`~semsearch.storage.local.generations.IndexFolder` (the lock,
+leftovers, publishing), :class:`~semsearch.storage.local.working_copy.WorkingCopy` (SQL writes),
+:class:`~semsearch.storage.local.vectors.PendingVectors` (FAISS changes and the exact/IVF
+policy), :class:`~semsearch.storage.local.sentences.SentenceVectorTable` (sentence vectors) and
+:mod:`~semsearch.storage.local.commit` (assembling the generation); this class keeps track of
+what changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from semsearch.atomic import remove_path
+from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, WriteOptions
+from semsearch.storage.local.commit import Start, starting_point, write_generation
+from semsearch.storage.local.generations import META_FILE, IndexFolder
+from semsearch.storage.local.reader import LocalIndex, open_local_index
+from semsearch.storage.local.sentences import SentenceVectorTable
+from semsearch.storage.local.vectors import PendingVectors
+from semsearch.storage.local.working_copy import WorkingCopy
+
+if TYPE_CHECKING:
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document, SkippedFile
+    from semsearch.lexical import KeywordIndex
+
+#: What a write can change; chunk changes mean new vectors and a new BM25.
+CHUNKS = "chunks"
+RECORDS = "records"
+
+
+class LocalWriter:
+    """The single writer of a local index (the :class:`IndexWriter` of the local engine).
+
+    Made by :func:`open_local_writer`, which takes the lock and opens the starting generation.
+
+    Args:
+        folder: The locked index folder.
+        embedder: Gives the model id, fingerprint and dimension written to the manifest.
+        chunking: The chunking settings written to the manifest.
+        start: The starting generation and what carries over from the previous one.
+    """
+
+    def __init__(
+        self,
+        folder: IndexFolder,
+        embedder: IdentifiesModel,
+        chunking: DescribesChunking,
+        start: Start,
+    ) -> None:
+        self.embedder = embedder
+        self.chunking = chunking
+        self.base: LocalIndex | None = start.base
+        self.timings: dict[str, float] = {}
+        #: Manifest keys kept as they are (the synthetic benchmark notes its recipe).
+        self.extra_manifest: dict[str, Any] = {}
+        self._folder = folder
+        self._start = start
+        self._roots = list(start.base.manifest.corpus_roots) if start.base else []
+        self._scanned_at_ns: int | None = None
+        self._work_dir: Path | None = None
+        self._copy: WorkingCopy | None = None
+        self._vectors = PendingVectors()
+        self._sentences = SentenceVectorTable(
+            start.base.manifest if start.base else None, int(embedder.dimension)
+        )
+        self._next_chunk_id = start.next_chunk_id
+        self._changes: set[str] = set()
+
+    def __enter__(self) -> LocalWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything differs from the starting generation (a commit is worth it)."""
+        return bool(self._changes)
+
+    def begin(self) -> None:
+        """Create the working copy of the next generation (done on the first change anyway).
+
+        From here on a temporary generation folder exists; a crash leaves it for the next
+        writer to remove.
+        """
+        if self._copy is not None:
+            return
+        started = time.perf_counter()
+        self._work_dir = self._folder.new_work_dir()
+        base_meta = self.base.path / META_FILE if self.base is not None else None
+        self._copy = WorkingCopy(self._work_dir / META_FILE, base_meta, self._folder.index_dir)
+        self.timings["copy"] = time.perf_counter() - started
+
+    def _working_copy(self) -> WorkingCopy:
+        self.begin()
+        assert self._copy is not None
+        return self._copy
+
+    def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return chunk vectors already computed for these content keys (``embed_key``).
+
+        The lookup is in the starting generation, so vectors of chunks removed in this write
+        are still found.
+        """
+        source = self._start.vector_source
+        return source.vectors_for_keys(keys) if source is not None else {}
+
+    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return sentence vectors already computed for these content keys (starting generation)."""
+        source = self._start.vector_source
+        return source.sentence_vectors_for_keys(keys) if source is not None else {}
+
+    def add_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        tokens: Sequence[Sequence[str]],
+        embed_keys: Sequence[str],
+        state: FileState | None = None,
+    ) -> list[int]:
+        """Add a document with its chunks, their vectors, tokens and content keys.
+
+        Args:
+            document: The cleaned document (its ``doc_id`` must not be in the index).
+            chunks: Its chunks, in order.
+            vectors: One normalized float32 row per chunk.
+            tokens: One token list per chunk (``keyword.tokenize`` of the passage text).
+            embed_keys: One content key per chunk (``embed_key``).
+            state: The file's path, size and mtime (None for documents not read from a file).
+
+        Returns:
+            The new chunk ids, in chunk order.
+
+        Raises:
+            ValueError: Lengths or the vector dimension disagree, or the id is taken.
+        """
+        count = len(chunks)
+        if not (len(tokens) == len(embed_keys) == count):
+            raise ValueError("chunks, tokens and embed_keys must have the same length")
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(count, -1)
+        if count and matrix.shape[1] != int(self.embedder.dimension):
+            raise ValueError(
+                f"vectors have dimension {matrix.shape[1]}, the index {self.embedder.dimension}"
+            )
+        ids = list(range(self._next_chunk_id, self._next_chunk_id + count))
+        self._working_copy().add_document(document, state, chunks, ids, tokens, embed_keys)
+        self._next_chunk_id += count
+        if count:
+            self._vectors.add(np.array(ids, dtype=np.int64), matrix)
+            self._changes.add(CHUNKS)
+        self._changes.add(RECORDS)
+        return ids
+
+    def remove_document(self, doc_id: str) -> int:
+        """Remove a document and its chunks from the next generation.
+
+        Returns:
+            The number of chunks removed (0 if the document was not there).
+        """
+        deleted, ids = self._working_copy().remove_document(doc_id)
+        self._vectors.remove(ids)
+        if deleted:
+            self._changes.add(RECORDS)
+            if ids:
+                self._changes.add(CHUNKS)
+        return len(ids)
+
+    def update_file_state(self, doc_id: str, state: FileState) -> None:
+        """Record a new size/mtime for a file whose content did not change (it was touched)."""
+        self._working_copy().update_file_state(doc_id, state)
+        self._changes.add(RECORDS)
+
+    def set_sources(
+        self,
+        roots: Sequence[str],
+        skipped: Sequence[SkippedFile],
+        scanned_at_ns: int | None = None,
+    ) -> None:
+        """Record what the index covers: its roots, the files it could not index, the scan time.
+
+        Args:
+            roots: The files and folders the index covers (``update`` without paths uses them).
+            skipped: The files that could not be indexed, with the reasons (replaces the list).
+            scanned_at_ns: When the files were scanned (kept in the manifest; None: not noted).
+        """
+        if list(roots) != self._roots:
+            self._roots = list(roots)
+            self._changes.add(RECORDS)
+        new = sorted((s.path, s.reason) for s in skipped)
+        old = sorted((s.path, s.reason) for s in (self.base.skipped_files() if self.base else []))
+        if new != old or self._copy is not None:
+            self._working_copy().replace_skipped(new)
+        if new != old:
+            self._changes.add(RECORDS)
+        if scanned_at_ns is not None:
+            self._scanned_at_ns = scanned_at_ns
+
+    def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:
+        """Replace the stored keyword tokens of every chunk of the starting generation.
+
+        Args:
+            tokens_of: The tokens of a chunk given its title and text.
+        """
+        if self.base is None:
+            return
+        tokens = {
+            chunk_id: list(tokens_of(title, text))
+            for chunk_id, title, text in self.base.chunk_texts()
+        }
+        self._working_copy().set_tokens(tokens)
+        self._changes.update((CHUNKS, RECORDS))
+
+    def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
+        """Return ``(embed_key, title, text)`` of each distinct chunk text lacking sentence vectors.
+
+        Normally these are the chunks added in this write; after :meth:`clear_sentence_vectors`
+        (or on a starting generation without complete ones) every chunk's.
+        """
+        if self._copy is None and self._sentences.complete_at_start:
+            return []  # nothing was added
+        return self._sentences.missing(self._working_copy().db)
+
+    def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
+        """Store sentence vectors by content key (an empty matrix for a one-sentence chunk)."""
+        if not vectors_by_key:
+            return
+        self._sentences.add(self._working_copy().db, vectors_by_key)
+        self._changes.add(RECORDS)
+
+    def clear_sentence_vectors(self) -> None:
+        """Drop every stored sentence vector (old version or partial); all are made again."""
+        self._sentences.clear(self._working_copy().db)
+
+    def commit(self, keyword_index: KeywordIndex | None = None) -> LocalIndex:
+        """Write the next generation, make it current atomically and remove old generations.
+
+        Args:
+            keyword_index: BM25 to publish instead of one rebuilt from the stored tokens (the
+                synthetic benchmark builds it from term counts).
+
+        Returns:
+            A reader of the new generation.
+        """
+        copy = self._working_copy()
+        assert self._work_dir is not None
+        write_generation(
+            self._work_dir,
+            copy,
+            self._vectors,
+            self._sentences,
+            base=self.base,
+            chunks_changed=CHUNKS in self._changes,
+            keyword_index=keyword_index,
+            manifest_values={
+                "model_id": self.embedder.model_id,
+                "model_fingerprint": self.embedder.fingerprint,
+                "dimension": int(self.embedder.dimension),
+                "chunking": self.chunking.as_dict(),
+                "next_chunk_id": self._next_chunk_id,
+                "created_at": self._start.created_at,
+                "corpus_roots": self._roots,
+                "scanned_at_ns": self._scanned_at_ns,
+                "extra": dict(self.extra_manifest),
+            },
+            timings=self.timings,
+        )
+        self._copy = None
+        started = time.perf_counter()
+        self._folder.publish(self._work_dir)
+        self._work_dir = None
+        self.timings["publish"] = time.perf_counter() - started
+        return open_local_index(self._folder.index_dir)
+
+    def close(self) -> None:
+        """Discard uncommitted work and release the lock (safe to call twice)."""
+        if self._copy is not None:
+            self._copy.close()
+            self._copy = None
+        if self._work_dir is not None:
+            remove_path(self._work_dir)
+            self._work_dir = None
+        self._start.close()
+        self.base = None
+        self._folder.unlock()
+
+
+def open_local_writer(
+    index_dir: Path,
+    embedder: IdentifiesModel,
+    chunking: DescribesChunking,
+    options: WriteOptions | None = None,
+) -> LocalWriter:
+    """Take the write lock, clean up after killed writers and open the current generation.
+
+    Args:
+        index_dir: The index folder (created if missing).
+        embedder: The embedder the new generation's vectors come from.
+        chunking: The chunking settings of its chunks.
+        options: Rebuild or not, reuse of old vectors, lock timeout (default: an update).
+
+    Raises:
+        IndexStoreError: Another writer holds the lock, the folder is not an index, or
+            (without ``rebuild``) the current generation is corrupt or incompatible.
+    """
+    options = options or WriteOptions()
+    folder = IndexFolder(Path(index_dir), options.lock_timeout)
+    folder.lock()
+    try:
+        folder.remove_leftovers()
+        start = starting_point(folder.index_dir, embedder, chunking, options)
+    except BaseException:
+        folder.unlock()
+        raise
+    return LocalWriter(folder, embedder, chunking, start)

@@ -1,0 +1,1 @@
+"""Tests of semsearch.indexing: scanning, reading, vectors, upgrades, build and update."""
