@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from semsearch import indexing, keyword, settings
+from semsearch import indexing, lexical, settings
 from semsearch.chunking import ChunkingConfig
 from semsearch.embed import SentenceTransformerEmbedder
 from semsearch.storage import open_index
@@ -32,7 +32,7 @@ _SLOW_UPDATE = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from fakes import FakeEmbedder
-    from semsearch import indexing, keyword, settings
+    from semsearch import indexing, lexical, settings
 
     class SlowEmbedder(FakeEmbedder):
         def embed_passages(self, texts, batch_size=32, progress=None):
@@ -69,7 +69,7 @@ def _assert_previous_generation_works(
     chunk = reader.chunks([int(chunk_ids[0])])[0]
     query = embedder.embed_queries([f"{chunk.title}\n{chunk.text}"])[0]
     assert reader.dense_search(query, 1)[0][0] == chunk.chunk_id
-    assert reader.keyword_search(keyword.tokenize_query(chunk.text[:8]), 5)
+    assert reader.keyword_search(lexical.tokenize_query(chunk.text[:8]), 5)
 
 
 def test_killed_update_leaves_the_previous_index_working(
@@ -157,7 +157,7 @@ def test_killed_cli_update_with_the_real_model(
     query = embedder.embed_queries(["图书馆开放"])[0]
     best = reader.chunks([reader.dense_search(query, 1)[0][0]])[0]
     assert "图书馆" in best.text
-    assert reader.keyword_search(keyword.tokenize_query("图书馆"), 1)[0][0] == best.chunk_id
+    assert reader.keyword_search(lexical.tokenize_query("图书馆"), 1)[0][0] == best.chunk_id
 
     # A normal update afterwards succeeds: the lock was released, the stale generation goes.
     first.unlink()

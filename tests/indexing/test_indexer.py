@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from semsearch import indexing, keyword
+from semsearch import indexing, lexical
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
 from semsearch.errors import IndexStoreError, SemsearchError
 from semsearch.ingest import Document
@@ -86,7 +86,7 @@ def test_add_change_and_delete_files(corpus: Path, embedder: FakeEmbedder) -> No
     assert new_article_chunks < report.chunks_embedded <= new_article_chunks + 2
     assert report.chunks_reused == changed_chunks + new_article_chunks - report.chunks_embedded
     assert report.chunks_reused >= changed_chunks - 2 > 10
-    assert after.keyword_search(keyword.tokenize_query("图书馆"), 1)
+    assert after.keyword_search(lexical.tokenize_query("图书馆"), 1)
     assert after.chunk_count == report.chunks_total
 
 
@@ -126,7 +126,7 @@ def test_update_embeds_only_the_sentences_of_new_chunk_texts(
     embedder.texts_embedded = 0
     report = indexing.update(None, Path("index"), embedder)
     reader = open_index(Path("index"))
-    (new_id, _score), *_ = reader.keyword_search(keyword.tokenize_query("图书馆"), 1)
+    (new_id, _score), *_ = reader.keyword_search(lexical.tokenize_query("图书馆"), 1)
     new_chunk = reader.chunks([new_id])[0]
     assert report.chunks_embedded == 1
     expected = len(sentence_passages(new_chunk.text, new_chunk.title))
@@ -201,8 +201,8 @@ def test_metadata_only_change_keeps_vectors_and_bm25(corpus: Path, embedder: Fak
     assert "write.keyword" not in report.timings  # BM25 was copied, not rebuilt
     for name in ("vectors.faiss", "keyword/ids.npy"):
         assert (after.path / name).read_bytes() == (before.path / name).read_bytes()
-    assert after.keyword_search(keyword.tokenize_query("焦裕禄"), 3) == before.keyword_search(
-        keyword.tokenize_query("焦裕禄"), 3
+    assert after.keyword_search(lexical.tokenize_query("焦裕禄"), 3) == before.keyword_search(
+        lexical.tokenize_query("焦裕禄"), 3
     )
 
 
@@ -290,7 +290,7 @@ def test_build_from_chunks_reuses_vectors_on_the_next_run(
     assert (second.chunks_embedded, second.chunks_reused) == (0, 1)
     reader = open_index(tmp_path / "eval-index")
     assert [d.doc_id for d in reader.documents()] == ["p1"]
-    assert reader.keyword_search(keyword.tokenize_query("首都"), 1)
+    assert reader.keyword_search(lexical.tokenize_query("首都"), 1)
 
 
 def test_second_writer_is_refused_while_an_update_runs(

@@ -10,7 +10,7 @@ import pytest
 from fakes import FakeEmbedder
 from storage.helpers import add, current_dir, make_old_format
 
-from semsearch import indexing, keyword
+from semsearch import indexing, lexical
 from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.upgrades import UPGRADES, run_due_upgrades
 from semsearch.ingest import Document
@@ -74,8 +74,8 @@ def test_a_tokenizer_change_re_tokenizes_the_stored_chunks(index: Path) -> None:
     assert "The keyword tokenizer changed: re-tokenizing the stored chunks." in reporter.messages
     assert report.chunks_embedded == 0 and report.unchanged == 3
     reader = open_index(index)
-    assert reader.manifest.keyword == {"tokenizer": keyword.TOKENIZER_VERSION}
-    assert reader.keyword_search(keyword.tokenize_query("焦裕禄"), 1)
+    assert reader.manifest.keyword == {"tokenizer": lexical.TOKENIZER_VERSION}
+    assert reader.keyword_search(lexical.tokenize_query("焦裕禄"), 1)
 
 
 def test_an_index_without_sentence_vectors_gets_them_on_update(
