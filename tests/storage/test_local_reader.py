@@ -36,7 +36,12 @@ def test_reader_round_trip(index_dir: Path, embedder: FakeEmbedder) -> None:
     assert manifest.model_fingerprint == embedder.fingerprint
     assert manifest.dimension == reader.dimension == 64
     assert manifest.chunking == CHUNKING.as_dict()
-    assert manifest.keyword == {"tokenizer": lexical.TOKENIZER_VERSION}
+    assert manifest.keyword == {
+        "tokenizer": lexical.TOKENIZER_VERSION,
+        "k1": lexical.DEFAULT_K1,
+        "b": lexical.DEFAULT_B,
+        "average_length": reader.keyword_index.live_length() / 7,
+    }
     assert manifest.corpus_roots == ["/abs"]
     assert manifest.created_at is not None and manifest.updated_at is not None
     assert manifest.created_at <= manifest.updated_at

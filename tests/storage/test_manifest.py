@@ -118,7 +118,8 @@ def test_a_value_of_the_wrong_type_is_named(key: str, value: Any, shown: str) ->
     [
         ([1, 2], "is not a JSON object"),
         ({"format_version": 1}, "lacks model_id, model_fingerprint"),
-        ({**OLD, "format_version": FORMAT_VERSION + 1}, "has format version 2"),
+        ({**OLD, "format_version": FORMAT_VERSION + 1}, f"has format version {FORMAT_VERSION + 1}"),
+        ({**OLD, "format_version": 2}, "lacks segments"),
         ({**OLD, "format_version": "1"}, "has format version '1'"),
     ],
 )

@@ -2,38 +2,57 @@
 
 :func:`starting_point` opens what a writer builds on (the current generation, or nothing for a
 rebuild, which still reads the old manifest so chunk ids keep going up). :func:`write_generation`
-fills the temporary generation folder: vectors (changed, or copied), BM25 (rebuilt from stored
-tokens, or copied), the finished database and, last, the manifest.
+completes the temporary generation folder: the merges the policy asks for
+(:mod:`~semsearch.storage.local.merge_policy`), the new segments, hard links to every unchanged
+segment's files, the tombstones, the catalog, the checksums and, last, the manifest. Copying
+stops at the catalog (one small row per document); nothing else of the old generation is read
+or written unless a merge, a new ``avgdl`` or an upgrade asks for it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from semsearch.errors import IndexStoreError
-from semsearch.lexical import KeywordIndex
+from semsearch.lexical import DEFAULT_B, DEFAULT_K1
+from semsearch.lexical.bm25_files import write_segment
+from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
+from semsearch.storage.local.checksums import file_crc32
 from semsearch.storage.local.generations import (
     CURRENT_LINK,
+    DELETED_FILE,
     KEYWORD_DIR,
     MANIFEST_FILE,
-    VECTORS_FILE,
     file_sizes,
     generation_of,
     resolve_current,
+    segment_name,
+    segment_number,
 )
-from semsearch.storage.local.keyword import build_from_stored_tokens, copy_keyword_index
-from semsearch.storage.local.reader import LocalIndex, open_local_index
+from semsearch.storage.local.keyword import (
+    choose_average_length,
+    keyword_entry,
+    recorded_average_length,
+)
+from semsearch.storage.local.merge_policy import SegmentSize, plan_merges
+from semsearch.storage.local.opening import open_local_index
+from semsearch.storage.local.reader import LocalIndex
+from semsearch.storage.local.segment_builder import SegmentBuilder
+from semsearch.storage.local.segments import Segment
 from semsearch.storage.local.sentences import SentenceVectorTable
-from semsearch.storage.local.vectors import PendingVectors, read_vectors, write_vectors
-from semsearch.storage.local.working_copy import WorkingCopy
-from semsearch.storage.manifest import FORMAT_VERSION, Manifest, keyword_info
+from semsearch.storage.local.working_copy import CatalogCopy
+from semsearch.storage.manifest import FORMAT_VERSION, Manifest
 
 
 def now() -> str:
@@ -115,91 +134,266 @@ def _compatible_reader(
     return None
 
 
+@dataclass
+class Changes:
+    """What a write did to the starting generation's segments.
+
+    Attributes:
+        builder: The new segment: added chunks, and every chunk merged into it so far.
+        absorbed: Segments of the start whose live chunks are already in ``builder``.
+        deleted: Per segment of the start, the chunk ids this write deleted from it.
+    """
+
+    builder: SegmentBuilder
+    absorbed: set[str] = field(default_factory=set)
+    deleted: dict[str, set[int]] = field(default_factory=dict)
+
+    def live_ids(self, segment: Segment) -> np.ndarray:
+        """An old segment's chunks still live after this write (sorted)."""
+        gone = np.fromiter(self.deleted.get(segment.name, ()), dtype=np.int64)
+        return np.setdiff1d(segment.ids, np.concatenate([segment.deleted, gone]))
+
+
+def absorb(
+    changes: Changes,
+    builder: SegmentBuilder,
+    segment: Segment,
+    catalog: CatalogCopy,
+    copy_sentences: bool,
+) -> None:
+    """Merge an old segment's live chunks and documents into a builder.
+
+    Args:
+        changes: The write's changes (records the segment as absorbed).
+        builder: The segment being written.
+        segment: The old segment.
+        catalog: The catalog (its documents move to the builder).
+        copy_sentences: Copy their sentence vectors (they are of the current version).
+    """
+    builder.absorb(
+        segment, changes.live_ids(segment), catalog.documents_in(segment.name), copy_sentences
+    )
+    catalog.move_documents([segment.name], builder.name)
+    changes.absorbed.add(segment.name)
+
+
+@dataclass
+class Layout:
+    """The next generation's segments, in chunk id order.
+
+    Attributes:
+        entries: Per position, an old segment kept as it is or a builder.
+        tombstones: Per kept segment's name, its deleted chunk ids (old and new).
+    """
+
+    entries: list[Segment | SegmentBuilder]
+    tombstones: dict[str, np.ndarray]
+
+
+def plan_layout(
+    work_dir: Path,
+    changes: Changes,
+    base: LocalIndex | None,
+    catalog: CatalogCopy,
+    copy_sentences: bool,
+) -> Layout:
+    """Apply the merge policy: which old segments stay, and which are merged into what.
+
+    Args:
+        work_dir: The temporary generation folder (merged segments get new folders there).
+        changes: The write's changes.
+        base: The starting generation.
+        catalog: The catalog (documents follow their segments).
+        copy_sentences: Whether merged segments keep their sentence vectors.
+    """
+    old = [s for s in (base.segments.segments if base else []) if s.name not in changes.absorbed]
+    entries: list[Segment | SegmentBuilder] = list(old)
+    sizes = []
+    for segment in old:
+        live = len(changes.live_ids(segment))
+        sizes.append(SegmentSize(live, len(segment.ids) - live))
+    if changes.builder.row_count or changes.builder.document_ids():
+        entries.append(changes.builder)
+        sizes.append(SegmentSize(changes.builder.row_count))
+    numbers = [segment_number(s.name) or 0 for s in old] + [
+        segment_number(changes.builder.name) or 0
+    ]
+    for run in reversed(plan_merges(sizes)):
+        members = entries[run.start : run.stop]
+        target = members[-1] if isinstance(members[-1], SegmentBuilder) else None
+        if target is None:
+            numbers.append(max(numbers) + 1)
+            folder = work_dir / segment_name(numbers[-1])
+            target = SegmentBuilder(folder, changes.builder.dimension)
+        for member in members:
+            if isinstance(member, Segment):
+                absorb(changes, target, member, catalog, copy_sentences)
+        entries[run.start : run.stop] = [target]
+    tombstones = {
+        s.name: np.sort(np.setdiff1d(s.ids, changes.live_ids(s)))
+        for s in entries
+        if isinstance(s, Segment)
+    }
+    return Layout(entries, tombstones)
+
+
 def write_generation(
     work_dir: Path,
-    copy: WorkingCopy,
-    vectors: PendingVectors,
+    catalog: CatalogCopy,
+    changes: Changes,
     sentences: SentenceVectorTable,
     base: LocalIndex | None,
-    chunks_changed: bool,
-    keyword_index: KeywordIndex | None,
     manifest_values: dict[str, Any],
     timings: dict[str, float],
-) -> None:
+    keyword: KeywordSegment | None = None,
+) -> tuple[list[str], list[str]]:
     """Complete a temporary generation folder; publishing it is the caller's next step.
 
     Args:
-        work_dir: The temporary generation folder (holding the working copy's database).
-        copy: The database; finished and closed here.
-        vectors: The vector changes of the write.
+        work_dir: The temporary generation folder (holding the catalog and the new segment).
+        catalog: The catalog; finished and closed here.
+        changes: What the write did to the starting generation's segments.
         sentences: The sentence vectors' bookkeeping.
-        base: The starting generation (None: vectors and BM25 are made from scratch).
-        chunks_changed: Whether chunks were added, removed or re-tokenized.
-        keyword_index: A ready BM25 to write instead of rebuilding it from stored tokens.
+        base: The starting generation (None: everything is in the new segment).
         manifest_values: The manifest fields the writer knows (model, chunking, ids, roots…).
         timings: Receives the seconds of each step.
+        keyword: BM25 postings to publish for the new segment instead of its own (the synthetic
+            benchmark computes them from term counts); only when nothing else is kept.
+
+    Returns:
+        The files written and the files hard-linked from ``base`` (paths in the generation).
     """
-    if base is not None and not chunks_changed:
-        # Only file states, skipped files or roots changed: vectors and BM25 are the same.
-        started = time.perf_counter()
-        shutil.copyfile(base.path / VECTORS_FILE, work_dir / VECTORS_FILE)
-        copy_keyword_index(base.path / KEYWORD_DIR, work_dir / KEYWORD_DIR)
-        chunk_count, _documents = copy.counts()
-        timings["vectors"] = time.perf_counter() - started
-        vector_index = base.manifest.vector_index
-    else:
-        chunk_count, vector_index = _write_vectors_and_keyword(
-            work_dir, copy, vectors, base, keyword_index, int(manifest_values["dimension"]), timings
-        )
     started = time.perf_counter()
-    if chunks_changed:
-        sentences.drop_unused(copy.db)  # texts no chunk has any more
-    sentence_entry = sentences.manifest_entry(copy.db)
-    _chunks, document_count = copy.counts()
-    copy.finish()
+    layout = plan_layout(work_dir, changes, base, catalog, sentences.rows_current)
+    builders = [entry for entry in layout.entries if isinstance(entry, SegmentBuilder)]
+    for builder in builders:
+        sentences.drop_unused(builder.db)  # texts no chunk of the segment has any more
+    sentence_entry = sentences.manifest_entry([builder.db for builder in builders])
+    timings["merge"] = time.perf_counter() - started
+    k1, b, average_length, recompute = _bm25_parameters(layout, base, keyword)
+    segments, linked = _write_segments(
+        work_dir, layout, (k1, b, average_length, recompute), base, keyword, timings
+    )
+    started = time.perf_counter()
+    tombstones = [ids for ids in layout.tombstones.values() if len(ids)]
+    if tombstones:
+        np.save(work_dir / DELETED_FILE, np.sort(np.concatenate(tombstones)), allow_pickle=False)
+    chunk_count, document_count = catalog.counts()
+    catalog.finish()
+    sizes = file_sizes(work_dir)
+    known = base.manifest.crc32 if base is not None else {}
+    checksums = {
+        name: known[name] if name in linked and name in known else file_crc32(work_dir / name)
+        for name in sizes
+    }
+    largest = max(segments, key=lambda entry: entry["chunks"], default=None)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
-        keyword=keyword_info(),
+        keyword=keyword_entry(average_length, k1, b),
         sentence_vectors=sentence_entry,
         document_count=document_count,
         chunk_count=chunk_count,
         updated_at=now(),
         generation=generation_of(work_dir),
-        files=file_sizes(work_dir),
-        vector_index=vector_index,
+        files=sizes,
+        vector_index=largest["vector_index"] if largest else {"type": "flat"},
+        segments=segments,
+        crc32=checksums,
         **manifest_values,
     )
     manifest.write(work_dir / MANIFEST_FILE)
     timings["meta"] = time.perf_counter() - started
+    return [name for name in sizes if name not in linked], sorted(linked)
 
 
-def _write_vectors_and_keyword(
+def _bm25_parameters(
+    layout: Layout, base: LocalIndex | None, keyword: KeywordSegment | None
+) -> tuple[float, float, float, bool]:
+    """``(k1, b, avgdl, recompute)`` of the next generation (see ``keyword.py``)."""
+    if keyword is not None:
+        if any(isinstance(entry, Segment) for entry in layout.entries):
+            raise RuntimeError("internal error: ready-made BM25 beside kept segments")
+        return keyword.k1, keyword.b, keyword.average_length, False
+    live_length, live_count = 0, 0
+    for entry in layout.entries:
+        if isinstance(entry, Segment):
+            live = np.setdiff1d(entry.ids, layout.tombstones[entry.name], assume_unique=True)
+            lengths = entry.keyword.lengths[np.searchsorted(entry.keyword.ids, live)]
+        else:
+            lengths = entry.lengths()
+        live_length += int(lengths.sum())
+        live_count += len(lengths)
+    kept = any(isinstance(entry, Segment) for entry in layout.entries)
+    recorded = recorded_average_length(base.manifest) if base is not None and kept else None
+    parameters = (base.manifest.keyword or {}) if base is not None else {}
+    k1, b = DEFAULT_K1, DEFAULT_B
+    changed = kept and (parameters.get("k1"), parameters.get("b")) != (k1, b)
+    average_length, recompute = choose_average_length(
+        None if changed else recorded, live_length, live_count
+    )
+    return k1, b, average_length, recompute or changed
+
+
+def _write_segments(
     work_dir: Path,
-    copy: WorkingCopy,
-    vectors: PendingVectors,
+    layout: Layout,
+    parameters: tuple[float, float, float, bool],
     base: LocalIndex | None,
-    keyword_index: KeywordIndex | None,
-    dimension: int,
+    keyword: KeywordSegment | None,
     timings: dict[str, float],
-) -> tuple[int, dict[str, Any]]:
-    """Apply removals and additions to the vectors, rebuild BM25; return the chunk count."""
-    started = time.perf_counter()
-    if base is not None:
-        trained_on = int((base.manifest.vector_index or {}).get("trained_on") or 0)
-        previous = read_vectors(base.path / VECTORS_FILE, base.index_dir)
-        index, vector_index = vectors.apply_to(previous, trained_on, timings)
-    else:
-        index, vector_index = vectors.build(dimension, timings)
-    write_vectors(index, work_dir / VECTORS_FILE)
-    count = int(index.ntotal)
-    del index
-    timings["vectors"] = time.perf_counter() - started
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Finish the new segments and link the kept ones; their manifest entries and the links."""
+    k1, b, average_length, recompute = parameters
+    entries: list[dict[str, Any]] = []
+    linked: set[str] = set()
+    old_entries = {e["name"]: e for e in (base.manifest.segments or [])} if base else {}
+    for entry in layout.entries:
+        if isinstance(entry, SegmentBuilder):
+            if not entry.row_count and not entry.document_ids():
+                entry.close()
+                shutil.rmtree(entry.folder)
+                continue
+            written = entry.finish(k1, b, average_length, timings, keyword)
+            entries.append({**written, "deleted": 0})
+            continue
+        started = time.perf_counter()
+        rescored = entry.keyword.rescored(average_length, k1, b) if recompute else None
+        linked |= _link_segment(entry, work_dir / entry.name, rescored)
+        timings["link"] = timings.get("link", 0.0) + time.perf_counter() - started
+        deleted = len(layout.tombstones[entry.name])
+        vector_index = old_entries.get(entry.name, {}).get("vector_index", {"type": "flat"})
+        entries.append(
+            {
+                "name": entry.name,
+                "chunks": len(entry.ids),
+                "deleted": deleted,
+                "vector_index": vector_index,
+            }
+        )
+    return entries, linked
 
-    started = time.perf_counter()
-    if keyword_index is None:
-        keyword_index = build_from_stored_tokens(copy.db, count)
-    elif len(keyword_index) != count:
-        raise RuntimeError(f"internal error: BM25 of {len(keyword_index)} chunks, {count} vectors")
-    keyword_index.save(work_dir / KEYWORD_DIR)
-    timings["keyword"] = time.perf_counter() - started
-    return count, vector_index
+
+#: Why a hard link can fail where a copy works: another file system, or one without links.
+_NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP}
+
+
+def _link_segment(segment: Segment, target: Path, rescored: KeywordSegment | None) -> set[str]:
+    """Hard-link an unchanged segment's files into the new generation (its BM25 rewritten when
+    ``rescored`` is given); the paths linked, relative to the generation."""
+    linked = set()
+    for path in sorted(segment.path.rglob("*")):
+        relative = path.relative_to(segment.path)
+        if not path.is_file() or (rescored is not None and relative.parts[0] == KEYWORD_DIR):
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, destination)
+        except OSError as error:
+            if error.errno not in _NO_LINKS:
+                raise
+            shutil.copyfile(path, destination)
+        linked.add(f"{segment.name}/{relative.as_posix()}")
+    if rescored is not None:
+        write_segment(target / KEYWORD_DIR, rescored)
+    return linked

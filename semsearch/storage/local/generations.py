@@ -5,10 +5,16 @@
     index/
       current -> gen-000007           swapped atomically (semsearch.atomic.swap_symlink)
       gen-000006/                     the previous generation (kept for readers that just opened it)
-      gen-000007/                     manifest.json, vectors.faiss, meta.sqlite, keyword/
+      gen-000007/                     manifest.json, meta.sqlite, deleted.npy, seg-NNNNNN/…
+        seg-000003/                   records.sqlite, vectors.faiss, keyword/ (hard links to the
+                                      same files of gen-000006 when unchanged)
       gen-000008.tmp-<pid>/           the next generation while a writer prepares it
       .write.lock                     held by the one writer (filelock)
       .write.owner                    that writer's pid, for the message of a second one
+      .verified.json                  files whose checksum was verified (storage.local.checksums)
+
+A generation written before segments (format 1) holds ``vectors.faiss``, ``meta.sqlite`` (every
+record) and ``keyword/`` at its top level: it is read as one segment of that folder.
 
 A writer prepares the next generation in a temporary folder beside the others and publishes it
 with :mod:`semsearch.atomic`: rename into place, then swap ``current``. A process killed at any
@@ -38,13 +44,19 @@ from semsearch.storage.manifest import rebuild_hint
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
-VECTORS_FILE = "vectors.faiss"
+#: The generation's catalog: documents (without their text) and skipped files.
 META_FILE = "meta.sqlite"
+#: Ids of chunks deleted but still held by a segment (tombstones), int64, sorted.
+DELETED_FILE = "deleted.npy"
+#: A segment's files: its records (chunks, document texts, sentence vectors), vectors, BM25.
+RECORDS_FILE = "records.sqlite"
+VECTORS_FILE = "vectors.faiss"
 KEYWORD_DIR = "keyword"
 LOCK_FILE = ".write.lock"
 LOCK_OWNER_FILE = ".write.owner"
 
 _GENERATION_RE = re.compile(r"^gen-(\d{6})$")
+_SEGMENT_RE = re.compile(r"^seg-(\d{6})$")
 
 
 def generation_number(name: str) -> int | None:
@@ -56,6 +68,17 @@ def generation_number(name: str) -> int | None:
 def generation_name(number: int) -> str:
     """The folder name of generation ``number``."""
     return f"gen-{number:06d}"
+
+
+def segment_number(name: str) -> int | None:
+    """The number of a segment folder's name (``seg-000003`` → 3), None for other names."""
+    match = _SEGMENT_RE.match(name)
+    return int(match.group(1)) if match else None
+
+
+def segment_name(number: int) -> str:
+    """The folder name of segment ``number``."""
+    return f"seg-{number:06d}"
 
 
 def looks_like_index(index_dir: Path) -> bool:

@@ -1,12 +1,18 @@
-"""The SQLite schema of ``meta.sqlite`` and its ordered list of named upgrades.
+"""The SQLite schemas: the catalog ``meta.sqlite`` with its ordered list of named upgrades, and a
+segment's ``records.sqlite``.
 
-A database records how many upgrades it has been through in ``PRAGMA user_version``. The writer
+A catalog records how many upgrades it has been through in ``PRAGMA user_version``. The writer
 applies the missing ones, in order, to its working copy, so an index made by an older semsearch
 is brought up to date by its next update and the published generation is current. Databases
 written before versions were recorded have ``user_version`` 0 but already hold the ``initial``
-tables; every later upgrade is written to be harmless where its change is already there
-(``IF NOT EXISTS``). A reader needs no upgrade: it never looks at what an older database lacks
-(the manifest tells it what is complete).
+tables; ``sentence_vectors`` is written to be harmless where its change is already there
+(``IF NOT EXISTS``). A reader needs no upgrade: the manifest's format says which layout it reads.
+
+The ``segments`` upgrade turned the one database of a generation into a small catalog (documents
+without their text, skipped files) and segments: every chunk row, document text and sentence
+vector moves to the segment the writer makes of the old generation (it copies them from the old
+database before the catalog loses them). Segment records are written once and never upgraded;
+``RECORDS_VERSION`` tells a reader whether it knows their layout.
 """
 
 from __future__ import annotations
@@ -66,11 +72,57 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 );
 """
 
-#: Every change of the schema, oldest first: ``(name, SQL)``. Append, never edit or reorder.
+# The records of chunks move to the segments; a document keeps the range of its chunk ids (ids
+# given to a document are consecutive) and the name of the segment that holds its text.
+_SEGMENTS = """
+ALTER TABLE documents ADD COLUMN first_chunk_id INTEGER;
+ALTER TABLE documents ADD COLUMN segment TEXT;
+UPDATE documents SET first_chunk_id =
+    (SELECT min(chunk_id) FROM chunks WHERE chunks.doc_id = documents.doc_id);
+DROP TABLE chunks;
+DROP TABLE IF EXISTS sentence_vectors;
+ALTER TABLE documents DROP COLUMN text;
+ALTER TABLE documents DROP COLUMN removed;
+CREATE INDEX documents_by_segment ON documents(segment);
+"""
+
+#: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
+#: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
     ("initial", _INITIAL),
     ("sentence_vectors", _SENTENCE_VECTORS),
+    ("segments", _SEGMENTS),
 )
+
+#: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
+#: (a table named ``documents`` with the columns of the same name in a format-1 database, so one
+#: query reads both), and the sentence vectors of its chunk texts.
+RECORDS_SCHEMA = """
+CREATE TABLE chunks (
+    chunk_id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    title TEXT NOT NULL,
+    embed_key TEXT NOT NULL
+);
+CREATE INDEX chunks_by_doc ON chunks(doc_id, idx);
+CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    removed TEXT NOT NULL
+);
+CREATE TABLE sentence_vectors (
+    embed_key TEXT PRIMARY KEY,
+    vectors BLOB NOT NULL
+);
+"""
+#: The layout of segment records (``PRAGMA user_version`` of ``records.sqlite``).
+RECORDS_VERSION = 1
 
 
 def applied_upgrades(db: sqlite3.Connection) -> int:
@@ -130,18 +182,49 @@ def open_readonly(path: Path, index_dir: Path) -> sqlite3.Connection:
 
 
 def open_working_copy(path: Path, base: Path | None, index_dir: Path) -> sqlite3.Connection:
-    """Create the next generation's database: a copy of the base one (or a new one), upgraded.
+    """Create the next generation's catalog: a copy of the base one (or a new one), upgraded.
 
     Args:
         path: Where the working copy goes (inside the temporary generation folder).
-        base: The current generation's database, or None to start empty.
+        base: The current generation's catalog (or format-1 database), or None to start empty.
         index_dir: The index folder (for messages).
     """
     if base is not None:
         shutil.copyfile(base, path)
-    db = sqlite3.connect(path)
-    # The working copy is thrown away if the process dies, so it needs no journal.
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
+    db = _scratch_database(path)
     upgrade(db, path, index_dir)
     return db
+
+
+def new_records(path: Path) -> sqlite3.Connection:
+    """Create a new segment's ``records.sqlite``, empty, of the current layout."""
+    db = _scratch_database(path)
+    db.executescript(RECORDS_SCHEMA)
+    db.execute(f"PRAGMA user_version = {RECORDS_VERSION}")
+    return db
+
+
+def _scratch_database(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    # A database being written is thrown away if the process dies, so it needs no journal.
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    return db
+
+
+def check_records_version(db: sqlite3.Connection, path: Path, index_dir: Path) -> None:
+    """Refuse segment records of a layout this semsearch does not know.
+
+    Raises:
+        IndexStoreError: A newer layout, or not a records database at all.
+    """
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise damaged(path, f"is not a valid index database ({error})", index_dir) from None
+    if version != RECORDS_VERSION:
+        raise IndexStoreError(
+            f"The index database {path} has records version {version}; this semsearch knows "
+            f"{RECORDS_VERSION}.",
+            rebuild_hint(index_dir),
+        )

@@ -1,0 +1,145 @@
+"""The segments of an opened generation: each chunk id's home, and vector search over all of them.
+
+A segment holds the chunks one write added (or a merge joined): their records, vectors and BM25
+postings, written once. Segments cover disjoint, increasing ranges of chunk ids (a write gives
+out ids above every existing one, and a merge joins neighbours), so the segment of an id is found
+by binary search. A deleted chunk stays in its segment, listed in the generation's tombstones,
+until a merge rewrites the segment; every lookup here leaves it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from semsearch.lexical.bm25_segment import KeywordSegment
+from semsearch.storage.local.records import SegmentRecords
+from semsearch.storage.local.vectors import (
+    EXACT_FILTER_MAX_CHUNKS,
+    best_first,
+    exact_scores,
+    index_search,
+)
+
+
+@dataclass
+class Segment:
+    """One opened segment.
+
+    Attributes:
+        name: Its folder's name (empty for the one segment of a format-1 generation).
+        path: Its folder.
+        records: Its chunks, document texts and sentence vectors.
+        vectors: Its vector index, in memory.
+        keyword: Its BM25 postings, in memory.
+        ids: Its chunk ids, sorted (deleted ones included).
+        deleted: The ids of its deleted chunks, sorted.
+    """
+
+    name: str
+    path: Path
+    records: SegmentRecords
+    vectors: faiss.Index
+    keyword: KeywordSegment
+    ids: np.ndarray
+    deleted: np.ndarray
+
+    @property
+    def live_count(self) -> int:
+        """How many of its chunks are not deleted."""
+        return len(self.ids) - len(self.deleted)
+
+
+class SegmentSet:
+    """The segments of one generation, in chunk id order, and its tombstones.
+
+    Args:
+        segments: The opened segments, in chunk id order.
+        dimension: The vector size.
+    """
+
+    def __init__(self, segments: list[Segment], dimension: int) -> None:
+        self.segments = segments
+        self.dimension = dimension
+        self._holding = [s for s in segments if len(s.ids)]
+        self._firsts = np.array([s.ids[0] for s in self._holding], dtype=np.int64)
+        deleted = [s.deleted for s in segments]
+        self.deleted = np.concatenate(deleted) if deleted else np.zeros(0, dtype=np.int64)
+
+    def live_ids(self) -> np.ndarray:
+        """Every live chunk id, sorted (int64)."""
+        parts = [np.setdiff1d(s.ids, s.deleted, assume_unique=True) for s in self._holding]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def split(self, ids: np.ndarray) -> Iterator[tuple[Segment, np.ndarray, np.ndarray]]:
+        """Group live ids by segment: ``(segment, its ids, their positions in ids)``.
+
+        Unknown and deleted ids are left out.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids) or not len(self._holding):
+            return
+        owners = np.searchsorted(self._firsts, ids, side="right") - 1
+        for number in np.unique(owners[owners >= 0]):
+            segment = self._holding[int(number)]
+            positions = np.flatnonzero(owners == number)
+            wanted = ids[positions]
+            at = np.minimum(np.searchsorted(segment.ids, wanted), len(segment.ids) - 1)
+            held = segment.ids[at] == wanted
+            if len(segment.deleted):
+                held &= ~np.isin(wanted, segment.deleted)
+            if held.any():
+                yield segment, wanted[held], positions[held]
+
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stored vectors of the live ids among ``ids``: ``(ids found, vectors)``."""
+        found, matrices = [], []
+        for segment, wanted, _positions in self.split(ids):
+            found.append(wanted)
+            matrices.append(segment.vectors.reconstruct_batch(wanted))
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate(found), np.concatenate(matrices)
+
+    def dense_search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` live chunks nearest to a ``(1, dimension)`` query, best first.
+
+        Args:
+            query: The normalized query vector.
+            k: How many results at most.
+            allowed: Only these chunks are candidates (None: all).
+        """
+        if allowed is not None and allowed.size <= EXACT_FILTER_MAX_CHUNKS:
+            # A small filter: score the allowed chunks exactly from their stored vectors.
+            found, matrix = self.vectors_of(allowed)
+            return best_first(found, matrix @ query[0], k)
+        hits: list[tuple[int, float]] = []
+        if allowed is None:
+            for segment in self._holding:
+                hits += index_search(segment.vectors, query, k, excluded=segment.deleted)
+        else:
+            for segment, wanted, _positions in self.split(allowed):
+                hits += index_search(segment.vectors, query, k, allowed=wanted)
+        if not hits:
+            return []
+        ids = np.array([chunk_id for chunk_id, _ in hits], dtype=np.int64)
+        scores = np.array([score for _, score in hits], dtype=np.float32)
+        return best_first(ids, scores, k)
+
+    def dense_scores(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """The cosine of each given chunk to the query (NaN for an unknown or deleted id)."""
+        scores = np.full(len(ids), np.nan, dtype=np.float32)
+        for segment, wanted, positions in self.split(ids):
+            scores[positions] = exact_scores(segment.vectors, query[0], wanted)
+        return scores
+
+    def close(self) -> None:
+        """Close every segment's records."""
+        for segment in self.segments:
+            segment.records.close()
