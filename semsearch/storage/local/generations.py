@@ -191,7 +191,7 @@ class IndexFolder:
                 f"Another semsearch build/update is running on {index_dir} (pid {owner}).",
                 "Wait for it to finish, then run the command again.",
             ) from None
-        self._locked = True
+        self._locked = True  # released by unlock() even if noting the owner fails
         # The lock file itself is truncated by every contender, so the owner goes in its own file.
         owner_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
 
@@ -239,7 +239,13 @@ class IndexFolder:
         generation = generation_of(work_dir)
         previous = current_number(self.index_dir)
         move_into_place(work_dir, self.index_dir / generation)
-        swap_symlink(self.index_dir / CURRENT_LINK, generation)
+        try:
+            swap_symlink(self.index_dir / CURRENT_LINK, generation)
+        except BaseException:
+            # Not made current: remove it now rather than leave it to the next writer.
+            remove_path(self.index_dir / generation)
+            remove_path(temporary_sibling(self.index_dir / CURRENT_LINK, str(os.getpid())))
+            raise
         keep = {generation} | ({generation_name(previous)} if previous is not None else set())
         for entry in self.index_dir.iterdir():
             if generation_number(entry.name) is not None and entry.name not in keep:

@@ -10,6 +10,7 @@ docs/performance.md has the measurements behind every threshold here.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -64,12 +65,19 @@ def write_vectors(vectors: faiss.Index, path: Path) -> None:
     """Write a vector index to ``path``.
 
     Raises:
-        OSError: The file cannot be written (FAISS's ``RuntimeError`` on a full disk, made an
-            ``OSError`` so every write failure reads the same).
+        OSError: The file cannot be written (FAISS's ``RuntimeError`` made an ``OSError`` with
+            the system's error number when its message names one, so every write failure
+            reads the same).
     """
     try:
         faiss.write_index(vectors, str(path))
     except RuntimeError as error:
+        # FAISS ends its message with the system's reason: "… write error in <path>: 8110 !=
+        # 38400 (No space left on device)".
+        text = str(error)
+        for number in sorted(errno.errorcode):
+            if f"({os.strerror(number)})" in text:
+                raise OSError(number, os.strerror(number), path.name) from error
         raise OSError(f"FAISS could not write {path.name}: {_last_line(error)}") from error
 
 

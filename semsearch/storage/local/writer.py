@@ -371,10 +371,9 @@ def open_local_writer(
     """
     options = options or WriteOptions()
     folder = IndexFolder(Path(index_dir), options.lock_timeout)
-    with reported_as_write_failure(folder.index_dir):
-        folder.lock()
     try:
         with reported_as_write_failure(folder.index_dir):
+            folder.lock()
             folder.remove_leftovers()
         start = starting_point(folder.index_dir, embedder, chunking, options)
     except BaseException:
