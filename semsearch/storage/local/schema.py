@@ -24,7 +24,23 @@ from pathlib import Path
 from semsearch.errors import IndexStoreError
 from semsearch.storage.manifest import damaged, rebuild_hint
 
-_INITIAL = """
+# A chunk's row; before segments it also held its keyword tokens (a JSON list, ``tokens``).
+_CHUNK_COLUMNS = """
+    chunk_id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    title TEXT NOT NULL,
+    embed_key TEXT NOT NULL"""
+_CHUNK_INDEXES = """
+CREATE UNIQUE INDEX chunks_by_doc ON chunks(doc_id, idx);
+CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
+"""
+
+_INITIAL = f"""
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
@@ -43,21 +59,9 @@ CREATE TABLE documents (
 );
 CREATE INDEX documents_by_file ON documents(file_path);
 CREATE INDEX documents_by_date ON documents(date);
-CREATE TABLE chunks (
-    chunk_id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    title TEXT NOT NULL,
-    embed_key TEXT NOT NULL,
+CREATE TABLE chunks ({_CHUNK_COLUMNS},
     tokens TEXT NOT NULL
-);
-CREATE UNIQUE INDEX chunks_by_doc ON chunks(doc_id, idx);
-CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
-CREATE TABLE skipped (
+);{_CHUNK_INDEXES}CREATE TABLE skipped (
     path TEXT NOT NULL,
     reason TEXT NOT NULL
 );
@@ -97,30 +101,15 @@ UPGRADES: tuple[tuple[str, str], ...] = (
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
 #: (a table named ``documents`` with the columns of the same name in a format-1 database, so one
 #: query reads both), and the sentence vectors of its chunk texts.
-RECORDS_SCHEMA = """
-CREATE TABLE chunks (
-    chunk_id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    title TEXT NOT NULL,
-    embed_key TEXT NOT NULL
-);
-CREATE INDEX chunks_by_doc ON chunks(doc_id, idx);
-CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
+RECORDS_SCHEMA = f"""
+CREATE TABLE chunks ({_CHUNK_COLUMNS}
+);{_CHUNK_INDEXES}
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY,
     text TEXT NOT NULL,
     removed TEXT NOT NULL
 );
-CREATE TABLE sentence_vectors (
-    embed_key TEXT PRIMARY KEY,
-    vectors BLOB NOT NULL
-);
-"""
+{_SENTENCE_VECTORS}"""
 #: The layout of segment records (``PRAGMA user_version`` of ``records.sqlite``).
 RECORDS_VERSION = 1
 
@@ -162,23 +151,6 @@ def upgrade(db: sqlite3.Connection, path: Path, index_dir: Path) -> list[str]:
         db.executescript(sql)
     db.execute(f"PRAGMA user_version = {len(UPGRADES)}")
     return [name for name, _sql in UPGRADES[done:]]
-
-
-def open_readonly(path: Path, index_dir: Path) -> sqlite3.Connection:
-    """Open a published generation's database for reading.
-
-    Raises:
-        IndexStoreError: The file is missing or cannot be opened.
-    """
-    if not path.is_file():
-        raise damaged(path, "is missing", index_dir)
-    # immutable=1: the generation never changes, so SQLite takes no locks and keeps its file
-    # descriptor; the reader survives the writer deleting this generation later.
-    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
-    try:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-    except sqlite3.DatabaseError as error:
-        raise damaged(path, f"cannot be opened ({error})", index_dir) from None
 
 
 def open_working_copy(path: Path, base: Path | None, index_dir: Path) -> sqlite3.Connection:
