@@ -27,6 +27,7 @@ The CLI and app open it like any index.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,38 @@ def _synthetic_key(chunk_id: int) -> str:
     return f"synthetic-{chunk_id}"
 
 
+def _document(
+    base: BaseMaterial, rows: range, first: np.ndarray, second: np.ndarray, doc_id: str, day: int
+) -> tuple[Any, list[Any]]:
+    """A synthetic document of the given rows (each joins halves of two real chunks)."""
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document
+
+    texts = []
+    for row in rows:
+        a, b = base.texts[first[row]], base.texts[second[row]]
+        texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
+    title = base.titles[first[rows[0]]]
+    document = Document(
+        doc_id=doc_id,
+        path=doc_id,
+        title=title,
+        text="\n".join(texts),
+        date=str(np.datetime64("2020-01-01") + day % 1500),
+        source="synthetic",
+        author=None,
+        content_hash=hashlib.sha256(doc_id.encode()).hexdigest(),
+        script="simplified",
+    )
+    chunks, offset = [], 0
+    for index_in_doc, text in enumerate(texts):
+        chunks.append(
+            Chunk(doc_id, index_in_doc, index_in_doc, offset, offset + len(text), text, title)
+        )
+        offset += len(text) + 1
+    return document, chunks
+
+
 def add_documents(
     writer: Any, base: BaseMaterial, vectors: np.ndarray, first: np.ndarray, second: np.ndarray
 ) -> None:
@@ -153,36 +186,12 @@ def add_documents(
 
     Chunk ``row`` gets id ``row + 1`` (a new index starts at 1), the id the BM25 part uses.
     """
-    from semsearch.chunking import Chunk
-    from semsearch.ingest import Document
-
     count = len(vectors)
-    day = np.datetime64("2020-01-01")
     for number in range((count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT):
         rows = range(number * CHUNKS_PER_DOCUMENT, min(count, (number + 1) * CHUNKS_PER_DOCUMENT))
-        texts = []
-        for row in rows:
-            a, b = base.texts[first[row]], base.texts[second[row]]
-            texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
-        title = base.titles[first[rows[0]]]
-        doc_id = f"synthetic/{number:07d}.txt"
-        document = Document(
-            doc_id=doc_id,
-            path=doc_id,
-            title=title,
-            text="\n".join(texts),
-            date=str(day + number % 1500),
-            source="synthetic",
-            author=None,
-            content_hash=f"{number:064x}",
-            script="simplified",
+        document, chunks = _document(
+            base, rows, first, second, f"synthetic/{number:07d}.txt", number
         )
-        chunks, offset = [], 0
-        for index_in_doc, text in enumerate(texts):
-            chunks.append(
-                Chunk(doc_id, index_in_doc, index_in_doc, offset, offset + len(text), text, title)
-            )
-            offset += len(text) + 1
         keys = [_synthetic_key(row + 1) for row in rows]
         # No keyword tokens are stored: at 1M chunks the token lists do not fit in memory, and
         # BM25 comes from term counts (synthetic_keyword_index).
@@ -192,16 +201,58 @@ def add_documents(
         assert ids[0] == rows.start + 1, "a synthetic index must start at chunk id 1"
 
 
+def _noisy_copies(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """:data:`SENTENCES_PER_CHUNK` normalized noisy copies of each vector (its sentences)."""
+    count, dimension = vectors.shape
+    noisy = vectors[:, None, :] + rng.normal(
+        0.0, SENTENCE_NOISE / np.sqrt(dimension), (count, SENTENCES_PER_CHUNK, dimension)
+    ).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=2, keepdims=True)
+
+
+def apply_updates(
+    index_dir: Path, count: int, embedder: Any, base: BaseMaterial, chunks: int = 20, seed: int = 1
+) -> list[float]:
+    """Run ``count`` small updates, as a user's would: each adds an article of ``chunks`` chunks
+    (vectors, keyword tokens and sentences made like the others') and removes an old one.
+
+    Returns:
+        The seconds each update took.
+    """
+    from semsearch.chunking import ChunkingConfig
+    from semsearch.storage import open_writer
+
+    token_of = {term: token for token, term in base.vocabulary.items()}
+    rng = np.random.default_rng(seed)
+    seconds = []
+    for number in range(count):
+        started = time.perf_counter()
+        vectors, first, second = synthetic_vectors(base.vectors, chunks, seed + number)
+        doc_id = f"updates/{seed}-{number:05d}.txt"
+        document, parts = _document(base, range(chunks), first, second, doc_id, number)
+        tokens = []
+        for a, b in zip(first, second, strict=True):
+            ids_a, ids_b = base.token_ids[a], base.token_ids[b]
+            halves = [*ids_a[: len(ids_a) // 2], *ids_b[len(ids_b) // 2 :]]
+            tokens.append([token_of[int(term)] for term in halves])
+        keys = [f"update-{seed}-{number}-{row}" for row in range(chunks)]
+        with open_writer(index_dir, embedder, ChunkingConfig()) as writer:
+            total = writer.base.document_count if writer.base is not None else 1
+            writer.remove_document(f"synthetic/{int(rng.integers(0, total)):07d}.txt")
+            writer.add_document(document, parts, vectors, tokens, keys)
+            noisy = _noisy_copies(vectors, rng)
+            writer.add_sentence_vectors({key: noisy[row] for row, key in enumerate(keys)})
+            writer.commit().close()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def add_sentence_vectors(writer: Any, vectors: np.ndarray, seed: int) -> None:
     """Store :data:`SENTENCES_PER_CHUNK` noisy copies of each chunk vector as its sentences."""
     rng = np.random.default_rng(seed + 1)
-    count, dimension = vectors.shape
-    for start in range(0, count, 50_000):
-        rows = np.arange(start, min(count, start + 50_000))
-        noisy = vectors[rows, None, :] + rng.normal(
-            0.0, SENTENCE_NOISE / np.sqrt(dimension), (len(rows), SENTENCES_PER_CHUNK, dimension)
-        ).astype(np.float32)
-        noisy /= np.linalg.norm(noisy, axis=2, keepdims=True)
+    for start in range(0, len(vectors), 50_000):
+        rows = np.arange(start, min(len(vectors), start + 50_000))
+        noisy = _noisy_copies(vectors[rows], rng)
         writer.add_sentence_vectors(
             {_synthetic_key(int(row) + 1): noisy[i] for i, row in enumerate(rows)}
         )
