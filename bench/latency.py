@@ -187,6 +187,51 @@ def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
     return result
 
 
+def print_tables(sizes: list[dict], queries: int) -> None:
+    """Print the latency table and the table of opening times."""
+    table = []
+    for row in sizes:
+        chunks = f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else "")
+        for mode, stats in row["modes"].items():
+            table.append(
+                [
+                    chunks,
+                    row["vector_index"]["type"],
+                    mode,
+                    stats.get("p50_ms"),
+                    stats.get("p95_ms"),
+                ]
+            )
+        for part, stats in row["parts"].items():
+            table.append(
+                [
+                    chunks,
+                    row["vector_index"]["type"],
+                    f"  part: {part}",
+                    stats["p50_ms"],
+                    stats["p95_ms"],
+                ]
+            )
+    print_table(
+        f"Warm query latency, k=10, {queries} real questions (ms)",
+        ["chunks", "vectors", "mode", "p50 ms", "p95 ms"],
+        table,
+    )
+    print_table(
+        "Opening an index (s): checksums verified as usual (files verified before are trusted), "
+        "every file hashed, not verified",
+        ["chunks", "segments", "usual", "all hashed", "unverified"],
+        [
+            [
+                f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else ""),
+                row["segments"],
+                *row["open_seconds_by_verification"].values(),
+            ]
+            for row in sizes
+        ],
+    )
+
+
 def main() -> None:
     """Measure each size, print the table and write ``bench/results/latency.json``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -218,47 +263,7 @@ def main() -> None:
                 {"size": size, "synthetic": size != REAL_SIZE, "updates": updates, **measured}
             )
 
-    table = []
-    for row in sizes:
-        chunks = f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else "")
-        for mode, stats in row["modes"].items():
-            table.append(
-                [
-                    chunks,
-                    row["vector_index"]["type"],
-                    mode,
-                    stats.get("p50_ms"),
-                    stats.get("p95_ms"),
-                ]
-            )
-        for part, stats in row["parts"].items():
-            table.append(
-                [
-                    chunks,
-                    row["vector_index"]["type"],
-                    f"  part: {part}",
-                    stats["p50_ms"],
-                    stats["p95_ms"],
-                ]
-            )
-    print_table(
-        f"Warm query latency, k=10, {len(queries)} real questions (ms)",
-        ["chunks", "vectors", "mode", "p50 ms", "p95 ms"],
-        table,
-    )
-    print_table(
-        "Opening an index (s): checksums verified as usual (files verified before are trusted), "
-        "every file hashed, not verified",
-        ["chunks", "segments", "usual", "all hashed", "unverified"],
-        [
-            [
-                f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else ""),
-                row["segments"],
-                *row["open_seconds_by_verification"].values(),
-            ]
-            for row in sizes
-        ],
-    )
+    print_tables(sizes, len(queries))
     path = write_result(
         "latency",
         {"queries": len(queries), "backend": getattr(embedder, "backend", None), "sizes": sizes},

@@ -121,10 +121,17 @@ def accumulate_scores(
         return scores
     terms = np.asarray(columns, dtype=np.int64)
     starts, ends = postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist()
-    sizes = np.subtract(ends, starts)
+    values = np.empty(sum(ends) - sum(starts), dtype=np.float32)
+    position = 0
+    for start, end, weight in zip(starts, ends, weights, strict=True):
+        # Weighted while copied: one pass over the postings, as many as a plain concatenation.
+        np.multiply(
+            postings.data[start:end],
+            np.float32(weight),
+            out=values[position : position + end - start],
+        )
+        position += end - start
     rows = np.concatenate([postings.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-    values = np.concatenate([postings.data[s:e] for s, e in zip(starts, ends, strict=True)])
-    values *= np.repeat(np.asarray(weights, dtype=np.float32), sizes)
     # np.add.at adds unbuffered, in order: each row's float32 sum is made in query-token order,
     # as bm25s makes it (one call over all columns is the fastest way).
     np.add.at(scores, rows, values)

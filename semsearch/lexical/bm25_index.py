@@ -125,16 +125,10 @@ class KeywordIndex:
         self._live = np.ones(len(self._ids), dtype=bool)
         self._live[self._deleted_rows] = False
         # Per segment, how many deleted rows hold each term (None: no deleted row there).
-        self._deleted_frequencies: list[np.ndarray | None] = []
-        for number, segment in enumerate(segments):
-            local = self._deleted_rows[
-                (self._deleted_rows >= self._offsets[number])
-                & (self._deleted_rows < self._offsets[number + 1])
-            ]
-            frequencies = None
-            if len(local):
-                frequencies = segment.frequencies_of_rows(local - self._offsets[number])
-            self._deleted_frequencies.append(frequencies)
+        self._deleted_frequencies = [
+            _frequencies_of(segment, self._deleted_rows, self._offsets[n], self._offsets[n + 1])
+            for n, segment in enumerate(segments)
+        ]
         # The last query's scores: hybrid search asks twice for the same query (its top
         # candidates, then the pool's scores), and at 1M chunks one scoring takes ~15 ms.
         self._last_scores: tuple[tuple[str, ...], np.ndarray] | None = None
@@ -154,16 +148,6 @@ class KeywordIndex:
         """The segments, in row order."""
         return list(self._segments)
 
-    @property
-    def deleted_ids(self) -> np.ndarray:
-        """The ids of deleted chunks still held by a segment (sorted)."""
-        return np.sort(self._ids[self._deleted_rows])
-
-    def live_rows(self, segment_number: int) -> np.ndarray:
-        """The rows of one segment (its own numbering) whose chunks are not deleted."""
-        start, end = self._offsets[segment_number], self._offsets[segment_number + 1]
-        return np.flatnonzero(self._live[start:end])
-
     def live_length(self) -> int:
         """The token count of every live chunk together (``avgdl`` = this / ``len(self)``)."""
         lengths = [segment.lengths for segment in self._segments]
@@ -181,11 +165,21 @@ class KeywordIndex:
 
     # -- searching -------------------------------------------------------------------------------
 
-    def _weights(self, tokens: Sequence[str]) -> dict[str, float]:
-        """The idf of each distinct token some live chunk holds (1 in a folded segment)."""
+    def token_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """The inverse document frequency (BM25's, Lucene form) of each distinct query token.
+
+        Computed from live counts; tokens no live chunk holds get no entry: they cannot be
+        matched anywhere.
+
+        Args:
+            query_tokens: Tokens from ``tokenize_query``.
+
+        Returns:
+            Token → idf (the one scoring uses), in the order the tokens first occur.
+        """
         live = len(self)
         weights: dict[str, float] = {}
-        for token in dict.fromkeys(tokens):
+        for token in dict.fromkeys(query_tokens):
             if not token:
                 continue
             frequency = 0
@@ -212,7 +206,7 @@ class KeywordIndex:
         last = self._last_scores
         if last is not None and last[0] == key:
             return last[1]
-        weights = self._weights(query_tokens)
+        weights = self.token_weights(query_tokens)
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for number, segment in enumerate(self._segments):
             columns, column_weights = [], []
@@ -220,6 +214,7 @@ class KeywordIndex:
                 column = segment.vocabulary.get(token) if token in weights else None
                 if column is not None:
                     columns.append(column)
+                    # A folded segment's values hold the idf already.
                     column_weights.append(1.0 if segment.idf_folded else weights[token])
             if columns:
                 start, end = self._offsets[number], self._offsets[number + 1]
@@ -230,19 +225,6 @@ class KeywordIndex:
         scores.setflags(write=False)  # shared with the next call for the same query
         self._last_scores = (key, scores)
         return scores
-
-    def token_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
-        """The inverse document frequency (BM25's, Lucene form) of each distinct query token.
-
-        Tokens no live chunk holds get no entry: they cannot be matched anywhere.
-
-        Args:
-            query_tokens: Tokens from ``tokenize_query``.
-
-        Returns:
-            Token → idf (the one scoring uses), in the order the tokens first occur.
-        """
-        return self._weights(query_tokens)
 
     def search(
         self, query_tokens: Sequence[str], k: int, chunk_ids: np.ndarray | None = None
@@ -291,7 +273,10 @@ class KeywordIndex:
         if len(self._segments) == 1 and not len(self._deleted_rows):
             segment = self._segments[0]
         else:
-            parts = [s.kept(self.live_rows(n)) for n, s in enumerate(self._segments)]
+            parts = [
+                s.kept(np.flatnonzero(self._live[self._offsets[n] : self._offsets[n + 1]]))
+                for n, s in enumerate(self._segments)
+            ]
             chunks = bm25.concatenate(parts)
             segment = KeywordSegment.build(chunks, self.k1, self.b, self.average_length)
         bm25_files.write_segment(Path(directory), segment)
@@ -311,3 +296,11 @@ class KeywordIndex:
         """
         segment = bm25_files.read_segment(Path(directory))
         return cls.of_segments([segment], segment.ids[:0], segment.average_length)
+
+
+def _frequencies_of(
+    segment: KeywordSegment, rows: np.ndarray, start: int, end: int
+) -> np.ndarray | None:
+    """How many of the given (global) rows in ``[start, end)`` hold each of a segment's terms."""
+    local = rows[(rows >= start) & (rows < end)] - start
+    return segment.frequencies_of_rows(local) if len(local) else None

@@ -1,8 +1,6 @@
-"""Where a local write starts from, and assembling the generation it publishes.
+"""Assembling the generation a local write publishes.
 
-:func:`starting_point` opens what a writer builds on (the current generation, or nothing for a
-rebuild, which still reads the old manifest so chunk ids keep going up). :func:`write_generation`
-completes the temporary generation folder: the merges the policy asks for
+:func:`write_generation` completes the temporary generation folder: the merges the policy asks for
 (:mod:`~semsearch.storage.local.merge_policy`), the new segments, hard links to every unchanged
 segment's files, the tombstones, the catalog, the checksums and, last, the manifest. Copying
 stops at the catalog (one small row per document); nothing else of the old generation is read
@@ -11,32 +9,26 @@ or written unless a merge, a new ``avgdl`` or an upgrade asks for it.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from semsearch.errors import IndexStoreError
 from semsearch.lexical import DEFAULT_B, DEFAULT_K1
 from semsearch.lexical.bm25_files import write_segment
 from semsearch.lexical.bm25_segment import KeywordSegment
-from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
 from semsearch.storage.local.checksums import file_crc32
 from semsearch.storage.local.generations import (
-    CURRENT_LINK,
     DELETED_FILE,
     KEYWORD_DIR,
     MANIFEST_FILE,
     file_sizes,
     generation_of,
-    resolve_current,
     segment_name,
     segment_number,
 )
@@ -46,92 +38,13 @@ from semsearch.storage.local.keyword import (
     recorded_average_length,
 )
 from semsearch.storage.local.merge_policy import SegmentSize, plan_merges
-from semsearch.storage.local.opening import open_local_index
 from semsearch.storage.local.reader import LocalIndex
 from semsearch.storage.local.segment_builder import SegmentBuilder
 from semsearch.storage.local.segments import Segment
 from semsearch.storage.local.sentences import SentenceVectorTable
+from semsearch.storage.local.start import now
 from semsearch.storage.local.working_copy import CatalogCopy
 from semsearch.storage.manifest import FORMAT_VERSION, Manifest
-
-
-def now() -> str:
-    """The current time as the manifest records it (ISO-8601 UTC, seconds)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class Start:
-    """What a writer builds on.
-
-    Attributes:
-        base: The current generation, or None for a new index or a rebuild.
-        vector_source: Where vectors of known passages are looked up (the base, or the old
-            generation of a rebuild that reuses vectors).
-        next_chunk_id: The first chunk id to give out.
-        created_at: When the index was first made (a rebuild starts anew).
-    """
-
-    base: LocalIndex | None
-    vector_source: LocalIndex | None
-    next_chunk_id: int
-    created_at: str
-
-    def close(self) -> None:
-        """Close the readers (once each)."""
-        for reader in {id(r): r for r in (self.base, self.vector_source) if r}.values():
-            reader.close()
-        self.base = self.vector_source = None
-
-
-def starting_point(
-    index_dir: Path,
-    embedder: IdentifiesModel,
-    chunking: DescribesChunking,
-    options: WriteOptions,
-) -> Start:
-    """Open the generation a write starts from (see :class:`WriteOptions`).
-
-    Raises:
-        IndexStoreError: (Without ``rebuild``) the current generation is corrupt or was built
-            with another model or chunking.
-    """
-    if not (index_dir / CURRENT_LINK).is_symlink():
-        return Start(None, None, 1, now())
-    if options.rebuild:
-        previous = _readable_manifest(index_dir)
-        reuse = options.reuse_vectors
-        source = _compatible_reader(index_dir, embedder, chunking) if reuse else None
-        return Start(None, source, previous.next_chunk_id if previous else 1, now())
-    base = open_local_index(index_dir)
-    try:
-        base.check_compatible(embedder, chunking)
-    except IndexStoreError:
-        base.close()
-        raise
-    return Start(base, base, base.manifest.next_chunk_id, base.manifest.created_at or now())
-
-
-def _readable_manifest(index_dir: Path) -> Manifest | None:
-    """The old manifest if it is readable (a rebuild keeps chunk ids monotonic)."""
-    try:
-        return Manifest.read(resolve_current(index_dir) / MANIFEST_FILE, index_dir)
-    except IndexStoreError:
-        return None
-
-
-def _compatible_reader(
-    index_dir: Path, embedder: IdentifiesModel, chunking: DescribesChunking
-) -> LocalIndex | None:
-    """The old generation if it opens and matches the model and chunking, else None."""
-    with contextlib.suppress(IndexStoreError):
-        reader = open_local_index(index_dir)
-        try:
-            reader.check_compatible(embedder, chunking)
-            return reader
-        except IndexStoreError:
-            reader.close()
-    return None
 
 
 @dataclass
@@ -175,6 +88,28 @@ def absorb(
     )
     catalog.move_documents([segment.name], builder.name)
     changes.absorbed.add(segment.name)
+
+
+def absorb_everything(
+    changes: Changes, base: LocalIndex | None, catalog: CatalogCopy, copy_sentences: bool
+) -> bool:
+    """Merge every segment of the start into the new one (an upgrade that changes all chunks).
+
+    Args:
+        changes: The write's changes.
+        base: The starting generation.
+        catalog: The catalog (its documents move to the new segment).
+        copy_sentences: Copy the sentence vectors (they are of the current version).
+
+    Returns:
+        Whether a segment was merged (the write changed chunks).
+    """
+    merged = False
+    for segment in base.segments.segments if base is not None else []:
+        if segment.name not in changes.absorbed:
+            absorb(changes, changes.builder, segment, catalog, copy_sentences)
+            merged = True
+    return merged
 
 
 @dataclass
@@ -278,16 +213,9 @@ def write_generation(
     tombstones = [ids for ids in layout.tombstones.values() if len(ids)]
     if tombstones:
         np.save(work_dir / DELETED_FILE, np.sort(np.concatenate(tombstones)), allow_pickle=False)
-    chunk_count, document_count = catalog.counts()
-    catalog.finish()
-    sizes = file_sizes(work_dir)
-    known = base.manifest.crc32 if base is not None else {}
-    checksums = {
-        name: known[name] if name in linked and name in known else file_crc32(work_dir / name)
-        for name in sizes
-    }
     largest = max(segments, key=lambda entry: entry["chunks"], default=None)
-    manifest = Manifest(
+    sizes, checksums, (chunk_count, document_count) = _finish_files(work_dir, catalog, base, linked)
+    Manifest(
         format_version=FORMAT_VERSION,
         keyword=keyword_entry(average_length, k1, b),
         sentence_vectors=sentence_entry,
@@ -300,10 +228,25 @@ def write_generation(
         segments=segments,
         crc32=checksums,
         **manifest_values,
-    )
-    manifest.write(work_dir / MANIFEST_FILE)
+    ).write(work_dir / MANIFEST_FILE)
     timings["meta"] = time.perf_counter() - started
     return [name for name in sizes if name not in linked], sorted(linked)
+
+
+def _finish_files(
+    work_dir: Path, catalog: CatalogCopy, base: LocalIndex | None, linked: set[str]
+) -> tuple[dict[str, int], dict[str, int], tuple[int, int]]:
+    """Close the catalog; every file's size and checksum (a linked one keeps its recorded
+    checksum, unread), and the catalog's ``(chunks, documents)``."""
+    counts = catalog.counts()
+    catalog.finish()
+    known = base.manifest.crc32 if base is not None else {}
+    sizes = file_sizes(work_dir)
+    checksums = {
+        name: known[name] if name in linked and name in known else file_crc32(work_dir / name)
+        for name in sizes
+    }
+    return sizes, checksums, counts
 
 
 def _bm25_parameters(

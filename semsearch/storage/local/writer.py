@@ -30,13 +30,14 @@ import numpy as np
 from semsearch.atomic import remove_path
 from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, WriteOptions
 from semsearch.storage.local.checksums import remember_written
-from semsearch.storage.local.commit import Changes, Start, absorb, starting_point, write_generation
+from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
 from semsearch.storage.local.failures import reported_as_write_failure, writes_files
 from semsearch.storage.local.generations import META_FILE, IndexFolder, segment_name, segment_number
 from semsearch.storage.local.opening import open_local_index
 from semsearch.storage.local.reader import LocalIndex
 from semsearch.storage.local.segment_builder import SegmentBuilder
 from semsearch.storage.local.sentences import SentenceVectorTable
+from semsearch.storage.local.start import Start, starting_point
 from semsearch.storage.local.working_copy import CatalogCopy
 
 if TYPE_CHECKING:
@@ -112,17 +113,21 @@ class LocalWriter:
         self._work_dir = self._folder.new_work_dir()
         base_catalog = self.base.path / META_FILE if self.base is not None else None
         self._catalog = CatalogCopy(self._work_dir / META_FILE, base_catalog, self.index_dir)
-        numbers = [segment_number(e["name"]) or 0 for e in self._base_segments()]
+        entries = (self.base.manifest.segments or []) if self.base is not None else []
+        numbers = [segment_number(entry["name"]) or 0 for entry in entries]
         folder = self._work_dir / segment_name(max([0, *numbers]) + 1)
         self._changes = Changes(SegmentBuilder(folder, int(self.embedder.dimension)))
         self.timings["copy"] = time.perf_counter() - started
 
-    def _base_segments(self) -> list[dict[str, Any]]:
-        return (self.base.manifest.segments or []) if self.base is not None else []
-
-    def _pending(self) -> tuple[CatalogCopy, Changes]:
+    def _pending(self, everything: bool = False) -> tuple[CatalogCopy, Changes]:
+        """The catalog and the changes; with ``everything``, every segment of the start merged
+        into the new one first (an upgrade that changes all chunks)."""
         self.begin()
         assert self._catalog is not None and self._changes is not None
+        if everything and absorb_everything(
+            self._changes, self.base, self._catalog, self._sentences.rows_current
+        ):
+            self._changed.update((CHUNKS, RECORDS))
         return self._catalog, self._changes
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
@@ -233,15 +238,6 @@ class LocalWriter:
         if scanned_at_ns is not None:
             self._scanned_at_ns = scanned_at_ns
 
-    def _merge_everything(self) -> SegmentBuilder:
-        """Merge every segment of the start into the new one (an upgrade changes all chunks)."""
-        catalog, changes = self._pending()
-        for segment in self.base.segments.segments if self.base is not None else []:
-            if segment.name not in changes.absorbed:
-                absorb(changes, changes.builder, segment, catalog, self._sentences.rows_current)
-                self._changed.update((CHUNKS, RECORDS))
-        return changes.builder
-
     @writes_files
     def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:
         """Replace the stored keyword tokens of every chunk of the starting generation.
@@ -251,7 +247,7 @@ class LocalWriter:
         """
         if self.base is None:
             return
-        self._merge_everything().retokenize(tokens_of)
+        self._pending(everything=True)[1].builder.retokenize(tokens_of)
         self._changed.update((CHUNKS, RECORDS))
 
     @writes_files
@@ -265,7 +261,7 @@ class LocalWriter:
             if self._changes is None:
                 return []  # nothing was added
             return self._sentences.missing(self._changes.builder.db)
-        return self._sentences.missing(self._merge_everything().db)
+        return self._sentences.missing(self._pending(everything=True)[1].builder.db)
 
     @writes_files
     def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
@@ -278,7 +274,7 @@ class LocalWriter:
     @writes_files
     def clear_sentence_vectors(self) -> None:
         """Drop every stored sentence vector (old version or partial); all are made again."""
-        self._sentences.clear(self._merge_everything().db)
+        self._sentences.clear(self._pending(everything=True)[1].builder.db)
 
     def commit(self, keyword_index: KeywordIndex | None = None) -> LocalIndex:
         """Write the next generation, make it current atomically and remove old generations.
@@ -294,9 +290,32 @@ class LocalWriter:
             IndexStoreError: The file system refused a write (the previous generation stays).
         """
         with reported_as_write_failure(self.index_dir):
-            written, linked = self._write(keyword_index)
-            started = time.perf_counter()
+            # The format before segments is rewritten once, as one segment.
+            legacy = self.base is not None and self.base.manifest.segments is None
+            catalog, changes = self._pending(everything=legacy)
             assert self._work_dir is not None
+            written, linked = write_generation(
+                self._work_dir,
+                catalog,
+                changes,
+                self._sentences,
+                self.base,
+                manifest_values={
+                    "model_id": self.embedder.model_id,
+                    "model_fingerprint": self.embedder.fingerprint,
+                    "dimension": int(self.embedder.dimension),
+                    "chunking": self.chunking.as_dict(),
+                    "next_chunk_id": self._next_chunk_id,
+                    "created_at": self._start.created_at,
+                    "corpus_roots": self._roots,
+                    "scanned_at_ns": self._scanned_at_ns,
+                    "extra": dict(self.extra_manifest),
+                },
+                timings=self.timings,
+                keyword=keyword_index.segments[0] if keyword_index is not None else None,
+            )
+            self._catalog = self._changes = None
+            started = time.perf_counter()
             generation = self._folder.publish(self._work_dir)
             self._work_dir = None
             self.timings["publish"] = time.perf_counter() - started
@@ -304,35 +323,6 @@ class LocalWriter:
         generation_dir = self.index_dir / generation
         remember_written(self.index_dir, generation_dir, written, linked, reader.manifest.crc32)
         return reader
-
-    def _write(self, keyword_index: KeywordIndex | None) -> tuple[list[str], list[str]]:
-        catalog, changes = self._pending()
-        assert self._work_dir is not None
-        if self.base is not None and self.base.manifest.segments is None:
-            self._merge_everything()  # the format before segments is rewritten once
-        ready = keyword_index.segments[0] if keyword_index is not None else None
-        written = write_generation(
-            self._work_dir,
-            catalog,
-            changes,
-            self._sentences,
-            self.base,
-            manifest_values={
-                "model_id": self.embedder.model_id,
-                "model_fingerprint": self.embedder.fingerprint,
-                "dimension": int(self.embedder.dimension),
-                "chunking": self.chunking.as_dict(),
-                "next_chunk_id": self._next_chunk_id,
-                "created_at": self._start.created_at,
-                "corpus_roots": self._roots,
-                "scanned_at_ns": self._scanned_at_ns,
-                "extra": dict(self.extra_manifest),
-            },
-            timings=self.timings,
-            keyword=ready,
-        )
-        self._catalog = self._changes = None
-        return written
 
     def close(self) -> None:
         """Discard uncommitted work and release the lock (safe to call twice)."""
