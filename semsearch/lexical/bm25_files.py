@@ -32,7 +32,7 @@ FORMAT_VERSION = 2
 #: The format of the bm25s-based folders written before segments.
 FOLDED_FORMAT_VERSION = 1
 
-_LENGTHS_FILE = "lengths.npy"
+LENGTHS_FILE = "lengths.npy"
 _VOCABULARY_FILE = "vocab.json"
 #: The array files of the postings and of the counts, in the order of their fields.
 _POSTINGS_FILES = ("postings.values.npy", "postings.rows.npy", "postings.indptr.npy")
@@ -56,7 +56,7 @@ def write_segment(directory: Path, segment: KeywordSegment) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     arrays = {
         IDS_FILE: segment.ids,
-        _LENGTHS_FILE: segment.lengths,
+        LENGTHS_FILE: segment.lengths,
         **dict(zip(_POSTINGS_FILES, segment.postings, strict=True)),
         **dict(zip(_COUNTS_FILES, segment.counts, strict=True)),
     }
@@ -116,7 +116,7 @@ def _read_current(directory: Path, params: dict, ids: np.ndarray) -> KeywordSegm
     counts = TermCounts(
         *(np.load(directory / name, mmap_mode="r", allow_pickle=False) for name in _COUNTS_FILES)
     )
-    lengths = np.load(directory / _LENGTHS_FILE, allow_pickle=False)
+    lengths = np.load(directory / LENGTHS_FILE, allow_pickle=False)
     vocabulary = json.loads((directory / _VOCABULARY_FILE).read_text(encoding="utf-8"))
     _check_shapes(postings, vocabulary)
     if len(lengths) != len(ids) or len(counts.row_starts) != len(ids) + 1:

@@ -22,7 +22,7 @@ from semsearch.storage.local.generations import CURRENT_LINK, META_FILE, VECTORS
 from semsearch.storage.local.opening import open_local_index
 
 from .format1 import rewrite_as_format1
-from .helpers import CHUNKING, current_dir, refresh_manifest, segment_dir
+from .helpers import CHUNKING, add, current_dir, refresh_manifest, segment_dir
 
 
 def open_error(index_dir: Path) -> IndexStoreError:
@@ -194,10 +194,10 @@ def test_mistyped_manifest_value(index_dir: Path) -> None:
 def test_counts_that_disagree(index_dir: Path, layout: str) -> None:
     if layout == "segments":
         records = segment_dir(index_dir) / "records.sqlite"
-        expected = ["seg-000001/records.sqlite chunks 5", "seg-000001/vectors.faiss vectors 7"]
+        expected = ["seg-000001/records.sqlite chunks 5", "seg-000001/keyword/ids.npy chunks 7"]
     else:
         records = current_dir(index_dir) / META_FILE
-        expected = ["meta.sqlite chunks 5", "vectors.faiss vectors 7"]
+        expected = ["meta.sqlite chunks 5", "keyword/ids.npy chunks 7"]
     connection = sqlite3.connect(records)
     connection.execute("PRAGMA journal_mode=OFF")
     connection.execute("DELETE FROM chunks WHERE doc_id = 'econ'")
@@ -207,6 +207,19 @@ def test_counts_that_disagree(index_dir: Path, layout: str) -> None:
     error = open_error(index_dir)
     assert "inconsistent" in error.message
     assert all(part in error.message for part in expected), error.message
+
+
+def test_vectors_that_disagree_with_the_ids(index_dir: Path, embedder: FakeEmbedder) -> None:
+    # The vectors of the previous generation put in place, checksum recorded: 7 for 2 ids.
+    seven = (segment_dir(index_dir) / VECTORS_FILE).read_bytes()
+    with open_writer(index_dir, embedder, CHUNKING, rebuild=True) as writer:
+        add(writer, embedder, "weather")
+        writer.commit().close()
+    (segment_dir(index_dir) / VECTORS_FILE).write_bytes(seven)
+    refresh_manifest(current_dir(index_dir))
+    error = open_error(index_dir)
+    assert "seg-000001/vectors.faiss vectors 7" in error.message
+    assert "seg-000001/keyword/ids.npy chunks 2" in error.message
 
 
 def test_damaged_keyword_index(index_dir: Path, layout: str) -> None:

@@ -261,7 +261,7 @@ def _bm25_parameters(
     for entry in layout.entries:
         if isinstance(entry, Segment):
             live = np.setdiff1d(entry.ids, layout.tombstones[entry.name], assume_unique=True)
-            lengths = entry.keyword.lengths[np.searchsorted(entry.keyword.ids, live)]
+            lengths = entry.lengths[np.searchsorted(entry.ids, live)]
         else:
             lengths = entry.lengths()
         live_length += int(lengths.sum())

@@ -13,13 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from semsearch.errors import IndexStoreError
 from semsearch.lexical import DEFAULT_B, DEFAULT_K1
 from semsearch.lexical.bm25_files import read_segment
 from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.lexical.bm25_segment import KeywordSegment
+from semsearch.storage.local.segments import SegmentSet
 from semsearch.storage.manifest import Manifest, damaged, keyword_info
 
 #: How far the live mean chunk length may drift from the recorded ``avgdl`` before the postings
@@ -78,14 +77,17 @@ def choose_average_length(
     return live, recorded is not None and live != recorded
 
 
-def keyword_index(
-    segments: list[KeywordSegment], deleted: np.ndarray, manifest: Manifest
-) -> KeywordIndex:
-    """The BM25 index of a generation's segments (the manifest gives k1, b and ``avgdl``)."""
+def keyword_index(segments: SegmentSet, manifest: Manifest) -> KeywordIndex:
+    """The BM25 index of a generation's segments (reading every segment's postings).
+
+    Args:
+        segments: The generation's segments and tombstones.
+        manifest: Its manifest (k1, b and ``avgdl``).
+    """
     entry = manifest.keyword or {}
     return KeywordIndex.of_segments(
-        segments,
-        deleted,
+        [segment.keyword for segment in segments.segments],
+        segments.deleted,
         float(entry.get("average_length", 0.0)),
         k1=float(entry.get("k1", DEFAULT_K1)),
         b=float(entry.get("b", DEFAULT_B)),

@@ -12,9 +12,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from semsearch.errors import IndexStoreError
+from semsearch.lexical.bm25_files import IDS_FILE, LENGTHS_FILE
+from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.local.catalog import Catalog, LegacyCatalog
 from semsearch.storage.local.checksums import verify_files
 from semsearch.storage.local.database import open_readonly
@@ -36,13 +39,16 @@ from semsearch.storage.local.vectors import read_vectors
 from semsearch.storage.manifest import Manifest, damaged, rebuild_hint
 
 
-def open_local_index(index_dir: Path, verify: str = "cached") -> LocalIndex:
+def open_local_index(index_dir: Path, verify: str = "cached", lazy: bool = False) -> LocalIndex:
     """Open the current generation of the local index in ``index_dir``.
 
     Args:
         index_dir: The index folder (holding ``current``).
         verify: How file checksums are verified (``cached``, ``full`` or ``none``; see
             :func:`~semsearch.storage.local.checksums.verify_files`).
+        lazy: Read each segment's vectors and BM25 postings only when first used. Only for a
+            writer's starting generation, which no other writer can delete meanwhile: an
+            update reads what it touches, not the whole index.
 
     Returns:
         A reader of the generation that was current at the time of the call.
@@ -57,7 +63,7 @@ def open_local_index(index_dir: Path, verify: str = "cached") -> LocalIndex:
     for _attempt in range(5):
         generation_dir = resolve_current(index_dir)
         try:
-            return _open_generation(index_dir, generation_dir, verify)
+            return _open_generation(index_dir, generation_dir, verify, lazy)
         except IndexStoreError:
             if generation_dir.exists() or resolve_current(index_dir) == generation_dir:
                 raise
@@ -67,7 +73,7 @@ def open_local_index(index_dir: Path, verify: str = "cached") -> LocalIndex:
     )
 
 
-def _open_generation(index_dir: Path, generation_dir: Path, verify: str) -> LocalIndex:
+def _open_generation(index_dir: Path, generation_dir: Path, verify: str, lazy: bool) -> LocalIndex:
     if not generation_dir.is_dir():
         raise IndexStoreError(
             f"The index generation {generation_dir} is missing.", rebuild_hint(index_dir)
@@ -96,11 +102,11 @@ def _open_generation(index_dir: Path, generation_dir: Path, verify: str) -> Loca
         deleted = _read_deleted(generation_dir, manifest, index_dir)
         entries = manifest.segments if manifest.segments is not None else [{"name": ""}]
         for entry in entries:
-            segments.append(_open_segment(generation_dir, entry["name"], deleted, index_dir, lock))
+            opened = _open_segment(generation_dir, entry["name"], deleted, manifest, lock)
+            segments.append(opened)
         segment_set = SegmentSet(segments, manifest.dimension)
         _check_consistent(manifest, catalog, segment_set, generation_dir, index_dir)
-        keywords = [segment.keyword for segment in segments]
-        search = keyword_index(keywords, segment_set.deleted, manifest)
+        search = None if lazy else keyword_index(segment_set, manifest)
     except BaseException:
         for segment in segments:
             segment.records.close()
@@ -125,9 +131,10 @@ def _read_deleted(generation_dir: Path, manifest: Manifest, index_dir: Path) -> 
 
 
 def _open_segment(
-    generation_dir: Path, name: str, deleted: np.ndarray, index_dir: Path, lock: threading.Lock
+    generation_dir: Path, name: str, deleted: np.ndarray, manifest: Manifest, lock: threading.Lock
 ) -> Segment:
     """Open one segment (``name`` empty: the folder of a format-1 generation)."""
+    index_dir = generation_dir.parent
     folder = generation_dir / name if name else generation_dir
     records_path = folder / (RECORDS_FILE if name else META_FILE)
     connection = open_readonly(records_path, index_dir)
@@ -135,14 +142,60 @@ def _open_segment(
     try:
         if name:
             check_records_version(connection, records_path, index_dir)
-        vectors = read_vectors(folder / VECTORS_FILE, index_dir)
-        keyword = load_keyword_segment(folder / KEYWORD_DIR, index_dir)
+        ids, lengths = _read_ids(folder / KEYWORD_DIR, index_dir)
     except BaseException:
         records.close()
         raise
-    ids = np.sort(keyword.ids)
     held = deleted[np.isin(deleted, ids)] if len(deleted) else deleted
-    return Segment(name, folder, records, vectors, keyword, ids, held)
+    prefix = f"{name}/" if name else ""
+
+    def load() -> tuple[faiss.Index, KeywordSegment]:
+        vectors = read_vectors(folder / VECTORS_FILE, index_dir)
+        keyword = load_keyword_segment(folder / KEYWORD_DIR, index_dir)
+        if vectors.d != manifest.dimension:
+            raise damaged(
+                folder / VECTORS_FILE,
+                f"holds {vectors.d}-dimensional vectors but the manifest says {manifest.dimension}",
+                index_dir,
+            )
+        rows = {
+            f"{prefix}{VECTORS_FILE} vectors": int(vectors.ntotal),
+            f"{prefix}{KEYWORD_DIR} chunks": len(keyword.ids),
+            f"{prefix}{KEYWORD_DIR}/{IDS_FILE} chunks": len(ids),
+        }
+        if len(set(rows.values())) != 1:
+            raise _inconsistent(generation_dir, rows)
+        return vectors, keyword
+
+    return Segment(name, folder, records, ids, lengths, held, load)
+
+
+def _read_ids(folder: Path, index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's chunk ids (sorted) and their token counts, without its postings."""
+    if not folder.is_dir():
+        raise damaged(folder, "is missing", index_dir)
+    try:
+        ids = np.load(folder / IDS_FILE, allow_pickle=False).astype(np.int64).reshape(-1)
+        lengths_file = folder / LENGTHS_FILE
+        lengths = (
+            np.load(lengths_file, allow_pickle=False).astype(np.int64).reshape(-1)
+            if lengths_file.is_file()
+            else np.zeros(len(ids), dtype=np.int64)  # format 1: not needed, never merged
+        )
+    except (OSError, ValueError) as error:
+        raise damaged(folder, f"cannot be loaded ({error})", index_dir) from None
+    if len(lengths) != len(ids):
+        raise damaged(folder, f"holds {len(ids)} ids and {len(lengths)} lengths", index_dir)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], lengths[order]
+
+
+def _inconsistent(generation_dir: Path, counts: dict[str, int]) -> IndexStoreError:
+    detail = ", ".join(f"{name} {value}" for name, value in counts.items())
+    return IndexStoreError(
+        f"The index generation {generation_dir} is inconsistent ({detail}).",
+        rebuild_hint(generation_dir.parent),
+    )
 
 
 def _check_consistent(
@@ -152,21 +205,14 @@ def _check_consistent(
     generation_dir: Path,
     index_dir: Path,
 ) -> None:
-    """Refuse a generation whose files disagree on the dimension or the counts."""
+    """Refuse a generation whose files disagree on the counts (vectors and postings are checked
+    against the ids when they are read)."""
     counts: dict[str, int] = {}
     for number, segment in enumerate(segments.segments):
         prefix = f"{segment.name}/" if segment.name else ""
-        if segment.vectors.d != manifest.dimension:
-            raise damaged(
-                segment.path / VECTORS_FILE,
-                f"holds {segment.vectors.d}-dimensional vectors but the manifest says "
-                f"{manifest.dimension}",
-                index_dir,
-            )
         rows = {
-            f"{prefix}{VECTORS_FILE} vectors": int(segment.vectors.ntotal),
             f"{prefix}{segment.records.path.name} chunks": segment.records.row_count(),
-            f"{prefix}{KEYWORD_DIR} chunks": len(segment.ids),
+            f"{prefix}{KEYWORD_DIR}/{IDS_FILE} chunks": len(segment.ids),
         }
         if manifest.segments is not None:
             rows[f"{MANIFEST_FILE} segment {number + 1} chunks"] = manifest.segments[number][
@@ -183,10 +229,10 @@ def _check_consistent(
         f"{MANIFEST_FILE} chunk_count": manifest.chunk_count,
     }
     if counts or len(set(totals.values())) != 1 or manifest.document_count != catalog_documents:
-        detail = ", ".join(f"{name} {value}" for name, value in {**counts, **totals}.items())
-        detail += f", {META_FILE} documents {catalog_documents}"
-        detail += f", {MANIFEST_FILE} document_count {manifest.document_count}"
-        raise IndexStoreError(
-            f"The index generation {generation_dir} is inconsistent ({detail}).",
-            rebuild_hint(index_dir),
-        )
+        counts = {
+            **counts,
+            **totals,
+            f"{META_FILE} documents": catalog_documents,
+            f"{MANIFEST_FILE} document_count": manifest.document_count,
+        }
+        raise _inconsistent(generation_dir, counts)

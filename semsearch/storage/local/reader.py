@@ -17,6 +17,7 @@ from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.storage.base import ChunkFilter, DescribesChunking, IdentifiesModel
 from semsearch.storage.local import sentences
 from semsearch.storage.local.catalog import Catalog
+from semsearch.storage.local.keyword import keyword_index
 from semsearch.storage.local.segments import SegmentSet
 from semsearch.storage.local.stored import StoredRecords
 from semsearch.storage.manifest import Manifest, check_compatible
@@ -31,7 +32,8 @@ class LocalIndex(StoredRecords):
         manifest: Its manifest.
         catalog: Its catalog, opened read-only.
         segments: Its segments (records, vectors and BM25 postings), opened.
-        keyword_index: The BM25 index over its segments.
+        keyword_index: The BM25 index over its segments (None: made on first use, from
+            segments read lazily).
     """
 
     def __init__(
@@ -41,13 +43,20 @@ class LocalIndex(StoredRecords):
         manifest: Manifest,
         catalog: Catalog,
         segments: SegmentSet,
-        keyword_index: KeywordIndex,
+        keyword_index: KeywordIndex | None,
     ) -> None:
         super().__init__(index_dir, generation_dir, catalog, segments)
         self.manifest = manifest
         self.model_id = manifest.model_id
         self.dimension = manifest.dimension
-        self.keyword_index = keyword_index
+        self._keyword_index = keyword_index
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index over the segments."""
+        if self._keyword_index is None:
+            self._keyword_index = keyword_index(self.segments, self.manifest)
+        return self._keyword_index
 
     @property
     def chunk_count(self) -> int:

@@ -9,8 +9,7 @@ until a merge rewrites the segment; every lookup here leaves it out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import faiss
@@ -26,27 +25,56 @@ from semsearch.storage.local.vectors import (
 )
 
 
-@dataclass
 class Segment:
     """One opened segment.
 
-    Attributes:
+    Its records are open and its chunk ids known; its vectors and BM25 postings are read on
+    first use (a reader of the index asks for them at once, so deleting the generation later
+    does not disturb it; a writer asks only for those of segments it merges).
+
+    Args:
         name: Its folder's name (empty for the one segment of a format-1 generation).
         path: Its folder.
         records: Its chunks, document texts and sentence vectors.
-        vectors: Its vector index, in memory.
-        keyword: Its BM25 postings, in memory.
         ids: Its chunk ids, sorted (deleted ones included).
+        lengths: Each chunk's token count, in the order of ``ids``.
         deleted: The ids of its deleted chunks, sorted.
+        load: Reads its vector index and BM25 postings (and checks them against ``ids``).
     """
 
-    name: str
-    path: Path
-    records: SegmentRecords
-    vectors: faiss.Index
-    keyword: KeywordSegment
-    ids: np.ndarray
-    deleted: np.ndarray
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        records: SegmentRecords,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        deleted: np.ndarray,
+        load: Callable[[], tuple[faiss.Index, KeywordSegment]],
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.records = records
+        self.ids = ids
+        self.lengths = lengths
+        self.deleted = deleted
+        self._load = load
+        self._loaded: tuple[faiss.Index, KeywordSegment] | None = None
+
+    def _contents(self) -> tuple[faiss.Index, KeywordSegment]:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    @property
+    def vectors(self) -> faiss.Index:
+        """Its vector index, in memory (read on first use)."""
+        return self._contents()[0]
+
+    @property
+    def keyword(self) -> KeywordSegment:
+        """Its BM25 postings, in memory (read on first use)."""
+        return self._contents()[1]
 
     @property
     def live_count(self) -> int:

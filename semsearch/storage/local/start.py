@@ -67,7 +67,7 @@ def starting_point(
         reuse = options.reuse_vectors
         source = _compatible_reader(index_dir, embedder, chunking) if reuse else None
         return Start(None, source, previous.next_chunk_id if previous else 1, now())
-    base = open_local_index(index_dir)
+    base = open_local_index(index_dir, lazy=True)  # an update reads what it touches
     try:
         base.check_compatible(embedder, chunking)
     except IndexStoreError:
@@ -89,7 +89,7 @@ def _compatible_reader(
 ) -> LocalIndex | None:
     """The old generation if it opens and matches the model and chunking, else None."""
     with contextlib.suppress(IndexStoreError):
-        reader = open_local_index(index_dir)
+        reader = open_local_index(index_dir, lazy=True)
         try:
             reader.check_compatible(embedder, chunking)
             return reader
