@@ -161,7 +161,11 @@ class TermCounts(NamedTuple):
         return len(self.row_starts) - 1
 
     def lengths(self) -> np.ndarray:
-        """Each chunk's token count (the sum of its counts), int64."""
+        """Each chunk's token count (the sum of its counts).
+
+        Returns:
+            One int64 count per chunk.
+        """
         running = np.zeros(len(self.counts) + 1, dtype=np.int64)
         np.cumsum(self.counts, out=running[1:])
         return running[self.row_starts[1:]] - running[self.row_starts[:-1]]
@@ -278,6 +282,13 @@ class CountedChunks(NamedTuple):
     def of_tokens(cls, ids: Sequence[int], token_lists: Sequence[Sequence[str]]) -> CountedChunks:
         """Count token lists (see :func:`count_tokens`).
 
+        Args:
+            ids: One chunk id per list.
+            token_lists: Each chunk's tokens.
+
+        Returns:
+            The counted chunks.
+
         Raises:
             ValueError: The lengths differ.
         """
@@ -287,7 +298,14 @@ class CountedChunks(NamedTuple):
         return cls(np.array(list(ids), dtype=np.int64), vocabulary, counts)
 
     def without(self, ids: np.ndarray) -> CountedChunks:
-        """The same chunks but those with the given ids."""
+        """Leave some chunks out.
+
+        Args:
+            ids: The chunk ids to leave out.
+
+        Returns:
+            The other chunks, in the same order.
+        """
         keep = ~np.isin(self.ids, ids)
         if keep.all():
             return self
@@ -295,7 +313,11 @@ class CountedChunks(NamedTuple):
         return CountedChunks(self.ids[rows], self.vocabulary, self.counts.of_rows(rows))
 
     def sorted_by_id(self) -> CountedChunks:
-        """The same chunks, rows in ascending id order."""
+        """Put the rows in ascending id order.
+
+        Returns:
+            The same chunks, sorted by id.
+        """
         if not len(self.ids) or np.all(self.ids[1:] > self.ids[:-1]):
             return self
         order = np.argsort(self.ids, kind="stable")

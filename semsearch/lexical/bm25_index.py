@@ -149,7 +149,11 @@ class KeywordIndex:
         return list(self._segments)
 
     def live_length(self) -> int:
-        """The token count of every live chunk together (``avgdl`` = this / ``len(self)``)."""
+        """The token count of every live chunk together.
+
+        Returns:
+            The sum (the live ``avgdl`` is this divided by ``len(self)``).
+        """
         lengths = [segment.lengths for segment in self._segments]
         return int(np.concatenate(lengths)[self._live].sum()) if lengths else 0
 

@@ -117,21 +117,32 @@ class KeywordSegment:
         return replace(self, postings=postings, average_length=float(average_length), k1=k1, b=b)
 
     def tokens(self) -> list[str]:
-        """The vocabulary's tokens in column order."""
+        """The vocabulary's tokens.
+
+        Returns:
+            The tokens in column order.
+        """
         tokens = [""] * len(self.vocabulary)
         for token, column in self.vocabulary.items():
             tokens[column] = token
         return tokens
 
     def document_frequencies(self) -> np.ndarray:
-        """How many rows hold each column's term (int64, deleted rows included)."""
+        """How many rows hold each column's term, deleted rows included.
+
+        Returns:
+            One int64 count per column.
+        """
         return np.diff(self.postings.indptr)
 
     def frequencies_of_rows(self, rows: np.ndarray) -> np.ndarray:
-        """How many of the given rows hold each column's term (int64, one per column).
+        """How many of the given rows hold each column's term.
 
         Args:
             rows: Row numbers (each once).
+
+        Returns:
+            One int64 count per column.
         """
         kept = self._counts().of_rows(np.asarray(rows, dtype=np.int64))
         return np.bincount(kept.term_ids, minlength=len(self.vocabulary)).astype(np.int64)
@@ -141,6 +152,9 @@ class KeywordSegment:
 
         Args:
             rows: Row numbers, in the order wanted.
+
+        Returns:
+            The counted chunks of those rows.
         """
         rows = np.asarray(rows, dtype=np.int64)
         return CountedChunks(self.ids[rows], self.vocabulary, self._counts().of_rows(rows))

@@ -31,12 +31,24 @@ class Catalog(Database):
     legacy = False
 
     def documents(self) -> list[DocumentRecord]:
-        """Return every document (without its text), ordered by path."""
+        """Every document, without its text.
+
+        Returns:
+            The records, ordered by path.
+        """
         rows = self.select(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY path, doc_id")
         return [DocumentRecord(*row, text="") for row in rows]
 
     def document(self, doc_id: str) -> tuple[DocumentRecord, str | None] | None:
-        """One document without its text, and the segment holding the text (None: unknown id)."""
+        """One document without its text, and the segment holding the text.
+
+        Args:
+            doc_id: The document.
+
+        Returns:
+            ``(record, segment name)`` (the name is None before segments), or None for an
+            unknown id.
+        """
         segment = "NULL" if self.legacy else "segment"
         rows = self.select(
             f"SELECT {_DOCUMENT_COLUMNS}, {segment} FROM documents WHERE doc_id = ?", (doc_id,)
@@ -46,7 +58,14 @@ class Catalog(Database):
         return DocumentRecord(*rows[0][:-1], text=""), rows[0][-1]
 
     def places(self, doc_ids: list[str]) -> dict[str, tuple[str, str | None]]:
-        """``doc_id → (path, date)`` of the given documents (what a hit shows of them)."""
+        """What a hit shows of its document.
+
+        Args:
+            doc_ids: Document ids (repeats allowed).
+
+        Returns:
+            ``doc_id → (path, date)`` of the documents found.
+        """
         rows = self.select_in(
             "SELECT doc_id, path, date FROM documents WHERE doc_id IN ({marks})",
             list(dict.fromkeys(doc_ids)),
@@ -54,7 +73,14 @@ class Catalog(Database):
         return {doc_id: (path, date) for doc_id, path, date in rows}
 
     def matching_chunk_ids(self, where: ChunkFilter) -> np.ndarray:
-        """Return the sorted int64 ids of the chunks whose document passes every condition."""
+        """The chunks whose document passes every condition of a filter.
+
+        Args:
+            where: The filter (not empty).
+
+        Returns:
+            Sorted int64 chunk ids.
+        """
         conditions: list[str] = []
         params: list[Any] = []
         if where.doc_ids is not None:
@@ -84,12 +110,20 @@ class Catalog(Database):
         return id_ranges(rows)
 
     def skipped_files(self) -> list[SkippedFile]:
-        """Return the files the last build/update could not index, with the reasons."""
+        """The files the last build/update could not index.
+
+        Returns:
+            Each file with the reason, ordered by path.
+        """
         rows = self.select("SELECT path, reason FROM skipped ORDER BY path")
         return [SkippedFile(path, reason) for path, reason in rows]
 
     def stored_files(self) -> list[StoredFile]:
-        """Return each document's file state (the indexer's view of what is indexed)."""
+        """Each document's file state (the indexer's view of what is indexed).
+
+        Returns:
+            One entry per document.
+        """
         rows = self.select(
             "SELECT doc_id, path, content_hash, file_path, file_size, file_mtime_ns FROM documents"
         )
@@ -100,7 +134,10 @@ class Catalog(Database):
         return files
 
     def counts(self) -> tuple[int, int]:
-        """``(chunks, documents)`` the catalog lists, checking that every table reads.
+        """How many chunks and documents the catalog lists, checking that every table reads.
+
+        Returns:
+            ``(chunks, documents)``.
 
         Raises:
             IndexStoreError: The file is not a valid index database.
@@ -126,7 +163,14 @@ class LegacyCatalog(Catalog):
 
 
 def id_ranges(rows: list[tuple[int, int]]) -> np.ndarray:
-    """The sorted ids of ``(first id, count)`` ranges (int64)."""
+    """Expand ranges of ids.
+
+    Args:
+        rows: ``(first id, count)`` pairs.
+
+    Returns:
+        Every id of every range, sorted (int64).
+    """
     if not rows:
         return np.zeros(0, dtype=np.int64)
     firsts = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))

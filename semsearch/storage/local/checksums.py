@@ -36,7 +36,14 @@ VERIFY_MODES = ("cached", "full", "none")
 
 
 def file_crc32(path: Path) -> int:
-    """The CRC-32 of a file's bytes."""
+    """Hash a file.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The CRC-32 of its bytes.
+    """
     crc = 0
     with path.open("rb") as handle:
         while block := handle.read(BLOCK_SIZE):
@@ -68,19 +75,38 @@ class VerifiedFiles:
         self._changed = False
 
     def is_verified(self, path: Path, crc: int) -> bool:
-        """Whether the file is unchanged since it was verified to have this checksum."""
+        """Whether a file is unchanged since it was verified to have a checksum.
+
+        Args:
+            path: The file.
+            crc: The checksum the manifest records.
+
+        Returns:
+            True if its device, inode, size, mtime and ctime are those remembered with it.
+        """
         stat = path.stat()
         return self._entries.get(_key(stat)) == _state(stat, crc)
 
     def remember(self, path: Path, crc: int) -> None:
-        """Note that the file, as it is now, has been verified to have this checksum."""
+        """Note that a file, as it is now, has been verified.
+
+        Args:
+            path: The file.
+            crc: Its checksum.
+        """
         stat = path.stat()
         self._entries[_key(stat)] = _state(stat, crc)
         self._changed = True
 
     def carry_over(self, path: Path, crc: int) -> None:
-        """Keep a verified file verified after a new link to it (or a removed one) changed only
-        its ctime: the writer that linked it calls this, its size and mtime must be unchanged.
+        """Keep a verified file verified after a link to it was added or removed.
+
+        That changes only its ctime; the writer that made the link calls this. Its size, mtime
+        and checksum must be the ones remembered.
+
+        Args:
+            path: The file.
+            crc: Its checksum.
         """
         stat = path.stat()
         entry = self._entries.get(_key(stat))
@@ -88,7 +114,11 @@ class VerifiedFiles:
             self.remember(path, crc)
 
     def save(self, index_dir: Path) -> None:
-        """Write the entries of files still in the index (never an error: it is only a cache)."""
+        """Write the entries of files still in the index (never an error: it is only a cache).
+
+        Args:
+            index_dir: The index folder (its generations say which files are still there).
+        """
         if not self._changed:
             return
         present = set()
@@ -143,7 +173,7 @@ def remember_written(
     index_dir: Path,
     generation_dir: Path,
     written: Iterable[str],
-    linked: Mapping[str, int],
+    linked: Iterable[str],
     checksums: Mapping[str, int],
 ) -> None:
     """After publishing, note the files a writer wrote and linked as verified.

@@ -62,7 +62,14 @@ class Changes:
     deleted: dict[str, set[int]] = field(default_factory=dict)
 
     def live_ids(self, segment: Segment) -> np.ndarray:
-        """An old segment's chunks still live after this write (sorted)."""
+        """An old segment's chunks still live after this write.
+
+        Args:
+            segment: A segment of the starting generation.
+
+        Returns:
+            Their ids, sorted.
+        """
         gone = np.fromiter(self.deleted.get(segment.name, ()), dtype=np.int64)
         return np.setdiff1d(segment.ids, np.concatenate([segment.deleted, gone]))
 
@@ -140,6 +147,9 @@ def plan_layout(
         base: The starting generation.
         catalog: The catalog (documents follow their segments).
         copy_sentences: Whether merged segments keep their sentence vectors.
+
+    Returns:
+        The segments of the next generation and the tombstones of the kept ones.
     """
     old = [s for s in (base.segments.segments if base else []) if s.name not in changes.absorbed]
     entries: list[Segment | SegmentBuilder] = list(old)

@@ -21,6 +21,13 @@ from semsearch.storage.manifest import damaged
 def open_readonly(path: Path, index_dir: Path) -> sqlite3.Connection:
     """Open a published generation's database for reading.
 
+    Args:
+        path: The database file.
+        index_dir: The index folder (for the hint of errors).
+
+    Returns:
+        A read-only connection usable from any thread.
+
     Raises:
         IndexStoreError: The file is missing or cannot be opened.
     """
@@ -56,13 +63,28 @@ class Database:
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query; a damaged database is reported as such.
 
+        Args:
+            sql: The query.
+            params: Its parameters.
+
+        Returns:
+            Every row.
+
         Raises:
             IndexStoreError: SQLite cannot read the file.
         """
         return self._guarded(lambda: self._db.execute(sql, params).fetchall())
 
     def select_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run ``sql`` with ``{marks}`` standing for the placeholders of ``values`` (batched)."""
+        """Run a query over many values, in batches (see :func:`semsearch.sqlbatch.select_in`).
+
+        Args:
+            sql: The query, ``{marks}`` standing for the placeholders of ``values``.
+            values: The values.
+
+        Returns:
+            Every row of every batch.
+        """
         return self._guarded(lambda: select_in(self._db, sql, values))
 
     def _guarded(self, query: Callable[[], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
@@ -73,7 +95,14 @@ class Database:
             raise self.damaged(f"cannot be read ({error})") from None
 
     def damaged(self, what: str) -> IndexStoreError:
-        """The error saying this file is damaged (``what``: how), with the rebuild hint."""
+        """The error saying this file is damaged, with the rebuild hint.
+
+        Args:
+            what: How it is damaged.
+
+        Returns:
+            The error to raise.
+        """
         return damaged(self.path, what, self.index_dir)
 
     def close(self) -> None:

@@ -35,7 +35,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def cause_of(error: BaseException) -> str:
-    """The reason of a write failure in a few words, with the system's own message."""
+    """Say why a write failed.
+
+    Args:
+        error: What the file system, SQLite or FAISS raised.
+
+    Returns:
+        The reason in a few words, with the system's own message.
+    """
     if isinstance(error, sqlite3.Error):
         text = str(error)
         if "full" in text:
@@ -56,13 +63,23 @@ def write_failure(index_dir: Path, error: BaseException) -> IndexStoreError:
     Args:
         index_dir: The index folder.
         error: What the file system (or SQLite, or FAISS) raised.
+
+    Returns:
+        The error to raise.
     """
     return IndexStoreError(f"Could not write the index in {index_dir}: {cause_of(error)}.", _HINT)
 
 
 @contextlib.contextmanager
 def reported_as_write_failure(index_dir: Path) -> Iterator[None]:
-    """Turn an ``OSError`` or SQLite error raised inside into :func:`write_failure`."""
+    """Turn an ``OSError`` or SQLite error raised inside into :func:`write_failure`.
+
+    Args:
+        index_dir: The index folder (named in the message).
+
+    Yields:
+        Nothing; the body runs inside.
+    """
     try:
         yield
     except (OSError, sqlite3.OperationalError) as error:
@@ -70,7 +87,14 @@ def reported_as_write_failure(index_dir: Path) -> Iterator[None]:
 
 
 def writes_files(method: F) -> F:
-    """Decorate a writer method: its file system failures become :func:`write_failure`."""
+    """Decorate a writer method: its file system failures become :func:`write_failure`.
+
+    Args:
+        method: A method of an object with an ``index_dir``.
+
+    Returns:
+        The decorated method.
+    """
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:

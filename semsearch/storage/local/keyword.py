@@ -33,6 +33,13 @@ AVERAGE_LENGTH_TOLERANCE = 0.05
 def load_keyword_segment(path: Path, index_dir: Path) -> KeywordSegment:
     """Load one segment's BM25 folder.
 
+    Args:
+        path: The ``keyword/`` folder.
+        index_dir: The index folder (for the hint of errors).
+
+    Returns:
+        The segment.
+
     Raises:
         IndexStoreError: The folder is missing or a file is damaged.
     """
@@ -46,12 +53,28 @@ def load_keyword_segment(path: Path, index_dir: Path) -> KeywordSegment:
 
 
 def keyword_entry(average_length: float, k1: float = DEFAULT_K1, b: float = DEFAULT_B) -> dict:
-    """The manifest's ``keyword`` entry of a generation whose postings use ``average_length``."""
+    """The manifest's ``keyword`` entry.
+
+    Args:
+        average_length: The avgdl the generation's postings were computed with.
+        k1: Term-frequency saturation.
+        b: Length normalization.
+
+    Returns:
+        The tokenizer and BM25's parameters.
+    """
     return {**keyword_info(), "k1": k1, "b": b, "average_length": average_length}
 
 
 def recorded_average_length(manifest: Manifest | None) -> float | None:
-    """The ``avgdl`` a generation's postings were computed with (None before segments)."""
+    """The ``avgdl`` a generation's postings were computed with.
+
+    Args:
+        manifest: The generation's manifest (None: no generation).
+
+    Returns:
+        The value, or None (no generation, or one written before segments).
+    """
     entry: dict[str, Any] = (manifest.keyword or {}) if manifest is not None else {}
     value = entry.get("average_length")
     return float(value) if value is not None and manifest.segments is not None else None
@@ -83,6 +106,9 @@ def keyword_index(segments: SegmentSet, manifest: Manifest) -> KeywordIndex:
     Args:
         segments: The generation's segments and tombstones.
         manifest: Its manifest (k1, b and ``avgdl``).
+
+    Returns:
+        The index, searching every segment and leaving out the tombstones.
     """
     entry = manifest.keyword or {}
     return KeywordIndex.of_segments(

@@ -150,6 +150,7 @@ def _open_segment(
     prefix = f"{name}/" if name else ""
 
     def load() -> tuple[faiss.Index, KeywordSegment]:
+        """Read the segment's vectors and postings and check them against its ids."""
         vectors = read_vectors(folder / VECTORS_FILE, index_dir)
         keyword = load_keyword_segment(folder / KEYWORD_DIR, index_dir)
         if vectors.d != manifest.dimension:

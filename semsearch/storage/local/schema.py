@@ -169,7 +169,14 @@ def open_working_copy(path: Path, base: Path | None, index_dir: Path) -> sqlite3
 
 
 def new_records(path: Path) -> sqlite3.Connection:
-    """Create a new segment's ``records.sqlite``, empty, of the current layout."""
+    """Create a new segment's ``records.sqlite``, empty, of the current layout.
+
+    Args:
+        path: Where it goes (inside the temporary generation).
+
+    Returns:
+        A writable connection without a journal (a crash throws the folder away).
+    """
     db = _scratch_database(path)
     db.executescript(RECORDS_SCHEMA)
     db.execute(f"PRAGMA user_version = {RECORDS_VERSION}")
@@ -186,6 +193,11 @@ def _scratch_database(path: Path) -> sqlite3.Connection:
 
 def check_records_version(db: sqlite3.Connection, path: Path, index_dir: Path) -> None:
     """Refuse segment records of a layout this semsearch does not know.
+
+    Args:
+        db: The records database.
+        path: Its file (for the message).
+        index_dir: The index folder (for the hint).
 
     Raises:
         IndexStoreError: A newer layout, or not a records database at all.

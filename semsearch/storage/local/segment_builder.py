@@ -63,7 +63,11 @@ class SegmentBuilder:
         return int(sum(len(ids) for ids in self._ids))
 
     def document_ids(self) -> list[str]:
-        """The documents whose text it holds."""
+        """The documents whose text it holds.
+
+        Returns:
+            Their ids.
+        """
         return [row[0] for row in self.db.execute("SELECT doc_id FROM documents")]
 
     def add_document(
@@ -75,7 +79,16 @@ class SegmentBuilder:
         tokens: Sequence[Sequence[str]],
         embed_keys: Sequence[str],
     ) -> None:
-        """Add a new document's text and its chunks (ids given by the writer)."""
+        """Add a new document's text and its chunks.
+
+        Args:
+            document: The document.
+            chunks: Its chunks, in order.
+            ids: Their ids (given by the writer).
+            vectors: One normalized float32 row per chunk.
+            tokens: One token list per chunk.
+            embed_keys: One content key per chunk.
+        """
         removed = json.dumps(
             [[line.line_no, line.text, line.reason] for line in document.removed],
             ensure_ascii=False,
@@ -98,7 +111,14 @@ class SegmentBuilder:
             self._counts.append(CountedChunks.of_tokens(id_array, tokens))
 
     def remove_document(self, doc_id: str) -> list[int]:
-        """Take out a document it holds (added or merged in this write); its chunk ids."""
+        """Take out a document it holds (added or merged in this write).
+
+        Args:
+            doc_id: The document.
+
+        Returns:
+            The ids of the chunks taken out.
+        """
         rows = self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))
         ids = [row[0] for row in rows]
         self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -190,7 +210,11 @@ class SegmentBuilder:
         return CountedChunks.of_tokens([r[0] for r in rows], [json.loads(t) for _, t in rows])
 
     def lengths(self) -> np.ndarray:
-        """The token count of each chunk it holds (to decide the index's ``avgdl``)."""
+        """The token count of each chunk it holds (to decide the index's ``avgdl``).
+
+        Returns:
+            One count per chunk (int64).
+        """
         parts = [counted.counts.lengths() for counted in self._counts]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 

@@ -99,14 +99,22 @@ class SegmentSet:
         self.deleted = np.concatenate(deleted) if deleted else np.zeros(0, dtype=np.int64)
 
     def live_ids(self) -> np.ndarray:
-        """Every live chunk id, sorted (int64)."""
+        """Every live chunk id.
+
+        Returns:
+            The ids, sorted (int64).
+        """
         parts = [np.setdiff1d(s.ids, s.deleted, assume_unique=True) for s in self._holding]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def split(self, ids: np.ndarray) -> Iterator[tuple[Segment, np.ndarray, np.ndarray]]:
-        """Group live ids by segment: ``(segment, its ids, their positions in ids)``.
+        """Group live ids by segment (unknown and deleted ids are left out).
 
-        Unknown and deleted ids are left out.
+        Args:
+            ids: Chunk ids.
+
+        Yields:
+            ``(segment, the ids it holds, their positions in ids)``.
         """
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids) or not len(self._holding):
@@ -124,7 +132,14 @@ class SegmentSet:
                 yield segment, wanted[held], positions[held]
 
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The stored vectors of the live ids among ``ids``: ``(ids found, vectors)``."""
+        """The stored vectors of some chunks.
+
+        Args:
+            ids: Chunk ids (unknown and deleted ones are left out).
+
+        Returns:
+            ``(ids found, one vector per id)``.
+        """
         found, matrices = [], []
         for segment, wanted, _positions in self.split(ids):
             found.append(wanted)
@@ -142,6 +157,9 @@ class SegmentSet:
             query: The normalized query vector.
             k: How many results at most.
             allowed: Only these chunks are candidates (None: all).
+
+        Returns:
+            ``(chunk id, cosine)`` pairs, ties broken by the lower id.
         """
         if allowed is not None and allowed.size <= EXACT_FILTER_MAX_CHUNKS:
             # A small filter: score the allowed chunks exactly from their stored vectors.
@@ -161,7 +179,15 @@ class SegmentSet:
         return best_first(ids, scores, k)
 
     def dense_scores(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """The cosine of each given chunk to the query (NaN for an unknown or deleted id)."""
+        """The exact cosine of some chunks to a query.
+
+        Args:
+            query: The normalized ``(1, dimension)`` query.
+            ids: Chunk ids.
+
+        Returns:
+            One float32 cosine per id, NaN for an unknown or deleted one.
+        """
         scores = np.full(len(ids), np.nan, dtype=np.float32)
         for segment, wanted, positions in self.split(ids):
             scores[positions] = exact_scores(segment.vectors, query[0], wanted)

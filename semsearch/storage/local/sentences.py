@@ -33,7 +33,16 @@ def from_blob(blob: bytes, dimension: int) -> np.ndarray:
 def read_for_chunks(
     records: SegmentRecords, chunk_ids: Sequence[int], dimension: int
 ) -> dict[int, np.ndarray]:
-    """The sentence vectors of the given chunks that have two or more sentences, by chunk id."""
+    """The sentence vectors of the given chunks that have two or more sentences.
+
+    Args:
+        records: A segment's records.
+        chunk_ids: Chunk ids (of that segment).
+        dimension: The vector size.
+
+    Returns:
+        Chunk id → float32 ``(sentences, dimension)`` matrix.
+    """
     rows = records.sentence_blobs_of_chunks(chunk_ids)
     return {int(chunk_id): from_blob(blob, dimension) for chunk_id, blob in rows if blob}
 
@@ -41,7 +50,16 @@ def read_for_chunks(
 def read_for_keys(
     records: SegmentRecords, keys: Iterable[str], dimension: int
 ) -> dict[str, np.ndarray]:
-    """The stored sentence vectors of these content keys (maybe zero rows each)."""
+    """The stored sentence vectors of some chunk texts.
+
+    Args:
+        records: A segment's records.
+        keys: Content keys.
+        dimension: The vector size.
+
+    Returns:
+        Content key → float32 matrix (maybe of zero rows) for the keys stored there.
+    """
     return {key: from_blob(blob, dimension) for key, blob in records.sentence_blobs_of_keys(keys)}
 
 
@@ -70,7 +88,15 @@ class SentenceVectorTable:
         self.rows_current = base is None or is_current(base)
 
     def missing(self, db: sqlite3.Connection, limit: int = -1) -> list[tuple[str, str, str]]:
-        """``(embed_key, title, text)`` of each distinct chunk text of a segment lacking its row."""
+        """The chunk texts of a segment lacking their row.
+
+        Args:
+            db: The segment's records.
+            limit: How many at most (-1: all).
+
+        Returns:
+            ``(embed_key, title, text)`` of each distinct text.
+        """
         rows = db.execute(
             "SELECT c.embed_key, min(c.title), min(c.text) FROM chunks c "
             "LEFT JOIN sentence_vectors s ON s.embed_key = c.embed_key "
@@ -81,6 +107,10 @@ class SentenceVectorTable:
 
     def add(self, db: sqlite3.Connection, vectors_by_key: dict[str, np.ndarray]) -> None:
         """Store sentence vectors by content key (an empty matrix for a one-sentence chunk).
+
+        Args:
+            db: The records of the segment being written.
+            vectors_by_key: Content key → float32 ``(sentences, dimension)`` matrix.
 
         Raises:
             ValueError: A matrix of the wrong shape.
@@ -94,13 +124,21 @@ class SentenceVectorTable:
         )
 
     def clear(self, db: sqlite3.Connection) -> None:
-        """Drop every row of a segment: they are of an old version (or partial), made again."""
+        """Drop every row of a segment: they are of an old version (or partial), made again.
+
+        Args:
+            db: The segment's records.
+        """
         db.execute("DELETE FROM sentence_vectors")
         self.rows_current = True
 
     @staticmethod
     def drop_unused(db: sqlite3.Connection) -> None:
-        """Delete the rows of texts no chunk of the segment has any more."""
+        """Delete the rows of texts no chunk of the segment has any more.
+
+        Args:
+            db: The segment's records.
+        """
         db.execute(
             "DELETE FROM sentence_vectors WHERE embed_key NOT IN (SELECT embed_key FROM chunks)"
         )
@@ -111,6 +149,9 @@ class SentenceVectorTable:
         Args:
             dbs: The records of every segment written (kept ones are complete when the start
                 was).
+
+        Returns:
+            :func:`sentence_info` when every chunk has its row, else None.
         """
         if not self.rows_current or any(self.missing(db, limit=1) for db in dbs):
             return None

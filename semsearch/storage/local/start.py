@@ -20,7 +20,11 @@ from semsearch.storage.manifest import Manifest
 
 
 def now() -> str:
-    """The current time as the manifest records it (ISO-8601 UTC, seconds)."""
+    """The current time as the manifest records it.
+
+    Returns:
+        ISO-8601 UTC, to the second.
+    """
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -54,7 +58,16 @@ def starting_point(
     chunking: DescribesChunking,
     options: WriteOptions,
 ) -> Start:
-    """Open the generation a write starts from (see :class:`WriteOptions`).
+    """Open the generation a write starts from.
+
+    Args:
+        index_dir: The index folder.
+        embedder: The embedder of the write (the index must have been built with it).
+        chunking: The chunking settings of the write (likewise).
+        options: Rebuild or not, reuse of old vectors (see :class:`WriteOptions`).
+
+    Returns:
+        What the writer builds on.
 
     Raises:
         IndexStoreError: (Without ``rebuild``) the current generation is corrupt or was built

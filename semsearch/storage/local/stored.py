@@ -48,7 +48,13 @@ class StoredRecords:
         self._filters_lock = threading.Lock()
 
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
-        """Return the chunks with these ids, in the same order.
+        """The chunks with these ids.
+
+        Args:
+            ids: Chunk ids.
+
+        Returns:
+            The chunks, in the order of ``ids``.
 
         Raises:
             KeyError: An id is not in this generation (or its chunk was deleted).
@@ -67,7 +73,19 @@ class StoredRecords:
     def neighbours(
         self, chunk_id: int, before: int = 1, after: int = 1
     ) -> tuple[list[StoredChunk], list[StoredChunk]]:
-        """Return up to ``before`` and ``after`` chunks around a chunk in its document, in order."""
+        """The chunks around a chunk in its document.
+
+        Args:
+            chunk_id: The chunk.
+            before: How many chunks before it, at most.
+            after: How many chunks after it, at most.
+
+        Returns:
+            The chunks before it and the chunks after it, each in document order.
+
+        Raises:
+            KeyError: The chunk is not in this generation.
+        """
         homes = list(self.segments.split(np.array([int(chunk_id)], dtype=np.int64)))
         position = homes[0][0].records.position(chunk_id) if homes else None
         if position is None:
@@ -81,7 +99,11 @@ class StoredRecords:
         return [c for c in chunks if c.index < index], [c for c in chunks if c.index > index]
 
     def documents(self) -> list[DocumentRecord]:
-        """Return every document (without its text), ordered by path."""
+        """Every document, without its text.
+
+        Returns:
+            The records, ordered by path.
+        """
         return self.catalog.documents()
 
     def _document_text(self, doc_id: str) -> tuple[DocumentRecord, str, list[RemovedLine]] | None:
@@ -94,7 +116,13 @@ class StoredRecords:
         return record, text, removed
 
     def document(self, doc_id: str) -> DocumentRecord:
-        """Return one document with its cleaned text.
+        """One document with its cleaned text.
+
+        Args:
+            doc_id: The document.
+
+        Returns:
+            Its record.
 
         Raises:
             IndexStoreError: No document with that id (the hint says how to list them).
@@ -109,12 +137,26 @@ class StoredRecords:
         return replace(record, text=text)
 
     def removed_lines(self, doc_id: str) -> list[RemovedLine]:
-        """Return the lines cleaning removed from a document (empty for an unknown id)."""
+        """The lines cleaning removed from a document.
+
+        Args:
+            doc_id: The document.
+
+        Returns:
+            The lines (empty for an unknown id).
+        """
         found = self._document_text(doc_id)
         return found[2] if found is not None else []
 
     def chunk_ids(self, where: ChunkFilter | None = None) -> np.ndarray:
-        """Sorted int64 ids of the live chunks that pass the filter (all without one); read-only."""
+        """The live chunks that pass a filter (kept for the next call with the same filter).
+
+        Args:
+            where: The filter (None or empty: every chunk).
+
+        Returns:
+            Sorted int64 ids, read-only.
+        """
         where = where or ChunkFilter()
         with self._filters_lock:
             cached = self._filters.get(where)
@@ -129,15 +171,27 @@ class StoredRecords:
         return ids
 
     def skipped_files(self) -> list[SkippedFile]:
-        """Return the files the last build/update could not index, with the reasons."""
+        """The files the last build/update could not index.
+
+        Returns:
+            Each file with the reason, ordered by path.
+        """
         return self.catalog.skipped_files()
 
     def stored_files(self) -> list[StoredFile]:
-        """Return each document's file state (the indexer's view of what is indexed)."""
+        """Each document's file state (the indexer's view of what is indexed).
+
+        Returns:
+            One entry per document.
+        """
         return self.catalog.stored_files()
 
     def chunk_texts(self) -> list[tuple[int, str, str]]:
-        """``(chunk_id, title, text)`` of every live chunk, by id (to re-tokenize them)."""
+        """Every live chunk's title and text (to re-tokenize them).
+
+        Returns:
+            ``(chunk_id, title, text)`` rows, by id.
+        """
         rows: list[tuple[int, str, str]] = []
         for segment in self.segments.segments:
             deleted = set(segment.deleted.tolist())
@@ -145,7 +199,14 @@ class StoredRecords:
         return sorted(rows)
 
     def first_chunk_of_keys(self, keys: Iterable[str]) -> dict[str, int]:
-        """The lowest live chunk id holding each content key that is stored (see ``embed_key``)."""
+        """Where the vectors of some passages are stored.
+
+        Args:
+            keys: Content keys (``embed_key``).
+
+        Returns:
+            Each key a live chunk holds → the lowest such chunk id.
+        """
         keys = list(dict.fromkeys(keys))
         first: dict[str, int] = {}
         deleted = set(self.segments.deleted.tolist())

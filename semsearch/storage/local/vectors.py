@@ -166,6 +166,9 @@ def build_for(
         matrix: One normalized float32 row per id.
         dimension: The vector size (for an empty index).
         timings: Receives ``vectors_train`` when an IVF index is trained.
+
+    Returns:
+        The index and its manifest entry (:func:`describe`).
     """
     if len(ids) >= APPROXIMATE_MIN_CHUNKS:
         # Straight to IVF: at a million chunks an exact index first would cost gigabytes.
@@ -189,6 +192,9 @@ def best_first(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, f
         ids: Chunk ids (int64).
         scores: One score per id.
         k: How many at most.
+
+    Returns:
+        The pairs, best first.
     """
     k = min(k, len(ids))
     if k <= 0:
@@ -251,5 +257,8 @@ def exact_scores(vectors: faiss.Index, query: np.ndarray, ids: np.ndarray) -> np
         vectors: A segment's index holding every id of ``ids``.
         query: The normalized query, shape (dimension,).
         ids: Chunk ids (int64).
+
+    Returns:
+        One float32 cosine per id.
     """
     return vectors.reconstruct_batch(ids) @ query

@@ -40,7 +40,14 @@ class CatalogCopy:
         first_chunk_id: int,
         segment: str,
     ) -> None:
-        """Insert a document's row (its chunks are ``first_chunk_id …`` in ``segment``).
+        """Insert a document's row.
+
+        Args:
+            document: The document.
+            state: Its file's path, size and mtime (None: not read from a file).
+            chunk_count: How many chunks it has.
+            first_chunk_id: The id of its first chunk (the others follow).
+            segment: The segment holding its text and chunks.
 
         Raises:
             ValueError: The document id is already there.
@@ -73,6 +80,9 @@ class CatalogCopy:
     def remove_document(self, doc_id: str) -> tuple[str, list[int]] | None:
         """Delete a document's row.
 
+        Args:
+            doc_id: The document.
+
         Returns:
             The segment that held it and its chunk ids, or None if it was not there.
         """
@@ -87,33 +97,58 @@ class CatalogCopy:
         return segment or "", list(range(first, first + count)) if count else []
 
     def update_file_state(self, doc_id: str, state: FileState) -> None:
-        """Record a document's new file path, size and mtime."""
+        """Record a document's new file path, size and mtime.
+
+        Args:
+            doc_id: The document.
+            state: Its file's new state.
+        """
         self.db.execute(
             "UPDATE documents SET file_path = ?, file_size = ?, file_mtime_ns = ? WHERE doc_id = ?",
             (state.file_path, state.size, state.mtime_ns, doc_id),
         )
 
     def documents_in(self, segment: str) -> list[str]:
-        """The documents whose text a segment holds ("": a format-1 generation's)."""
+        """The documents whose text a segment holds.
+
+        Args:
+            segment: The segment's name ("" for a format-1 generation's).
+
+        Returns:
+            Their ids.
+        """
         rows = self.db.execute(
             "SELECT doc_id FROM documents WHERE coalesce(segment, '') = ?", (segment,)
         )
         return [row[0] for row in rows]
 
     def move_documents(self, segments: Sequence[str], to: str) -> None:
-        """Record that the documents of some segments are now held by another (a merge)."""
+        """Record that the documents of some segments are now held by another (a merge).
+
+        Args:
+            segments: The merged segments' names.
+            to: The new segment's name.
+        """
         self.db.executemany(
             "UPDATE documents SET segment = ? WHERE coalesce(segment, '') = ?",
             [(to, name) for name in segments],
         )
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:
-        """Replace the list of skipped files by ``(path, reason)`` rows."""
+        """Replace the list of skipped files.
+
+        Args:
+            rows: ``(path, reason)`` pairs.
+        """
         self.db.execute("DELETE FROM skipped")
         self.db.executemany("INSERT INTO skipped (path, reason) VALUES (?, ?)", rows)
 
     def counts(self) -> tuple[int, int]:
-        """``(chunks, documents)`` in the working copy."""
+        """How many chunks and documents the working copy lists.
+
+        Returns:
+            ``(chunks, documents)``.
+        """
         (chunks,) = self.db.execute(
             "SELECT coalesce(sum(chunk_count), 0) FROM documents"
         ).fetchone()
