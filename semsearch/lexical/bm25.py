@@ -229,6 +229,12 @@ class Columns(NamedTuple):
     frequencies: np.ndarray
 
 
+#: From this many entries on, the transposition uses scipy's linear-time sparse conversion
+#: (twice as fast as sorting at 40M entries); below, numpy's sort avoids importing scipy
+#: (0.3 s), which would be most of the cost of a small update.
+SCIPY_FROM_ENTRIES = 1_000_000
+
+
 def transpose(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]:
     """Sum repeated entries and turn the rows into columns.
 
@@ -238,18 +244,16 @@ def transpose(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]
 
     Returns:
         The counts with one entry per (chunk, term), terms ascending in each chunk, and the same
-        entries column by column.
+        entries column by column, rows ascending in each column.
     """
-    if not len(counts.term_ids):
-        rows = np.zeros(0, dtype=np.int32)
-        starts = np.zeros(counts.chunk_count + 1, dtype=np.int64)
-        none = TermCounts(starts, rows, np.zeros(0, dtype=np.uint8))
-        return none, Columns(np.zeros(term_count + 1, dtype=np.int64), rows, rows)
-    import scipy.sparse  # only writers build segments; a query process never imports scipy
+    if len(counts.term_ids) < SCIPY_FROM_ENTRIES:
+        return _transpose_by_sorting(counts, term_count)
+    import scipy.sparse  # only writers of large segments; a query process never imports scipy
 
+    # Copies: scipy sums duplicates in place, and the caller's counts must stay as they are.
     matrix = scipy.sparse.csr_matrix(
         (
-            np.asarray(counts.counts, dtype=np.int64),
+            np.array(counts.counts, dtype=np.int64),
             np.array(counts.term_ids, dtype=np.int32),
             np.array(counts.row_starts, dtype=np.int64),
         ),
@@ -263,6 +267,25 @@ def transpose(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]
     return reduced, Columns(
         columns.indptr.astype(np.int64), columns.indices.astype(np.int32), columns.data
     )
+
+
+def _transpose_by_sorting(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]:
+    """:func:`transpose` with numpy's sort (for small counts: no scipy import)."""
+    chunk_count = counts.chunk_count
+    rows = np.repeat(np.arange(chunk_count, dtype=np.int64), np.diff(counts.row_starts))
+    keys = rows * term_count + np.asarray(counts.term_ids, dtype=np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)  # row-major, terms ascending
+    frequencies = np.bincount(
+        inverse, weights=np.asarray(counts.counts, dtype=np.float64), minlength=len(unique)
+    ).astype(np.int64)
+    entry_rows, entry_terms = np.divmod(unique, term_count)
+    row_starts = np.zeros(chunk_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_rows, minlength=chunk_count), out=row_starts[1:])
+    reduced = TermCounts(row_starts, entry_terms.astype(np.int32), _compact(frequencies))
+    order = np.argsort(entry_terms, kind="stable")  # column-major, rows still ascending
+    indptr = np.zeros(term_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_terms, minlength=term_count), out=indptr[1:])
+    return reduced, Columns(indptr, entry_rows[order].astype(np.int32), frequencies[order])
 
 
 class CountedChunks(NamedTuple):

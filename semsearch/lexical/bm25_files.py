@@ -17,7 +17,9 @@ with the idf folded in, no counts); :func:`read_segment` still reads them, as a 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -75,11 +77,13 @@ def write_segment(directory: Path, segment: KeywordSegment) -> None:
     (directory / PARAMS_FILE).write_text(json.dumps(params), encoding="utf-8")
 
 
-def read_segment(directory: Path) -> KeywordSegment:
+def read_segment(directory: Path, opened: Mapping[str, BinaryIO] | None = None) -> KeywordSegment:
     """Read a segment's folder written by :func:`write_segment` (or a bm25s folder before it).
 
     Args:
         directory: The folder.
+        opened: Its files, opened before by name (read even if their paths were deleted since);
+            None: opened here.
 
     Returns:
         The segment.
@@ -87,9 +91,10 @@ def read_segment(directory: Path) -> KeywordSegment:
     Raises:
         IndexStoreError: If the folder is missing, incomplete, damaged or of another format.
     """
+    files = _Files(directory, opened or {})
     try:
-        params = json.loads((directory / PARAMS_FILE).read_text(encoding="utf-8"))
-        ids = np.load(directory / IDS_FILE, allow_pickle=False)
+        params = files.json(PARAMS_FILE)
+        ids = files.array(IDS_FILE)
     except (OSError, ValueError) as error:
         raise IndexStoreError(
             f"The keyword index in {directory} is missing or damaged ({error}).", _REBUILD_HINT
@@ -101,23 +106,51 @@ def read_segment(directory: Path) -> KeywordSegment:
         )
     try:
         if version == FOLDED_FORMAT_VERSION:
-            return _read_folded(directory, params, ids.astype(np.int64))
-        return _read_current(directory, params, ids.astype(np.int64))
+            return _read_folded(files, params, ids.astype(np.int64))
+        return _read_current(files, params, ids.astype(np.int64))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IndexStoreError(
             f"The keyword index in {directory} is damaged ({error}).", _REBUILD_HINT
         ) from error
 
 
-def _read_current(directory: Path, params: dict, ids: np.ndarray) -> KeywordSegment:
-    postings = Postings(
-        *(np.load(directory / name, allow_pickle=False) for name in _POSTINGS_FILES)
-    )
-    counts = TermCounts(
-        *(np.load(directory / name, mmap_mode="r", allow_pickle=False) for name in _COUNTS_FILES)
-    )
-    lengths = np.load(directory / LENGTHS_FILE, allow_pickle=False)
-    vocabulary = json.loads((directory / _VOCABULARY_FILE).read_text(encoding="utf-8"))
+class _Files:
+    """A segment folder's files, by name: opened before, or opened now from the folder."""
+
+    def __init__(self, directory: Path, opened: Mapping[str, BinaryIO]) -> None:
+        self.directory = directory
+        self.opened = opened
+
+    def _source(self, name: str) -> BinaryIO | Path:
+        handle = self.opened.get(name)
+        if handle is None:
+            return self.directory / name
+        handle.seek(0)
+        return handle
+
+    def array(self, name: str, mapped: bool = False) -> np.ndarray:
+        """A ``.npy`` file (memory-mapped if ``mapped``)."""
+        source = self._source(name)
+        if mapped and not isinstance(source, Path):
+            # numpy maps only a named file; Linux names every open one (deleted or not).
+            by_descriptor = Path(f"/proc/self/fd/{source.fileno()}")
+            if not by_descriptor.exists():
+                return np.load(source, allow_pickle=False)
+            source = by_descriptor
+        return np.load(source, mmap_mode="r" if mapped else None, allow_pickle=False)
+
+    def json(self, name: str) -> Any:
+        """A JSON file."""
+        source = self._source(name)
+        data = source.read_bytes() if isinstance(source, Path) else source.read()
+        return json.loads(data.decode("utf-8"))
+
+
+def _read_current(files: _Files, params: dict, ids: np.ndarray) -> KeywordSegment:
+    postings = Postings(*(files.array(name) for name in _POSTINGS_FILES))
+    counts = TermCounts(*(files.array(name, mapped=True) for name in _COUNTS_FILES))
+    lengths = files.array(LENGTHS_FILE)
+    vocabulary = files.json(_VOCABULARY_FILE)
     _check_shapes(postings, vocabulary)
     if len(lengths) != len(ids) or len(counts.row_starts) != len(ids) + 1:
         raise ValueError("its term counts do not match its chunk ids")
@@ -152,15 +185,15 @@ _BM25S_PARAMS_FILE = "params.index.json"
 _EMPTY_TOKEN = ""
 
 
-def _read_folded(directory: Path, params: dict, ids: np.ndarray) -> KeywordSegment:
+def _read_folded(files: _Files, params: dict, ids: np.ndarray) -> KeywordSegment:
     vocabulary: dict[str, int] = {}
     postings = Postings.empty()
     if len(ids):
-        bm25s_params = json.loads((directory / _BM25S_PARAMS_FILE).read_text(encoding="utf-8"))
-        postings = Postings(*(np.load(directory / name) for name in _BM25S_FILES))
+        bm25s_params = files.json(_BM25S_PARAMS_FILE)
+        postings = Postings(*(files.array(name) for name in _BM25S_FILES))
         if bm25s_params["num_docs"] != len(ids):
             raise ValueError("its score matrix does not match its chunk ids")
-        vocabulary = json.loads((directory / _BM25S_VOCABULARY_FILE).read_text(encoding="utf-8"))
+        vocabulary = files.json(_BM25S_VOCABULARY_FILE)
         if vocabulary.get(_EMPTY_TOKEN, 0) >= len(postings.indptr) - 1:
             del vocabulary[_EMPTY_TOKEN]  # bm25s's extra entry, past the last column
         _check_shapes(postings, vocabulary)

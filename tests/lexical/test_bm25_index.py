@@ -134,3 +134,20 @@ def test_a_segment_from_before_segments_scores_with_its_folded_idf(tmp_path: Pat
         assert old.token_weights(tokens) == index.token_weights(tokens)
     with pytest.raises(ValueError, match="folded"):
         write_segment(tmp_path / "kw", folded)
+
+
+def test_both_ways_of_transposing_give_the_same_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(1, 30, size=200)
+    row_starts = np.concatenate([[0], np.cumsum(sizes)])
+    counts = bm25.TermCounts(
+        row_starts, rng.integers(0, 50, size=row_starts[-1]), rng.integers(1, 4, row_starts[-1])
+    )
+    total = int(counts.counts.sum())
+    by_sorting = bm25.transpose(counts, 60)
+    monkeypatch.setattr(bm25, "SCIPY_FROM_ENTRIES", 0)
+    by_scipy = bm25.transpose(counts, 60)
+    arrays = zip([*by_sorting[0], *by_sorting[1]], [*by_scipy[0], *by_scipy[1]], strict=True)
+    for ours, theirs in arrays:
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    assert by_sorting[0].counts.sum() == counts.counts.sum() == total  # input left alone

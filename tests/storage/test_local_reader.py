@@ -168,6 +168,23 @@ def test_reader_keeps_working_after_its_generation_is_deleted(
     assert open_index(index_dir).document_count == 5
 
 
+def test_a_reader_a_commit_returns_reads_its_segments_later_even_if_deleted(
+    index_dir: Path, embedder: FakeEmbedder
+) -> None:
+    with open_writer(index_dir, embedder, CHUNKING) as writer:
+        add(writer, embedder, "new0", paragraphs=["新的段落new0"])
+        reader = writer.commit()  # its vectors and postings are read on first use
+    for doc_id in ("new1", "new2"):
+        with open_writer(index_dir, embedder, CHUNKING) as writer:
+            add(writer, embedder, doc_id, paragraphs=[f"新的段落{doc_id}"])
+            writer.commit().close()
+    assert not reader.path.exists()  # its generation is gone from disk
+    assert reader.keyword_search(tokens("亚洲杯"), 1)
+    query = embedder.embed_queries(["明天北方地区有大风降温天气"])[0]
+    assert reader.dense_search(query, 1) and reader.chunk_count == 8
+    reader.close()
+
+
 def test_reader_during_a_write_sees_the_old_generation(
     index_dir: Path, embedder: FakeEmbedder
 ) -> None:

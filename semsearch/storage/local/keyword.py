@@ -10,8 +10,9 @@ reader computes it from live counts at query time (:mod:`semsearch.lexical.bm25_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from semsearch.errors import IndexStoreError
 from semsearch.lexical import DEFAULT_B, DEFAULT_K1
@@ -30,12 +31,15 @@ from semsearch.storage.manifest import Manifest, damaged, keyword_info
 AVERAGE_LENGTH_TOLERANCE = 0.05
 
 
-def load_keyword_segment(path: Path, index_dir: Path) -> KeywordSegment:
+def load_keyword_segment(
+    path: Path, index_dir: Path, opened: Mapping[str, BinaryIO] | None = None
+) -> KeywordSegment:
     """Load one segment's BM25 folder.
 
     Args:
         path: The ``keyword/`` folder.
         index_dir: The index folder (for the hint of errors).
+        opened: Its files, opened before by name (see ``bm25_files.read_segment``).
 
     Returns:
         The segment.
@@ -43,10 +47,10 @@ def load_keyword_segment(path: Path, index_dir: Path) -> KeywordSegment:
     Raises:
         IndexStoreError: The folder is missing or a file is damaged.
     """
-    if not path.is_dir():
+    if opened is None and not path.is_dir():
         raise damaged(path, "is missing", index_dir)
     try:
-        return read_segment(path)
+        return read_segment(path, opened)
     except Exception as error:  # whatever numpy or json raise on a damaged file
         reason = error.message if isinstance(error, IndexStoreError) else repr(error)
         raise damaged(path, f"cannot be loaded ({reason})", index_dir) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -148,11 +149,20 @@ def _open_segment(
         raise
     held = deleted[np.isin(deleted, ids)] if len(deleted) else deleted
     prefix = f"{name}/" if name else ""
+    try:
+        pinned = _pin(folder, index_dir)
+    except BaseException:
+        records.close()
+        raise
 
     def load() -> tuple[faiss.Index, KeywordSegment]:
         """Read the segment's vectors and postings and check them against its ids."""
-        vectors = read_vectors(folder / VECTORS_FILE, index_dir)
-        keyword = load_keyword_segment(folder / KEYWORD_DIR, index_dir)
+        vectors = read_vectors(folder / VECTORS_FILE, index_dir, pinned[VECTORS_FILE])
+        keyword = load_keyword_segment(
+            folder / KEYWORD_DIR,
+            index_dir,
+            {key.split("/", 1)[1]: h for key, h in pinned.items() if key.startswith(KEYWORD_DIR)},
+        )
         if vectors.d != manifest.dimension:
             raise damaged(
                 folder / VECTORS_FILE,
@@ -168,7 +178,25 @@ def _open_segment(
             raise _inconsistent(generation_dir, rows)
         return vectors, keyword
 
-    return Segment(name, folder, records, ids, lengths, held, load)
+    return Segment(name, folder, records, ids, lengths, held, load, list(pinned.values()))
+
+
+def _pin(folder: Path, index_dir: Path) -> dict[str, BinaryIO]:
+    """Open a segment's vector file and BM25 files now, to read them later (by name)."""
+    if not (folder / VECTORS_FILE).is_file():
+        raise damaged(folder / VECTORS_FILE, "is missing", index_dir)
+    names = [VECTORS_FILE] + [
+        f"{KEYWORD_DIR}/{path.name}" for path in sorted((folder / KEYWORD_DIR).iterdir())
+    ]
+    pinned: dict[str, BinaryIO] = {}
+    try:
+        for name in names:
+            pinned[name] = (folder / name).open("rb")
+    except OSError as error:
+        for handle in pinned.values():
+            handle.close()
+        raise damaged(folder / name, f"cannot be opened ({error})", index_dir) from None
+    return pinned
 
 
 def _read_ids(folder: Path, index_dir: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,9 @@ until a merge rewrites the segment; every lookup here leaves it out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -40,6 +41,8 @@ class Segment:
         lengths: Each chunk's token count, in the order of ``ids``.
         deleted: The ids of its deleted chunks, sorted.
         load: Reads its vector index and BM25 postings (and checks them against ``ids``).
+        pinned: Its files, opened at once so that reading them later works even after the
+            generation is deleted; closed once read.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class Segment:
         lengths: np.ndarray,
         deleted: np.ndarray,
         load: Callable[[], tuple[faiss.Index, KeywordSegment]],
+        pinned: Sequence[BinaryIO] = (),
     ) -> None:
         self.name = name
         self.path = path
@@ -59,12 +63,20 @@ class Segment:
         self.lengths = lengths
         self.deleted = deleted
         self._load = load
+        self._pinned = list(pinned)
         self._loaded: tuple[faiss.Index, KeywordSegment] | None = None
 
     def _contents(self) -> tuple[faiss.Index, KeywordSegment]:
         if self._loaded is None:
             self._loaded = self._load()
+            self.unpin()
         return self._loaded
+
+    def unpin(self) -> None:
+        """Close the files opened for reading later (when read, or when the segment closes)."""
+        for handle in self._pinned:
+            handle.close()
+        self._pinned = []
 
     @property
     def vectors(self) -> faiss.Index:
@@ -194,6 +206,7 @@ class SegmentSet:
         return scores
 
     def close(self) -> None:
-        """Close every segment's records."""
+        """Close every segment's records and files."""
         for segment in self.segments:
             segment.records.close()
+            segment.unpin()

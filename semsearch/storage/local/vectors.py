@@ -14,7 +14,7 @@ import errno
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import faiss
 import numpy as np
@@ -41,16 +41,24 @@ IVF_TRAINING_POINTS_PER_CELL = 64
 EXACT_FILTER_MAX_CHUNKS = 50_000
 
 
-def read_vectors(path: Path, index_dir: Path) -> faiss.Index:
+def read_vectors(path: Path, index_dir: Path, handle: BinaryIO | None = None) -> faiss.Index:
     """Read ``vectors.faiss`` into memory.
+
+    Args:
+        path: The file.
+        index_dir: The index folder (for the hint of errors).
+        handle: The file, opened before (it is read even if its path was deleted since).
+
+    Returns:
+        The exact or IVF index.
 
     Raises:
         IndexStoreError: Missing, truncated, corrupt or of another kind.
     """
-    if not path.is_file():
+    if handle is None and not path.is_file():
         raise damaged(path, "is missing", index_dir)
     try:
-        vectors = faiss.read_index(str(path))
+        vectors = faiss.read_index(_readable(path, handle))
     except RuntimeError as error:
         reason = _last_line(error)
         raise damaged(path, f"is truncated or corrupt (FAISS: {reason[:160]})", index_dir) from None
@@ -59,6 +67,17 @@ def read_vectors(path: Path, index_dir: Path) -> faiss.Index:
             path, f"holds a {type(vectors).__name__}, not an IndexIDMap2 or IndexIVFFlat", index_dir
         )
     return vectors
+
+
+def _readable(path: Path, handle: BinaryIO | None) -> str | faiss.IOReader:
+    """What FAISS reads a file from: its path, or the path of an open handle."""
+    if handle is None:
+        return str(path)
+    handle.seek(0)
+    by_descriptor = Path(f"/proc/self/fd/{handle.fileno()}")
+    if by_descriptor.exists():  # Linux: a name for the open file, deleted or not, read fast
+        return str(by_descriptor)
+    return faiss.BufferedIOReader(faiss.PyCallbackIOReader(handle.read), 1 << 20)
 
 
 def write_vectors(vectors: faiss.Index, path: Path) -> None:

@@ -319,7 +319,7 @@ class LocalWriter:
             generation = self._folder.publish(self._work_dir)
             self._work_dir = None
             self.timings["publish"] = time.perf_counter() - started
-        reader = open_local_index(self.index_dir, verify="none")
+        reader = open_local_index(self.index_dir, verify="none", lazy=True)
         generation_dir = self.index_dir / generation
         remember_written(self.index_dir, generation_dir, written, linked, reader.manifest.crc32)
         return reader
