@@ -26,12 +26,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from semsearch.atomic import (
     TEMP_MARK,
+    fsync_path,
     is_temporary,
     move_into_place,
     remove_path,
@@ -227,18 +229,27 @@ class IndexFolder:
         work_dir.mkdir()
         return work_dir
 
-    def publish(self, work_dir: Path) -> str:
+    def publish(self, work_dir: Path, linked: Collection[str] = ()) -> str:
         """Make a finished work folder the current generation; keep only it and the previous.
 
         Args:
             work_dir: A folder from :meth:`new_work_dir`, complete with its manifest.
+            linked: Its files that are hard links to files of a published generation: they
+                are on disk already, so only the other files (and every folder) are flushed.
 
         Returns:
             The name of the new generation.
         """
         generation = generation_of(work_dir)
         previous = current_number(self.index_dir)
-        move_into_place(work_dir, self.index_dir / generation)
+        for folder, _dirs, files in os.walk(work_dir):
+            for name in files:
+                path = Path(folder) / name
+                if path.relative_to(work_dir).as_posix() not in linked:
+                    fsync_path(path)
+            fsync_path(Path(folder))
+        move_into_place(work_dir, self.index_dir / generation, durable=False)
+        fsync_path(self.index_dir)
         try:
             swap_symlink(self.index_dir / CURRENT_LINK, generation)
         except BaseException:

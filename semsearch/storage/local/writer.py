@@ -316,7 +316,7 @@ class LocalWriter:
             )
             self._catalog = self._changes = None
             started = time.perf_counter()
-            generation = self._folder.publish(self._work_dir)
+            generation = self._folder.publish(self._work_dir, set(linked))
             self._work_dir = None
             self.timings["publish"] = time.perf_counter() - started
         reader = open_local_index(self.index_dir, verify="none", lazy=True)
