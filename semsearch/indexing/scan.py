@@ -11,6 +11,7 @@ Cheapest test first:
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,15 +160,16 @@ def scan(
     plan = ScanPlan(skipped=skipped)
     by_file = {s.state.file_path: s for s in stored if s.state is not None}
     seen: set[str] = set()
+    folders: dict[str, str] = {}
     reporter.start(STAGE_SCAN, len(files))
     for file in files:
         reporter.advance(STAGE_SCAN)
         try:
             stat = file.stat()
+            absolute = resolved(file, folders)
         except OSError as error:
             plan.skipped.append(SkippedFile(str(file), f"cannot be read ({error.strerror})"))
             continue
-        absolute = str(file.resolve())
         if absolute in seen:
             continue
         seen.add(absolute)
@@ -195,6 +197,27 @@ def scan(
         and within(Path(s.state.file_path), scope)
     ]
     return plan
+
+
+def resolved(file: Path, folders: dict[str, str]) -> str:
+    """``str(file.resolve())``, resolving each folder once (a no-op update at 100k chunks
+    looks at some 23,000 files, and resolving each path costs tens of microseconds).
+
+    Args:
+        file: A file.
+        folders: Folders resolved so far (filled here).
+
+    Returns:
+        The absolute path with every link followed.
+    """
+    name = os.fspath(file)
+    if os.path.islink(name):
+        return os.path.realpath(name)
+    head, tail = os.path.split(name)
+    parent = folders.get(head)
+    if parent is None:
+        parent = folders[head] = os.path.realpath(head or ".")
+    return os.path.join(parent, tail)
 
 
 def _compare(file: Path, state: FileState, old: StoredFile, last_scan_ns: int) -> str | SkippedFile:
