@@ -16,8 +16,9 @@ their real vectors and their real keyword tokens):
   reading them and one small matrix product per candidate, which this reproduces.
 - **keyword tokens**: the first half of one chunk's real tokens plus the second half of the
   other's, so term frequencies and posting-list lengths follow the real corpus. The BM25 index
-  is the real one (``lexical.KeywordIndex``), made from term ids and counts
-  (``KeywordIndex.from_term_counts``), because Python token lists do not fit in memory at 1M.
+  is the real one (``lexical.KeywordIndex``: a segment of term-frequency components and term
+  counts), made from term ids and counts (``KeywordIndex.from_term_counts``), because Python
+  token lists do not fit in memory at 1M.
 
 :func:`write_index` writes the index through the product's writer (``storage.open_writer``), so
 its schema, manifest, vector index kind (IVF from ``APPROXIMATE_MIN_CHUNKS`` on) and publishing
@@ -299,11 +300,12 @@ def write_index(
 
 def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) -> Path:
     """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
-    from semsearch.storage import open_index
+    from semsearch.storage.local.opening import open_local_index
 
     index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}-s{SENTENCES_PER_CHUNK}"
     try:
-        open_index(index_dir).close()
+        # Lazily: checking that it is complete need not read a million vectors.
+        open_local_index(index_dir, lazy=True).close()
         return index_dir
     except Exception:  # missing or half-written: write it again
         import shutil
