@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from semsearch.storage.local.generations import generation_files
 from semsearch.storage.manifest import damaged
 
 #: The file remembering verified files, in the index folder (outside every generation).
@@ -123,9 +124,9 @@ class VerifiedFiles:
             return
         present = set()
         for generation in index_dir.glob("gen-*"):
-            for path in generation.rglob("*"):
+            for name in generation_files(generation):
                 with contextlib.suppress(OSError):
-                    present.add(_key(path.stat()))
+                    present.add(_key(os.stat(generation / name)))
         entries = {key: value for key, value in self._entries.items() if key in present}
         temporary = self.path.with_name(f"{self.path.name}.tmp-{uuid.uuid4().hex[:8]}")
         with contextlib.suppress(OSError):

@@ -61,6 +61,18 @@ class Changes:
     absorbed: set[str] = field(default_factory=set)
     deleted: dict[str, set[int]] = field(default_factory=dict)
 
+    def gone(self, segment: Segment) -> np.ndarray:
+        """An old segment's chunks deleted before or by this write (its next tombstones).
+
+        Args:
+            segment: A segment of the starting generation.
+
+        Returns:
+            Their ids, sorted.
+        """
+        now = np.fromiter(self.deleted.get(segment.name, ()), dtype=np.int64)
+        return np.union1d(segment.deleted, now) if len(now) else segment.deleted
+
     def live_ids(self, segment: Segment) -> np.ndarray:
         """An old segment's chunks still live after this write.
 
@@ -70,8 +82,13 @@ class Changes:
         Returns:
             Their ids, sorted.
         """
-        gone = np.fromiter(self.deleted.get(segment.name, ()), dtype=np.int64)
-        return np.setdiff1d(segment.ids, np.concatenate([segment.deleted, gone]))
+        gone = self.gone(segment)
+        # Tombstones are few: cut them out by position instead of comparing every id.
+        return (
+            np.delete(segment.ids, np.searchsorted(segment.ids, gone))
+            if len(gone)
+            else (segment.ids)
+        )
 
 
 def absorb(
@@ -155,8 +172,8 @@ def plan_layout(
     entries: list[Segment | SegmentBuilder] = list(old)
     sizes = []
     for segment in old:
-        live = len(changes.live_ids(segment))
-        sizes.append(SegmentSize(live, len(segment.ids) - live))
+        gone = len(changes.gone(segment))
+        sizes.append(SegmentSize(len(segment.ids) - gone, gone))
     if changes.builder.row_count or changes.builder.document_ids():
         entries.append(changes.builder)
         sizes.append(SegmentSize(changes.builder.row_count))
@@ -174,11 +191,7 @@ def plan_layout(
             if isinstance(member, Segment):
                 absorb(changes, target, member, catalog, copy_sentences)
         entries[run.start : run.stop] = [target]
-    tombstones = {
-        s.name: np.sort(np.setdiff1d(s.ids, changes.live_ids(s)))
-        for s in entries
-        if isinstance(s, Segment)
-    }
+    tombstones = {s.name: changes.gone(s) for s in entries if isinstance(s, Segment)}
     return Layout(entries, tombstones)
 
 
@@ -270,12 +283,13 @@ def _bm25_parameters(
     live_length, live_count = 0, 0
     for entry in layout.entries:
         if isinstance(entry, Segment):
-            live = np.setdiff1d(entry.ids, layout.tombstones[entry.name], assume_unique=True)
-            lengths = entry.lengths[np.searchsorted(entry.ids, live)]
+            gone = np.searchsorted(entry.ids, layout.tombstones[entry.name])
+            live_length += int(entry.lengths.sum()) - int(entry.lengths[gone].sum())
+            live_count += len(entry.ids) - len(gone)
         else:
             lengths = entry.lengths()
-        live_length += int(lengths.sum())
-        live_count += len(lengths)
+            live_length += int(lengths.sum())
+            live_count += len(lengths)
     kept = any(isinstance(entry, Segment) for entry in layout.entries)
     recorded = recorded_average_length(base.manifest) if base is not None and kept else None
     parameters = (base.manifest.keyword or {}) if base is not None else {}

@@ -140,13 +140,34 @@ def generation_of(work_dir: Path) -> str:
     return work_dir.name.split(TEMP_MARK)[0]
 
 
+def generation_files(generation_dir: Path) -> list[str]:
+    """Every file of a generation but its manifest.
+
+    Args:
+        generation_dir: The generation folder.
+
+    Returns:
+        Their paths relative to it (posix), sorted.
+    """
+    files = []
+    for folder, _dirs, names in os.walk(generation_dir):
+        relative = Path(folder).relative_to(generation_dir)
+        files += [(relative / name).as_posix() for name in names]
+    return sorted(name for name in files if name != MANIFEST_FILE)
+
+
 def file_sizes(generation_dir: Path) -> dict[str, int]:
-    """The size of every file of a generation but its manifest (recorded in the manifest)."""
-    sizes = {}
-    for path in sorted(generation_dir.rglob("*")):
-        if path.is_file() and path.name != MANIFEST_FILE:
-            sizes[path.relative_to(generation_dir).as_posix()] = path.stat().st_size
-    return sizes
+    """The size of every file of a generation but its manifest (recorded in the manifest).
+
+    Args:
+        generation_dir: The generation folder.
+
+    Returns:
+        Relative path (posix) → size in bytes.
+    """
+    return {
+        name: os.stat(generation_dir / name).st_size for name in generation_files(generation_dir)
+    }
 
 
 class IndexFolder:
