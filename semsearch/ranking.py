@@ -98,15 +98,26 @@ def pool_ids(*rankings: Sequence[tuple[int, float]]) -> np.ndarray:
 def top_rows(scores: np.ndarray, n: int, positive_only: bool = False) -> np.ndarray:
     """Rows of the ``n`` highest scores, in no particular order (a retriever's top-n).
 
+    Scores tied at the cut go to the lower rows, as a storage engine gives ties to the lower
+    chunk id: with rows in chunk id order, this is the pool the searcher gets from the engine
+    (an arbitrary pick among ties changed which chunks were pooled, and so the fused order).
+
     Args:
         scores: One score per row.
         n: How many.
         positive_only: Leave out rows scoring 0 or less (a keyword retriever returns only
             chunks that share a token with the query).
+
+    Returns:
+        At most ``n`` row numbers.
     """
     rows = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
     if len(rows) > n:
-        rows = rows[np.argpartition(-scores[rows], n - 1)[:n]]
+        kept = scores[rows]
+        # The n-th best score in linear time; a full sort of every row costs more per query.
+        cut = -np.partition(-kept, n - 1)[n - 1]
+        above = rows[kept > cut]
+        rows = np.concatenate([above, rows[kept == cut][: n - len(above)]])
     return rows
 
 
