@@ -17,7 +17,7 @@ The steps, in the order hybrid search applies them (each measured in docs/retrie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -312,14 +312,19 @@ def rank_hybrid(
     return order_by_score(candidates.ids, fused, depth)
 
 
-def best_per_article(ranked: Sequence[tuple[int, float]], articles: Sequence[str]) -> list[int]:
+def best_per_article(
+    ranked: Sequence[tuple[int, float]], articles: Sequence[Hashable]
+) -> list[int]:
     """Positions in ``ranked`` of the best entry of each article (collapse to one hit each).
 
     Args:
         ranked: ``(chunk id, score)`` pairs, best first.
-        articles: The article of each entry.
+        articles: The article of each entry (doc id or any per-article value).
+
+    Returns:
+        Ascending positions, the first of each article.
     """
-    seen: set[str] = set()
+    seen: set[Hashable] = set()
     kept: list[int] = []
     for position, article in enumerate(articles[: len(ranked)]):
         if article not in seen:
