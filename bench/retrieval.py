@@ -121,14 +121,30 @@ def sentence_evidence(data: SetMatrices, query: int, pool: np.ndarray) -> rankin
     return evidence
 
 
-def rank_hybrid(data: SetMatrices, scheme: str, config: FusionConfig) -> list[np.ndarray]:
-    """Hybrid mode with one keyword scheme, for every query of a set (``rank_hybrid``)."""
+#: Ranks one query's pool: (query, candidates, their sentence evidence) → ``(row, score)`` pairs.
+PoolRanker = Callable[[int, ranking.Candidates, ranking.SentenceEvidence], list[tuple[int, float]]]
+
+
+def rank_pools(
+    data: SetMatrices, scheme: str, config: FusionConfig, rank_pool: PoolRanker
+) -> list[np.ndarray]:
+    """Build each query's pool as the searcher does and rank it with ``rank_pool``."""
     rankings = []
     for query in range(len(data.queries)):
         candidates = hybrid_candidates(data, query, scheme, config)
         evidence = sentence_evidence(data, query, candidates.ids)
-        rankings.append(_rows(ranking.rank_hybrid(candidates, config, DEPTH, evidence)))
+        rankings.append(_rows(rank_pool(query, candidates, evidence)))
     return rankings
+
+
+def rank_hybrid(data: SetMatrices, scheme: str, config: FusionConfig) -> list[np.ndarray]:
+    """Hybrid mode with one keyword scheme, for every query of a set (``rank_hybrid``)."""
+    return rank_pools(
+        data,
+        scheme,
+        config,
+        lambda _, candidates, evidence: ranking.rank_hybrid(candidates, config, DEPTH, evidence),
+    )
 
 
 # -- rejected experiments: built on the core, not shipped --------------------------------------
@@ -152,33 +168,34 @@ def experiment_neighbour_evidence(
     data: SetMatrices, config: FusionConfig, weight: float
 ) -> list[np.ndarray]:
     """Rejected: add ``weight`` times the best fused score of a chunk's pooled neighbours."""
-    rankings = []
-    for query in range(len(data.queries)):
-        candidates = hybrid_candidates(data, query, "final", config)
-        evidence = sentence_evidence(data, query, candidates.ids)
-        # Every candidate with its fused score, from the core.
+
+    def rank_pool(
+        _: int, candidates: ranking.Candidates, evidence: ranking.SentenceEvidence
+    ) -> list[tuple[int, float]]:
+        # Every candidate with its fused score, from the core, then the neighbours' share.
         fused_pairs = ranking.rank_hybrid(candidates, config, len(candidates.ids), evidence)
         rows = _rows(fused_pairs)
         fused = np.array([score for _, score in fused_pairs])
         fused = fused + weight * neighbour_max(fused, data.articles[rows], data.positions[rows])
-        rankings.append(_rows(ranking.order_by_score(rows, fused, DEPTH)))
-    return rankings
+        return ranking.order_by_score(rows, fused, DEPTH)
+
+    return rank_pools(data, "final", config, rank_pool)
 
 
 def experiment_second_keyword_field(
     data: SetMatrices, config: FusionConfig, second: str
 ) -> list[np.ndarray]:
     """Rejected: the keyword side as the mean of two max-normalized BM25 fields."""
-    rankings = []
-    for query in range(len(data.queries)):
-        candidates = hybrid_candidates(data, query, "final", config)
+
+    def rank_pool(
+        query: int, candidates: ranking.Candidates, evidence: ranking.SentenceEvidence
+    ) -> list[tuple[int, float]]:
         first = candidates.lexical
         other = data.keyword[second][query][candidates.ids]
         lexical = first / max(first.max(), 1e-9) + other / max(other.max(), 1e-9)
-        evidence = sentence_evidence(data, query, candidates.ids)
-        fused = ranking.rank_hybrid(replace(candidates, lexical=lexical), config, DEPTH, evidence)
-        rankings.append(_rows(fused))
-    return rankings
+        return ranking.rank_hybrid(replace(candidates, lexical=lexical), config, DEPTH, evidence)
+
+    return rank_pools(data, "final", config, rank_pool)
 
 
 SEMANTIC_ROW = "semantic: e5-small, title in front"

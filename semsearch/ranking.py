@@ -90,7 +90,14 @@ class Candidates:
 
 
 def pool_ids(*rankings: Sequence[tuple[int, float]]) -> np.ndarray:
-    """The sorted union of the chunk ids of several ``(chunk id, score)`` rankings."""
+    """The sorted union of the chunk ids of several ``(chunk id, score)`` rankings.
+
+    Args:
+        *rankings: The retrievers' rankings (a dense and a keyword search).
+
+    Returns:
+        The pooled chunk ids, ascending, as int64.
+    """
     ids = {int(chunk_id) for ranking in rankings for chunk_id, _ in ranking}
     return np.array(sorted(ids), dtype=np.int64)
 
@@ -133,6 +140,9 @@ def best_sentence_cosines(
         query_vector: The normalized query vector.
         ids: The chunks.
         sentence_vectors: A ``(sentences, dimension)`` matrix per chunk that has them.
+
+    Returns:
+        One cosine per chunk, same order as ``ids``.
     """
     return np.array(
         [
@@ -262,7 +272,16 @@ def fuse_scores(
 
 
 def order_by_score(ids: np.ndarray, scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """The ``depth`` best ``(chunk id, score)`` pairs, best first, ties by the lower chunk id."""
+    """The ``depth`` best ``(chunk id, score)`` pairs, best first, ties by the lower chunk id.
+
+    Args:
+        ids: Chunk ids (or rows).
+        scores: Their scores, higher is better.
+        depth: How many to keep.
+
+    Returns:
+        The ranking, as Python ints and floats.
+    """
     order = np.lexsort((ids, -scores))[:depth]
     return [(int(ids[i]), float(scores[i])) for i in order]
 
@@ -282,6 +301,9 @@ def rank_semantic(
         best_sentence: Their best sentence cosines (NaN where none).
         config: Gives the sentence weight.
         depth: How many to return.
+
+    Returns:
+        ``(chunk id, blended score)`` pairs, best first (:func:`order_by_score`).
     """
     scores = blend_sentence_similarity(cosines, best_sentence, config.sentence_vector_weight)
     return order_by_score(ids, scores, depth)
@@ -300,6 +322,10 @@ def rank_hybrid(
         config: Fusion settings.
         depth: How many to return.
         sentence: Sentence evidence (see :func:`fuse_scores`), or None.
+
+    Returns:
+        ``(chunk id, fused score)`` pairs, best first (:func:`order_by_score`); empty for an
+        empty pool.
     """
     if not len(candidates.ids):
         return []

@@ -42,9 +42,6 @@ def mrr_at_k(ranked: Sequence[str], relevant: Collection[str], k: int) -> float:
         ranked: Result ids, best first.
         relevant: The ids that answer the query.
         k: The cut-off.
-
-    Returns:
-        ``1 / position`` of the first relevant result, or 0.
     """
     relevant_set = set(relevant)
     for position, item in enumerate(ranked[:k], start=1):
@@ -63,9 +60,6 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Collection[str], k: int) -> float
         ranked: Result ids, best first.
         relevant: The ids that answer the query.
         k: The cut-off.
-
-    Returns:
-        DCG divided by the ideal DCG (0 when nothing is relevant).
     """
     relevant_set = set(relevant)
     if not relevant_set:

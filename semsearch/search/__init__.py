@@ -2,7 +2,8 @@
 
 - :mod:`~semsearch.search.request`: the modes, the checks of a request, its filters;
 - :mod:`~semsearch.search.candidates`: candidates fetched through the storage protocol and
-  ranked by :mod:`semsearch.ranking` (the one place every ranking step is written);
+  ranked by :mod:`semsearch.ranking` (the one place every ranking step is written),
+  :class:`~semsearch.search.candidates.CandidateRanker`;
 - :mod:`~semsearch.search.hits`: hits with context and highlights, and the result;
 - :mod:`~semsearch.search.searcher`: :class:`Searcher`, which runs a search, and
   :func:`open_searcher`.

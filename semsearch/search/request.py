@@ -8,7 +8,7 @@ Every message a user sees for a malformed request is written here, so the CLI, t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from semsearch.errors import SemsearchError
@@ -105,29 +105,18 @@ def match_documents(documents: Sequence[DocumentRecord], selectors: Sequence[str
     return list(chosen)
 
 
-def build_filter(
-    resolve: Callable[[Sequence[str]], list[str]],
-    doc_ids: Sequence[str] | None = None,
-    documents: Sequence[str] | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-) -> ChunkFilter | None:
-    """The filter a search applies, or None when nothing is filtered.
+def check_date_range(date_from: str | None, date_to: str | None) -> tuple[str | None, str | None]:
+    """Read the date options of a request.
 
     Args:
-        resolve: Turns document selectors into doc ids (see :func:`match_documents`); called
-            only when ``documents`` are given, so the index's document list is read only then.
-        doc_ids: Exact doc ids.
-        documents: Doc ids or path fragments.
-        date_from: Earliest article date, ``YYYY-MM-DD`` (undated articles drop out).
-        date_to: Latest article date, ``YYYY-MM-DD``.
+        date_from: Earliest article date, ``YYYY-MM-DD`` (undated articles drop out), or None.
+        date_to: Latest article date, ``YYYY-MM-DD``, or None.
 
     Returns:
-        The filter; its doc ids are those in both ``doc_ids`` and ``documents`` when both are
-        given.
+        Both dates in ISO form (None where not given).
 
     Raises:
-        SearchError: For a malformed date, an empty range or an unknown document.
+        SearchError: For a malformed date or an empty range.
     """
     date_from = check_date(date_from, "The start date")
     date_to = check_date(date_to, "The end date")
@@ -136,13 +125,33 @@ def build_filter(
             f"The date range {date_from} … {date_to} is empty.",
             "Choose a start date on or before the end date.",
         )
+    return date_from, date_to
+
+
+def join_filter(
+    doc_ids: Sequence[str] | None,
+    selected: list[str] | None,
+    dates: tuple[str | None, str | None],
+) -> ChunkFilter | None:
+    """Join a request's checked filters into the one filter the storage engine applies.
+
+    Args:
+        doc_ids: Exact doc ids, or None.
+        selected: The doc ids that ``--doc`` selectors matched (:func:`match_documents`), or
+            None when none were given.
+        dates: The checked ``(date_from, date_to)`` (:func:`check_date_range`).
+
+    Returns:
+        The filter, or None when nothing is filtered; its doc ids are those in both ``doc_ids``
+        and ``selected`` when both are given.
+    """
+    date_from, date_to = dates
     wanted: list[str] | None = None
     if doc_ids is not None:
         wanted = list(doc_ids)
-    if documents:
-        resolved = resolve(documents)
-        chosen = set(resolved)
-        wanted = resolved if wanted is None else [d for d in wanted if d in chosen]
+    if selected is not None:
+        chosen = set(selected)
+        wanted = selected if wanted is None else [d for d in wanted if d in chosen]
     if wanted is None and date_from is None and date_to is None:
         return None
     return ChunkFilter(

@@ -23,9 +23,14 @@ import numpy as np
 
 from semsearch import ranking
 from semsearch.lexical import AnalyzedQuery, analyze_query
-from semsearch.search.candidates import Ranking, hybrid_ranking, semantic_ranking
+from semsearch.search.candidates import CandidateRanker, Ranking
 from semsearch.search.hits import SearchResult, make_hit
-from semsearch.search.request import build_filter, check_request, match_documents
+from semsearch.search.request import (
+    check_date_range,
+    check_request,
+    join_filter,
+    match_documents,
+)
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -93,15 +98,22 @@ class Searcher:
         """The filter a search applies, or None when nothing is filtered.
 
         Args:
-            doc_ids: Exact doc ids.
-            documents: Doc ids or path fragments (see :meth:`resolve_documents`).
-            date_from: Earliest article date, ``YYYY-MM-DD`` (undated articles drop out).
+            doc_ids: Only these doc ids.
+            documents: ``--doc`` selectors, resolved against this index by
+                :meth:`resolve_documents` (intersected with ``doc_ids`` when both are given).
+            date_from: Earliest article date, ``YYYY-MM-DD``.
             date_to: Latest article date, ``YYYY-MM-DD``.
+
+        Returns:
+            The filter (:func:`~semsearch.search.request.join_filter`).
 
         Raises:
             SearchError: For a malformed date, an empty range or an unknown document.
         """
-        return build_filter(self.resolve_documents, doc_ids, documents, date_from, date_to)
+        # Dates first: a request with a bad date and an unknown document names the date.
+        dates = check_date_range(date_from, date_to)
+        selected = self.resolve_documents(documents) if documents else None
+        return join_filter(doc_ids, selected, dates)
 
     # -- search ------------------------------------------------------------------------------
 
@@ -165,9 +177,10 @@ class Searcher:
         if mode == "keyword":
             return self.reader.keyword_search(query.tokens, depth, where)
         vector = self._query_vector(query.text)
+        ranker = CandidateRanker(self.reader, self.fusion)
         if mode == "semantic":
-            return semantic_ranking(self.reader, vector, self.fusion, depth, where)
-        return hybrid_ranking(self.reader, query, vector, self.fusion, depth, where)
+            return ranker.semantic(vector, depth, where)
+        return ranker.hybrid(query, vector, depth, where)
 
     def _query_vector(self, query: str) -> np.ndarray:
         assert self.embedder is not None  # checked in search()
