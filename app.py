@@ -4,9 +4,9 @@ Start it with ``make run`` (or ``streamlit run app.py``). The page is layout and
 every decision goes through :class:`semsearch.service.Service`, the facade the CLI calls too
 (opening the live index, info, update/rebuild with the index's own model, uploads, the
 paragraphs around a hit). ``semsearch.ui`` renders escaped HTML (:mod:`~semsearch.ui.page`),
-words outcomes (:mod:`~semsearch.ui.messages`) and draws the sidebar
-(:mod:`~semsearch.ui.sidebar`). Settings come from ``semsearch.settings`` (``SEMSEARCH_INDEX``,
-``SEMSEARCH_CORPUS``…).
+words outcomes (:mod:`~semsearch.ui.messages`), draws the sidebar
+(:mod:`~semsearch.ui.sidebar`) and the result cards (:mod:`~semsearch.ui.results`). Settings
+come from ``semsearch.settings`` (``SEMSEARCH_INDEX``, ``SEMSEARCH_CORPUS``…).
 
 The model and the open index are cached per process (``st.cache_resource``); the index is keyed
 by its version on disk, so an update from the CLI or an upload is picked up on the next
@@ -15,8 +15,6 @@ interaction without a restart.
 
 from __future__ import annotations
 
-from datetime import date
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +24,8 @@ from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.service import LiveIndex, Service, load_model
 from semsearch.ui.feedback import show_error, show_unexpected
-from semsearch.ui.page import (
-    PAGE_CSS,
-    article_view_html,
-    hit_card_html,
-    markdown_code,
-    neighbourhood_html,
-)
+from semsearch.ui.page import PAGE_CSS, markdown_code
+from semsearch.ui.results import MODE_LABELS, render_filters, render_first_visit, render_results
 from semsearch.ui.sidebar import (
     render_index_panel,
     render_maintenance_panel,
@@ -41,16 +34,7 @@ from semsearch.ui.sidebar import (
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
-    from semsearch.search import Hit, SearchResult
-
-#: Questions a first-time visitor can click; each is answered by one of the seed articles.
-EXAMPLE_QUERIES = (
-    "焦裕禄干部学院建设得怎么样?",
-    "开福区为什么说人人都是火炬手",
-    "蘭考如何實現脫貧摘帽",
-)
-MODE_LABELS = {"hybrid": "Hybrid", "semantic": "Semantic", "keyword": "Keyword"}
-
+    from semsearch.search import SearchResult
 
 # --------------------------------------------------------------------------------------------
 # Cached resources: one model per process, one open index per version on disk.
@@ -59,12 +43,27 @@ MODE_LABELS = {"hybrid": "Hybrid", "semantic": "Semantic", "keyword": "Keyword"}
 
 @st.cache_resource(show_spinner="Loading the embedding model (once per server)…", max_entries=2)
 def cached_embedder(model: str, cache_dir: str) -> Embedder:
-    """Load an embedding model once per process (shared by all sessions)."""
+    """Load an embedding model once per process (shared by all sessions).
+
+    Args:
+        model: The model's name or folder.
+        cache_dir: Where converted models are kept (part of the cache key).
+
+    Returns:
+        The embedder.
+    """
     return load_model(model, Path(cache_dir))
 
 
 def page_service(index_dir: Path | None = None) -> Service:
-    """The service over the configured index and corpus, with the process-wide model cache."""
+    """The service over the configured index and corpus, with the process-wide model cache.
+
+    Args:
+        index_dir: The index folder (None: the configured one).
+
+    Returns:
+        The service.
+    """
     cache_dir = str(settings.default_model_cache())
     return Service.from_settings(
         index_dir, embedder_loader=lambda model: cached_embedder(model, cache_dir)
@@ -77,6 +76,14 @@ def cached_live(index_dir: str, generation: str, cache_dir: str) -> LiveIndex:
 
     ``generation`` and ``cache_dir`` are part of the cache key only: a new version on disk
     opens a new searcher. The first query's set-up is paid here, behind the spinner.
+
+    Args:
+        index_dir: The index folder, resolved.
+        generation: The live version's name.
+        cache_dir: Where converted models are kept.
+
+    Returns:
+        The version open for searching.
     """
     live = page_service(Path(index_dir)).open_live()
     live.warm_up()
@@ -84,7 +91,14 @@ def cached_live(index_dir: str, generation: str, cache_dir: str) -> LiveIndex:
 
 
 def open_current(service: Service) -> tuple[LiveIndex | None, SemsearchError | None]:
-    """Open the index's live version (cached), or say why it cannot be opened."""
+    """Open the index's live version (cached), or say why it cannot be opened.
+
+    Args:
+        service: The page's service.
+
+    Returns:
+        ``(live version, None)``, ``(None, None)`` without an index, or ``(None, error)``.
+    """
     generation = service.live_version()
     if generation is None:
         return None, None
@@ -98,92 +112,21 @@ def open_current(service: Service) -> tuple[LiveIndex | None, SemsearchError | N
 
 
 # --------------------------------------------------------------------------------------------
-# Main area: search form and results
+# Main area: the search form (filters, cards and the article dialog: semsearch.ui.results)
 # --------------------------------------------------------------------------------------------
 
 
-def _set_query(text: str) -> None:
-    st.session_state["query"] = text
-
-
-@st.dialog("Article", width="large")
-def show_article(live: LiveIndex, hit: Hit, query: str) -> None:
-    """The whole cleaned article with the hit marked (a modal over the results)."""
-    try:
-        article = live.article(hit, query)
-    except SemsearchError as error:
-        show_error(error)
-        return
-    st.html(article_view_html(hit, article))
-
-
-def render_filters(live: LiveIndex) -> tuple[list[str] | None, str | None, str | None]:
-    """Article and date filters; returns (doc ids, date from, date to)."""
-    by_id = {d.doc_id: d for d in live.documents}
-    # Options change when articles are added or removed: forget selections that vanished.
-    chosen = st.session_state.get("filter_docs")
-    if chosen:
-        st.session_state["filter_docs"] = [doc_id for doc_id in chosen if doc_id in by_id]
-    dates = sorted(d.date for d in live.documents if d.date)
-    with st.expander("Filters", icon=":material/filter_list:"):
-        doc_col, from_col, to_col = st.columns([3, 1, 1])
-        doc_ids = doc_col.multiselect(
-            "Only these articles",
-            options=list(by_id),
-            format_func=lambda doc_id: (
-                f"{by_id[doc_id].title or '(untitled)'} — {by_id[doc_id].path}"
-            ),
-            key="filter_docs",
-            placeholder="All articles",
-        )
-        lowest = date.fromisoformat(dates[0]) if dates else None
-        highest = date.fromisoformat(dates[-1]) if dates else None
-        date_from = from_col.date_input("From", value=None, key="filter_from", format="YYYY-MM-DD")
-        date_to = to_col.date_input("To", value=None, key="filter_to", format="YYYY-MM-DD")
-        if dates:
-            st.caption(f"Dated articles range from {lowest} to {highest}.")
-    return (
-        doc_ids or None,
-        date_from.isoformat() if isinstance(date_from, date) else None,
-        date_to.isoformat() if isinstance(date_to, date) else None,
-    )
-
-
-def render_hit(live: LiveIndex, hit: Hit, query: str) -> None:
-    """One result card: header, highlighted chunk, context expander, whole-article button."""
-    with st.container(border=True):
-        st.html(hit_card_html(hit))
-        context_col, open_col = st.columns([5, 1], vertical_alignment="top")
-        with context_col.expander("Neighbouring paragraphs"):
-            st.html(neighbourhood_html(hit, live.neighbourhood(hit, query)))
-        if open_col.button(
-            "Read article",
-            key=f"open-{hit.rank}-{hit.chunk_id}",
-            icon=":material/article:",
-            width="stretch",
-        ):
-            show_article(live, hit, query)
-
-
-def render_first_visit(live: LiveIndex | None) -> None:
-    """The empty state: what this is and example queries to click."""
-    st.markdown("#### Ask a question in any words, simplified or traditional")
-    st.caption("Semantic search finds passages by meaning; keyword search by the exact words.")
-    columns = st.columns(len(EXAMPLE_QUERIES))
-    for column, example in zip(columns, EXAMPLE_QUERIES, strict=True):
-        column.button(
-            example,
-            key=f"example-{example}",
-            on_click=_set_query,
-            args=(example,),
-            icon=":material/lightbulb:",
-            disabled=live is None,
-            width="stretch",
-        )
-
-
 def search_cached(live: LiveIndex, query: str, **options: Any) -> SearchResult:
-    """Search, reusing the last result when nothing changed (a click on a card reruns the page)."""
+    """Search, reusing the last result when nothing changed (a click on a card reruns the page).
+
+    Args:
+        live: The version searched.
+        query: The query.
+        **options: The searcher's options (k, mode, filters).
+
+    Returns:
+        The result.
+    """
     key = (live.generation, query, tuple(sorted((k, repr(v)) for k, v in options.items())))
     last = st.session_state.get("last_search")
     if last is not None and last[0] == key:
@@ -193,32 +136,12 @@ def search_cached(live: LiveIndex, query: str, **options: Any) -> SearchResult:
     return result
 
 
-def render_results(live: LiveIndex, result: SearchResult) -> None:
-    """The result summary (count, mode, query time) and the cards, or a no-result state."""
-    if not result.hits:
-        st.html(
-            f'<div class="ss-summary" data-took-ms="{result.took_ms:.1f}">'
-            f"No passages match “{escape(result.query)}” "
-            f"({result.took_ms:.0f} ms).</div>"
-        )
-        st.info(
-            "Try other words, the semantic mode (it matches meaning, not words), "
-            "or clear the filters.",
-            icon=":material/search_off:",
-        )
-        return
-    st.html(
-        f'<div class="ss-summary" data-took-ms="{result.took_ms:.1f}">'
-        f"<b>{len(result.hits)}</b> results for “{escape(result.query)}” · "
-        f"{escape(MODE_LABELS.get(result.mode, result.mode))} · "
-        f"<b>{result.took_ms:.0f} ms</b></div>"
-    )
-    for hit in result.hits:
-        render_hit(live, hit, result.query)
-
-
 def render_search(live: LiveIndex | None) -> None:
-    """The search box, options, filters and results."""
+    """The search box, options, filters and results.
+
+    Args:
+        live: The version to search (None: the box is disabled).
+    """
     from semsearch.search import MODES
 
     query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")

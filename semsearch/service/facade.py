@@ -107,6 +107,12 @@ class Service:
     def load_embedder(self, model: str) -> Embedder:
         """Load a model by name with this service's loader.
 
+        Args:
+            model: The model's name or folder.
+
+        Returns:
+            The embedder.
+
         Raises:
             ModelError: The model cannot be found, converted or loaded.
         """
@@ -144,7 +150,10 @@ class Service:
             return None
 
     def prepare_model(self) -> Path:
-        """Make the model ready offline (converting the bundled default once); its folder.
+        """Make the model ready offline (converting the bundled default once).
+
+        Returns:
+            The local folder holding the model.
 
         Raises:
             ModelError: The model cannot be found or converted.
@@ -156,7 +165,11 @@ class Service:
     # -- reading -----------------------------------------------------------------------------
 
     def live_version(self) -> str | None:
-        """The name of the version a search would open now (None: no index yet); cheap."""
+        """Name the version a search would open now; cheap enough to ask on every interaction.
+
+        Returns:
+            The version's name, or None when there is no index yet.
+        """
         from semsearch.storage import live_version
 
         return live_version(self.index_dir, self.engine)
@@ -166,6 +179,9 @@ class Service:
 
         Args:
             need_embedder: False for keyword-only searching, which then loads no model.
+
+        Returns:
+            The live version, ready to search.
 
         Raises:
             IndexStoreError: No index, a damaged one, or one built with another model than
@@ -189,6 +205,9 @@ class Service:
         Args:
             live: The version already open (None: open the live one).
 
+        Returns:
+            The description.
+
         Raises:
             IndexStoreError: No index, or a damaged one.
         """
@@ -200,6 +219,12 @@ class Service:
 
     def inspect(self, path: Path) -> Inspection:
         """Read one file as the indexer would: metadata, cleaned text, removed lines, chunks.
+
+        Args:
+            path: The article file.
+
+        Returns:
+            The document and its chunks.
 
         Raises:
             DocumentError: The file cannot be read as an article.
@@ -291,7 +316,11 @@ class Service:
         return outcome
 
     def upload_extensions(self) -> list[str]:
-        """The file extensions an upload may have (without the dot, sorted)."""
+        """Name the file types an upload may have.
+
+        Returns:
+            The extensions without the dot, sorted.
+        """
         from semsearch.ingest import SUPPORTED_SUFFIXES
 
         return sorted(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)

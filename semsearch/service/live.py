@@ -55,7 +55,14 @@ class LiveIndex:
         _ = self.documents
 
     def search(self, query: str, **options: Any) -> SearchResult:
-        """Search this version (see :meth:`semsearch.search.Searcher.search` for the options).
+        """Search this version.
+
+        Args:
+            query: The query.
+            **options: As for :meth:`semsearch.search.Searcher.search`.
+
+        Returns:
+            The hits, best first.
 
         Raises:
             SearchError: For an empty query, an unknown mode or a bad filter.
@@ -64,6 +71,12 @@ class LiveIndex:
 
     def document(self, doc_id: str) -> DocumentRecord:
         """One article with its cleaned text.
+
+        Args:
+            doc_id: The article's id.
+
+        Returns:
+            The stored article.
 
         Raises:
             IndexStoreError: No such article in this version.
@@ -76,6 +89,13 @@ class LiveIndex:
     def article(self, hit: Hit, query: str) -> Article:
         """A hit's whole article with the query's words found in it.
 
+        Args:
+            hit: A hit of this version.
+            query: The query, for the highlights.
+
+        Returns:
+            The article and the highlights.
+
         Raises:
             IndexStoreError: The article is not in this version.
         """
@@ -86,6 +106,10 @@ class LiveIndex:
 
     def neighbourhood(self, hit: Hit, query: str) -> Neighbourhood | None:
         """The whole paragraphs around a hit, from its stored article.
+
+        Args:
+            hit: A hit of this version.
+            query: The query, for the highlights.
 
         Returns:
             The neighbourhood, or None when the article cannot be read or no longer holds the

@@ -57,7 +57,12 @@ class IndexInfo:
     skipped: list[SkippedFile]
 
     def to_json(self) -> dict[str, Any]:
-        """Return the description as JSON-ready data (``semsearch info --json``)."""
+        """Return the description as JSON-ready data.
+
+        Returns:
+            The fields in order, skipped files as ``{"path", "reason"}`` (``semsearch info
+            --json``).
+        """
         return asdict(self)
 
 
@@ -106,7 +111,12 @@ class Inspection:
     chunks: list[Chunk]
 
     def to_json(self) -> dict[str, Any]:
-        """Return the inspection as JSON-ready data (``semsearch inspect --json``)."""
+        """Return the inspection as JSON-ready data.
+
+        Returns:
+            The document's fields, its removed lines and its chunks (``semsearch inspect
+            --json``).
+        """
         document = self.document
         return {
             "path": document.path,

@@ -179,7 +179,14 @@ def render_inline(text: str, highlights: Iterable[tuple[int, int]] = ()) -> str:
 
 
 def display_title(hit: Hit) -> str:
-    """Return the title to show for a hit: its title, else its file name, else a placeholder."""
+    """Return the title to show for a hit: its title, else its file name, else a placeholder.
+
+    Args:
+        hit: A search hit.
+
+    Returns:
+        The title (plain text, to be escaped).
+    """
     if hit.title and hit.title.strip():
         return hit.title.strip()
     name = hit.path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -314,7 +321,14 @@ def article_view_html(hit: Hit, article: Article) -> str:
 
 
 def format_timestamp(value: str | float | int | None) -> str:
-    """Format a manifest timestamp (ISO string or epoch seconds) for people; ``—`` if unknown."""
+    """Format a manifest timestamp (ISO string or epoch seconds) for people.
+
+    Args:
+        value: The timestamp.
+
+    Returns:
+        ``YYYY-MM-DD HH:MM`` in local time, ``—`` if unknown, the value itself if unreadable.
+    """
     if value is None or value == "":
         return "—"
     try:

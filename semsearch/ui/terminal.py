@@ -115,7 +115,12 @@ def announced_loader(
 
 
 def print_report(report: IndexReport, index_dir: Path) -> None:
-    """Say on stderr what a build or update did."""
+    """Say on stderr what a build or update did.
+
+    Args:
+        report: What was done.
+        index_dir: The index folder, as given.
+    """
     if report.nothing_changed:
         err.print(
             f"Index {escape(str(index_dir))} is up to date: nothing changed, nothing embedded "
@@ -147,7 +152,11 @@ def _trim_after(text: str, limit: int = CONTEXT_CHARS) -> str:
 
 
 def print_result(result: SearchResult) -> None:
-    """Print the hits of a search: rank, title, score, place, the passage with its context."""
+    """Print the hits of a search: rank, title, score, place, the passage with its context.
+
+    Args:
+        result: The search's result.
+    """
     if not result.hits:
         out.print(f"No results for “{escape(result.query)}” ({result.took_ms:.0f} ms).")
         return
@@ -185,7 +194,11 @@ def _key_table() -> Table:
 
 
 def print_info(info: IndexInfo) -> None:
-    """Print the description of the index as a table, then its skipped files."""
+    """Print the description of the index as a table, then its skipped files.
+
+    Args:
+        info: The description.
+    """
     table = _key_table()
     for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
         table.add_row(key, escape(str(getattr(info, key))))
@@ -204,7 +217,11 @@ def print_info(info: IndexInfo) -> None:
 
 
 def print_inspection(inspection: Inspection) -> None:
-    """Print how a file is read: metadata, cleaned text, removed lines, chunks."""
+    """Print how a file is read: metadata, cleaned text, removed lines, chunks.
+
+    Args:
+        inspection: The file as read.
+    """
     document, chunks = inspection.document, inspection.chunks
     table = _key_table()
     for key in ("path", "title", "date", "source", "author", "script", "doc_id"):
@@ -228,12 +245,20 @@ def print_inspection(inspection: Inspection) -> None:
 
 
 def print_json(payload: Any) -> None:
-    """Print one JSON object on stdout (plain ``print``: no rich markup or wrapping)."""
+    """Print one JSON object on stdout (plain ``print``: no rich markup or wrapping).
+
+    Args:
+        payload: JSON-ready data.
+    """
     print(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def print_error(error: SemsearchError) -> None:
-    """Print a user-facing error and its hint on stderr (never a traceback)."""
+    """Print a user-facing error and its hint on stderr (never a traceback).
+
+    Args:
+        error: The error.
+    """
     err.print(f"[bold red]Error:[/] {escape(error.message)}")
     if error.hint:
         err.print(escape(error.hint))
