@@ -1,7 +1,7 @@
 """Tests of the ranking core: pooling, blending, fusion properties, ordering and collapsing.
 
 The core takes arrays and returns an order; these tests feed it arrays directly. That the
-searcher and the benchmarks rank through it is checked in tests/search/test_ranking_parity.py.
+searcher and the benchmarks rank through it is checked in tests/search/test_candidates.py.
 """
 
 from __future__ import annotations

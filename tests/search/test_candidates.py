@@ -1,4 +1,5 @@
-"""The searcher ranks through the ranking core: its order equals the core's on the same arrays.
+"""The searcher ranks through the ranking core (search.candidates): its order equals the core's
+on the same arrays.
 
 The benchmarks (bench/retrieval.py) replay the searcher from full score matrices: each
 retriever's top rows (:func:`~semsearch.ranking.top_rows`), their union, and
