@@ -10,6 +10,7 @@ so importing this package stays cheap.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from semsearch.errors import IndexStoreError
 from semsearch.storage.base import (
@@ -23,9 +24,13 @@ from semsearch.storage.base import (
     SearchIndex,
     StoredChunk,
     StoredFile,
+    VersionFiles,
     WriteOptions,
     embed_key,
 )
+
+if TYPE_CHECKING:
+    from semsearch.storage.manifest import Manifest
 
 #: The engines :func:`open_index` and :func:`open_writer` know.
 ENGINES: tuple[str, ...] = ("local",)
@@ -40,10 +45,14 @@ __all__ = [
     "SearchIndex",
     "StoredChunk",
     "StoredFile",
+    "VersionFiles",
     "WriteOptions",
     "embed_key",
+    "live_manifest",
+    "live_version",
     "open_index",
     "open_writer",
+    "version_files",
 ]
 
 
@@ -71,6 +80,69 @@ def open_index(index_dir: Path, engine: str = "local") -> SearchIndex:
     from semsearch.storage.local import open_local_index
 
     return open_local_index(Path(index_dir))
+
+
+def live_version(index_dir: Path, engine: str = "local") -> str | None:
+    """Name the version :func:`open_index` would open now, without opening it.
+
+    It is cheap (the local engine reads one link), so a front end that keeps an index open can
+    ask on every interaction whether a newer version was published.
+
+    Args:
+        index_dir: Where the index is.
+        engine: Which engine holds it.
+
+    Returns:
+        The version's name (a local generation, e.g. ``gen-000007``), or None when there is no
+        index there yet.
+
+    Raises:
+        IndexStoreError: The engine is unknown.
+    """
+    _check_engine(engine)
+    from semsearch.storage.local.generations import current_name
+
+    return current_name(Path(index_dir))
+
+
+def live_manifest(index_dir: Path, engine: str = "local") -> Manifest | None:
+    """Read the description of the live version (its model, roots…) without opening it.
+
+    Args:
+        index_dir: Where the index is.
+        engine: Which engine holds it.
+
+    Returns:
+        The live version's manifest, or None when there is no index there yet.
+
+    Raises:
+        IndexStoreError: The index is damaged, or the engine is unknown.
+    """
+    _check_engine(engine)
+    from semsearch.storage.local.generations import current_manifest
+
+    return current_manifest(Path(index_dir))
+
+
+def version_files(index_dir: Path, version: str, engine: str = "local") -> VersionFiles:
+    """Measure what one version of an index occupies on disk.
+
+    Args:
+        index_dir: Where the index is.
+        version: The version's name (:attr:`SearchIndex.generation`).
+        engine: Which engine holds it.
+
+    Returns:
+        Its files and their sizes.
+
+    Raises:
+        IndexStoreError: The engine is unknown.
+        OSError: The version is no longer on disk.
+    """
+    _check_engine(engine)
+    from semsearch.storage.local.generations import generation_footprint
+
+    return generation_footprint(Path(index_dir) / version)
 
 
 def open_writer(
