@@ -75,6 +75,8 @@ def failure_reason(error: BaseException, during: str = "cannot be read") -> str:
     if len(message) > MAX_REASON_CHARS:
         message = message[: MAX_REASON_CHARS - 1] + "…"
     name = type(error).__name__
+    if name.lower() == "error":  # zlib.error, binascii.Error…: the module says more
+        name = f"{type(error).__module__}.{name}"
     return f"{during} ({name}: {message})" if message else f"{during} ({name})"
 
 

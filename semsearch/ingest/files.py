@@ -8,6 +8,10 @@ and a link loop are skipped with the reason; links to folders are not descended 
 inside the corpus is walked anyway, one outside is reported). So every indexed file lies inside
 a corpus folder, and an update notices when it goes. Index folders (a ``current`` link or a
 writer's lock file) are not article folders and are passed over without a report.
+
+**Names that are not UTF-8** (bytes the file system allows but no text can hold) cannot be
+stored in the index; such a file, or a folder and all it holds, is skipped with the reason, its
+name shown with ``\\xNN`` for each stray byte.
 """
 
 from __future__ import annotations
@@ -36,6 +40,30 @@ def real_path(path: Path) -> Path:
         The resolved path (``Path.resolve`` raises RuntimeError on a link loop).
     """
     return Path(os.path.realpath(path))
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as text that can be stored and printed: undecodable bytes as ``\\xNN``.
+
+    Args:
+        path: A path, possibly holding bytes that are not UTF-8 (as surrogate escapes).
+
+    Returns:
+        The same text when the name is valid UTF-8.
+    """
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _not_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+#: The reason given for a file or folder whose name is not UTF-8.
+NOT_UTF8_REASON = "its name is not valid UTF-8 text (rename it)"
 
 
 def is_index_folder(folder: Path) -> bool:
@@ -84,12 +112,18 @@ class _Discovery:
         if key in self.seen:
             return
         self.seen.add(key)
+        if _not_utf8(str(file)):
+            self.skip(file, NOT_UTF8_REASON)
+            return
         suffix = file.suffix.lower()
         if suffix in SUPPORTED_SUFFIXES:
             self.files.append(file)
         else:
             shown = suffix or "(no extension)"
-            self.skipped.append(SkippedFile(str(file), f"unsupported file type {shown}"))
+            self.skip(file, f"unsupported file type {shown}")
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.skipped.append(SkippedFile(shown_path(path), reason))
 
     def walk(self, folder: Path) -> None:
         root = real_path(folder)
@@ -110,7 +144,10 @@ class _Discovery:
         if folder.is_symlink():
             problem = link_problem(folder, root)
             if problem is not None:
-                self.skipped.append(SkippedFile(str(folder), problem))
+                self.skip(folder, problem)
+            return False
+        if _not_utf8(folder.name):
+            self.skip(folder, NOT_UTF8_REASON)
             return False
         return not is_index_folder(folder)
 
@@ -120,7 +157,7 @@ class _Discovery:
             return
         problem = link_problem(file, root)
         if problem is not None:
-            self.skipped.append(SkippedFile(str(file), problem))
+            self.skip(file, problem)
         # A link into the corpus: its target is found (and indexed) under its own path.
 
 
@@ -147,12 +184,11 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]
         elif path.is_file():
             found.consider(path)
         elif path.is_symlink():  # broken, a loop, or a link to something not a file
-            problem = link_problem(path, real_path(path))
-            found.skipped.append(SkippedFile(str(path), problem or "not a regular file"))
+            found.skip(path, link_problem(path, real_path(path)) or "not a regular file")
         elif path.exists():
-            found.skipped.append(SkippedFile(str(path), "not a regular file"))
+            found.skip(path, "not a regular file")
         else:
-            found.skipped.append(SkippedFile(str(path), "no such file or folder"))
+            found.skip(path, "no such file or folder")
     return found.files, found.skipped
 
 

@@ -117,7 +117,10 @@ def _extract(
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except UnreadableFileError as error:
-        return "refused", (error.reason, error.hint), False
+        # A parser that gave up quietly says why in its warnings ("PDF has no text layer",
+        # when pypdf stopped decompressing a bomb).
+        reason = f"{error.reason}; {notes[0]}" if notes else error.reason
+        return "refused", (reason, error.hint), False
     except TimeLimitReached:
         return "refused", (f"took longer than {seconds:g} s to read (stopped)", None), True
     except MemoryError:
