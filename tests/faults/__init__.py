@@ -10,6 +10,7 @@ README.md, "What semsearch promises", names the test behind each promise. The fi
 - ``test_hostile_names.py``: upload names and terminal output under hostile names and queries;
 - ``test_symlinks.py``: the symbolic link policy, deletions included;
 - ``test_sigkill.py``: SIGKILL at random points of builds and updates (bounded, seeded);
+- ``test_unforeseen.py``: an unforeseen exception in the CLI or in an upload stays one line;
 - ``test_index_damage.py``: the index files (byte flips in each file, disk full on a small
   tmpfs, write errors) belong to the storage engine's owners; this name is theirs.
 """

@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest.samples import make_pdf, pdf_file
+
 PARAGRAPH = "这是一段足够长的正文内容，用来确认清理规则不会误删真正的文章段落。"
 
 
@@ -188,8 +190,6 @@ def fuzzed_docx(seed: int) -> bytes:
 
 def corrupt_pdfs() -> dict[str, bytes]:
     """PDFs broken in different ways: garbage, truncated, a bad xref, a lying length."""
-    from ingest.test_formats import make_pdf
-
     good = make_pdf([[PARAGRAPH * 2, PARAGRAPH]])
     return {
         "garbage.pdf": b"%PDF-1.4\n" + bytes(random.Random(7).randrange(256) for _ in range(4000)),
@@ -213,19 +213,7 @@ def pdf_flate_bomb(unpacked_bytes: int = 1 << 30) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, root=1)
 
 
 def deeply_nested_html(depth: int = 200_000) -> bytes:
