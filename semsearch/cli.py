@@ -5,7 +5,8 @@ Streamlit page calls too, so a rule means the same in both) and prints what it g
 :mod:`semsearch.ui.terminal`. Heavy libraries (torch, FAISS, jieba) are imported by the service
 when a command needs them, so that ``--help`` and mistakes answer at once.
 
-Exit codes: 0 success, 1 user error (a message, no traceback), 2 usage error.
+Exit codes: 0 success, 1 user error (a message, no traceback) or an unforeseen failure (one
+line; the traceback is saved to a file), 2 usage error.
 """
 
 from __future__ import annotations

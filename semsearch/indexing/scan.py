@@ -209,14 +209,21 @@ def scan(
             plan.unchanged += 1
             if verdict == "touched":
                 plan.touched.append((old, state))  # type: ignore[arg-type]
-    plan.vanished = [
+    plan.vanished = _vanished(stored, seen, scope, stored_roots)
+    return plan
+
+
+def _vanished(
+    stored: list[StoredFile], seen: set[str], scope: list[Path], stored_roots: list[Path]
+) -> list[StoredFile]:
+    """The stored documents under ``scope`` whose files the scan did not find."""
+    return [
         s
         for s in stored
         if s.state is not None
         and s.state.file_path not in seen
         and (within(Path(s.state.file_path), scope) or _linked_from_scope(s, scope, stored_roots))
     ]
-    return plan
 
 
 def _linked_from_scope(stored: StoredFile, scope: Sequence[Path], roots: Sequence[Path]) -> bool:
