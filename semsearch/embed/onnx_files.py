@@ -13,7 +13,8 @@ from pathlib import Path
 from semsearch.embed.models import BACKEND_ONNX
 
 #: Bumped when the export changes; part of the export's folder name and of its fingerprint.
-ONNX_EXPORT_VERSION = 2
+#: 3: the graph is fused (Attention, SkipLayerNorm, BiasGelu) before it is quantized.
+ONNX_EXPORT_VERSION = 3
 
 #: Written last into a finished ONNX export; a folder without it is never loaded.
 ONNX_MARKER_NAME = "semsearch-onnx.json"

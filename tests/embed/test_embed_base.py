@@ -22,7 +22,7 @@ from semsearch.embed.base import (
 )
 
 
-class FakeBatchEmbedder(BaseEmbedder):
+class FakeBatchEmbedder(BaseEmbedder[str]):
     """Embeds a text as (its length, its first character's code, 1 for queries), normalized."""
 
     backend = "fake"
@@ -38,6 +38,12 @@ class FakeBatchEmbedder(BaseEmbedder):
         )
         self.batches: list[tuple[list[str], str]] = []
         self.limit = 512
+
+    def encode(self, texts: list[str], kind: TextKind) -> list[str]:
+        return texts
+
+    def input_length(self, item: str) -> int:
+        return len(item)
 
     def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
         self.batches.append((list(texts), kind))
@@ -142,3 +148,27 @@ def test_max_seq_length_is_checked_before_the_backend_sees_it() -> None:
     with pytest.raises(ValueError, match="max_seq_length must be at least 1, got 0"):
         fake.max_seq_length = 0
     assert fake.limit == 64
+
+
+def test_long_texts_share_a_batch_with_fewer_others_than_short_ones() -> None:
+    fake = FakeBatchEmbedder()
+    fake.batch_tokens = 12
+    texts = ["x" * 6, "y" * 6, "z" * 6, "a", "b", "c", "d"]
+    vectors = fake.embed_passages(texts, batch_size=5)
+    # Padded size = texts × the longest: at most 12 "tokens" a batch, at most 5 texts.
+    assert [batch for batch, _kind in fake.batches] == [
+        ["x" * 6, "y" * 6],
+        ["z" * 6, "a"],
+        ["b", "c", "d"],
+    ]
+    np.testing.assert_array_equal(vectors, np.vstack([fake.embed_passages([t]) for t in texts]))
+
+
+def test_parallel_batches_give_the_same_rows_in_input_order() -> None:
+    serial, parallel = FakeBatchEmbedder(), FakeBatchEmbedder()
+    parallel.parallel_batches = 2
+    texts = [chr(0x4E00 + number) * (1 + number % 7) for number in range(50)]
+    reported: list[int] = []
+    together = parallel.embed_passages(texts, batch_size=4, progress=reported.append)
+    np.testing.assert_array_equal(together, serial.embed_passages(texts, batch_size=4))
+    assert sum(reported) == 50 and len(reported) == len(parallel.batches) == 13
