@@ -28,7 +28,7 @@ from semsearch.lexical import (
     best_sentence_coverage,
     highlight_spans,
 )
-from semsearch.storage import ChunkFilter
+from semsearch.storage import ChunkFilter, EngineConfig
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -587,6 +587,7 @@ def open_searcher(
     need_embedder: bool = True,
     fusion: FusionConfig | None = None,
     embedder_loader: Callable[[str], Embedder] | None = None,
+    engine: str | EngineConfig = "local",
 ) -> Searcher:
     """Open an index and, if needed, the model it was built with, ready to search.
 
@@ -598,6 +599,7 @@ def open_searcher(
         fusion: Hybrid settings (default :class:`FusionConfig`).
         embedder_loader: Loads a model by name instead of :func:`embedding.load_embedder`
             (the app passes its process-wide cache, so a new index generation reuses the model).
+        engine: The storage engine holding the index (``storage.EngineConfig``).
 
     Raises:
         IndexStoreError: If the index is missing or damaged, or was built with another model.
@@ -606,7 +608,7 @@ def open_searcher(
     from semsearch.storage import open_index
     from semsearch.storage.manifest import check_compatible
 
-    reader = open_index(index_dir)
+    reader = open_index(index_dir, engine=engine)
     embedder = None
     if need_embedder:
         if embedder_loader is None:

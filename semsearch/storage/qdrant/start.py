@@ -16,7 +16,7 @@ from semsearch.errors import IndexStoreError
 from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
 from semsearch.storage.manifest import Manifest
 from semsearch.storage.qdrant import connection as connections
-from semsearch.storage.qdrant.connection import Connection, QdrantPlace
+from semsearch.storage.qdrant.connection import MEMORY, Connection, QdrantPlace
 from semsearch.storage.qdrant.locking import WriterLock
 from semsearch.storage.qdrant.reader import QdrantIndex
 from semsearch.storage.qdrant.schema import create_collection
@@ -50,7 +50,7 @@ def open_qdrant_index(place: QdrantPlace, index: str) -> QdrantIndex:
     Raises:
         IndexStoreError: No such index, its manifest is damaged, or Qdrant cannot be used.
     """
-    if not place.is_server and not Path(place.location).is_dir():
+    if not place.is_server and place.location != MEMORY and not Path(place.location).is_dir():
         raise _missing(place, index)
     connection = connections.connect(place)
     try:
