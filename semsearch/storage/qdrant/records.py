@@ -131,20 +131,17 @@ class QdrantRecords(QdrantView):
         A document's chunks have consecutive ids (the writer gives them out together), so the
         neighbours are read by id; the document and index are checked all the same.
         """
-        chunk = self.chunks([chunk_id])[0]
-        around = range(chunk_id - max(before, 0), chunk_id + max(after, 0) + 1)
-        points = self.retrieve([i for i in around if i != chunk_id and i > 0])
-        near = sorted(
-            (
-                stored_chunk(p.payload)
-                for p in points.values()
-                if p.payload["doc_id"] == chunk.doc_id
-            ),
-            key=lambda c: c.index,
+        around = range(max(chunk_id - max(before, 0), 1), chunk_id + max(after, 0) + 1)
+        points = self.retrieve(around)
+        if chunk_id not in points:
+            raise KeyError(f"chunk id {chunk_id} not in {self.generation}")
+        chunk = stored_chunk(points.pop(chunk_id).payload)
+        near = [stored_chunk(p.payload) for p in points.values()]
+        near = sorted((c for c in near if c.doc_id == chunk.doc_id), key=lambda c: c.index)
+        return (
+            [c for c in near if c.index < chunk.index],
+            [c for c in near if c.index > chunk.index],
         )
-        return [c for c in near if c.index < chunk.index], [
-            c for c in near if c.index > chunk.index
-        ]
 
     def chunk_ids(self, where: ChunkFilter | None = None) -> np.ndarray:
         """Sorted ids of the chunks that pass the filter (all without one); read-only."""

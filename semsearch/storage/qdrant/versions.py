@@ -134,7 +134,8 @@ def collect_garbage(connection: Connection, collection: str, state: EngineState)
         "delete", collection, points_selector=_filter(_range("v_del", lte=published - 1)), wait=True
     )
     for kind in (KEYWORDS, SENTENCES):
-        if state.slots_since[kind] == published - 1:
+        # ``since`` 0: the slot never changed, so the other one never held anything.
+        if 0 < state.slots_since[kind] == published - 1:
             old = slot_vector(kind, other_slot(state.slots[kind]))
             connection.call(
                 "delete_vectors", collection, vectors=[old], points=_filter(), wait=True
@@ -174,7 +175,8 @@ class Slots:
         connection: The Qdrant connection.
         collection: The collection written.
         version: The version being written.
-        state: The published version's state (None: a new collection, slots ``a``).
+        state: The published version's state (None: a new collection, slots ``a``, the others
+            empty).
     """
 
     def __init__(
@@ -183,6 +185,7 @@ class Slots:
         self._connection = connection
         self._collection = collection
         self._version = version
+        self._others_empty = state is None
         self.live = dict(state.slots) if state else {KEYWORDS: SLOTS[0], SENTENCES: SLOTS[0]}
         self.since = dict(state.slots_since) if state else {KEYWORDS: 0, SENTENCES: 0}
 
@@ -199,8 +202,9 @@ class Slots:
         if self.since[kind] == self._version:
             return
         other = slot_vector(kind, other_slot(self.live[kind]))
-        self._connection.call(
-            "delete_vectors", self._collection, vectors=[other], points=_filter(), wait=True
-        )
+        if not self._others_empty:
+            self._connection.call(
+                "delete_vectors", self._collection, vectors=[other], points=_filter(), wait=True
+            )
         self.live[kind] = other_slot(self.live[kind])
         self.since[kind] = self._version
