@@ -30,16 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import common
 import numpy as np
-from common import (
-    EVAL_DIR,
-    load_average,
-    load_eval_corpus,
-    peak_rss_mb,
-    percentiles,
-    print_table,
-    write_result,
-)
 from synthetic import (
     CHUNKS_PER_DOCUMENT,
     BaseMaterial,
@@ -136,7 +128,7 @@ def query_times(reader: SearchIndex, embedder: QueryVectors, queries: list[str])
             started = time.perf_counter()
             searcher.search(query, k=10, mode=mode, **options)
             samples.append((time.perf_counter() - started) * 1000)
-        found[name] = percentiles(samples)
+        found[name] = common.percentiles(samples)
     return found
 
 
@@ -176,18 +168,19 @@ def main() -> None:
         if not args.skip_scale:
             result.update(scale(Path(scratch), place, args.size, args.queries))
         if not args.skip_eval:
-            result["eval"] = evaluation(EVAL_DIR / args.eval_set, str(Path(scratch) / "eval"))
+            eval_place = str(Path(scratch) / "eval")
+            result["eval"] = evaluation(common.EVAL_DIR / args.eval_set, eval_place)
             report_eval(result["eval"])
-    result["load_average"] = load_average()
-    result["peak_rss_mb"] = peak_rss_mb()
-    print(f"\nwrote {write_result('qdrant', result)}")
+    result["load_average"] = common.load_average()
+    result["peak_rss_mb"] = common.peak_rss_mb()
+    print(f"\nwrote {common.write_result('qdrant', result)}")
 
 
 def scale(scratch: Path, place: str, size: int, query_count: int) -> dict[str, Any]:
     """Build, update and query the synthetic index in both engines."""
     embedder = load_embedder(settings.DEFAULT_MODEL)
     base = load_base(embedder)
-    corpus = load_eval_corpus()
+    corpus = common.load_eval_corpus()
     _passages, query_vectors = base_vectors(embedder)
     queries = corpus.query_texts[:query_count]
     cached = QueryVectors(embedder, dict(zip(corpus.query_texts, query_vectors, strict=True)))
@@ -231,7 +224,7 @@ def report_scale(found: dict[str, Any], size: int) -> None:
         )
     header = ["engine", "build s", "1% update s", "open s"]
     header += [f"{mode} p50 ms" for mode in (*MODES, "hybrid+date")]
-    print_table(f"{size:,} synthetic chunks", header, rows)
+    common.print_table(f"{size:,} synthetic chunks", header, rows)
 
 
 def report_eval(found: dict[str, Any]) -> None:
@@ -240,7 +233,7 @@ def report_eval(found: dict[str, Any]) -> None:
         [mode, local[mode]["MRR@10"], qdrant[mode]["MRR@10"], found["mrr_difference"][mode]]
         for mode in MODES
     ]
-    print_table(
+    common.print_table(
         f"eval {found['local']['set']}: MRR@10", ["mode", "local", "qdrant", "difference"], rows
     )
 

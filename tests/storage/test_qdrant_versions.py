@@ -70,6 +70,11 @@ def snapshot(reader: SearchIndex, embedder: FakeEmbedder) -> tuple[object, ...]:
     )
 
 
+def close(*views: SearchIndex) -> None:
+    for view in views:
+        view.close()
+
+
 def points_in(reader: QdrantIndex) -> int:
     return int(reader.connection.call("count", reader.collection, exact=True).count)
 
@@ -185,8 +190,7 @@ def test_a_drifted_average_length_rewrites_every_weight_in_the_other_slot(
         s for _, s in once.keyword_search(tokens, 10)
     ]
     assert reader.keyword_weights(tokens) == once.keyword_weights(tokens)
-    reader.close()
-    once.close()
+    close(reader, once)
 
 
 def test_new_sentence_vectors_for_every_chunk_go_to_the_other_slot(
@@ -229,8 +233,7 @@ def test_frequency_shards_are_split_and_resplit(
     assert isinstance(qdrant, QdrantIndex) and len(qdrant.state.term_shards) > 4
     tokens = lexical.tokenize_query("国家统计局 亚洲杯冠军 北方大风")
     assert qdrant.keyword_weights(tokens) == reference.keyword_weights(tokens)
-    qdrant.close()
-    reference.close()
+    close(qdrant, reference)
 
 
 def test_one_writer_at_a_time(

@@ -17,8 +17,7 @@ from semsearch.storage.qdrant import connection as connections
 from semsearch.storage.qdrant.pending import BATCH_SIZE
 from semsearch.storage.qdrant.reader import QdrantIndex
 from semsearch.storage.qdrant.schema import KIND, LIVE, SOURCES, record_id
-from semsearch.storage.qdrant.start import now
-from semsearch.storage.qdrant.state import STATE_KEY, EngineState
+from semsearch.storage.qdrant.state import STATE_KEY, EngineState, timestamp
 from semsearch.storage.qdrant.versions import (
     collect_garbage,
     drop_other_collections,
@@ -115,7 +114,7 @@ def publish_version(writer: QdrantWriter, sentences_complete: bool) -> QdrantInd
         generation=f"v{start.version:06d}",
         next_chunk_id=writer.next_chunk_id,
         created_at=start.created_at,
-        updated_at=now(),
+        updated_at=timestamp(),
         corpus_roots=list(writer.roots),
         vector_index={"type": "qdrant", "collection": start.collection},
         scanned_at_ns=writer.scanned_at_ns,

@@ -12,14 +12,14 @@ by id and computed here as the local engine computes it, so both engines rank al
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from semsearch.storage.base import ChunkFilter, DescribesChunking, IdentifiesModel
-from semsearch.storage.manifest import Manifest, check_compatible, sentence_info
-from semsearch.storage.qdrant import connection as connections
+from semsearch.storage.manifest import check_compatible, sentence_info
 from semsearch.storage.qdrant.frequencies import TermFrequencies
 from semsearch.storage.qdrant.records import VISIBILITY, QdrantRecords
 from semsearch.storage.qdrant.schema import (
@@ -47,45 +47,31 @@ KEYWORD_MARGIN = 16
 class QdrantIndex(QdrantRecords):
     """A read-only view of one version of a Qdrant index: the Qdrant :class:`SearchIndex`.
 
-    Args:
-        connection: The connection (released by :meth:`close`).
-        index: The index name (its alias).
-        manifest: The version's manifest.
+    Made like :class:`~semsearch.storage.qdrant.records.QdrantView` (usually by
+    ``storage.open_index``).
     """
 
-    def __init__(self, connection: connections.Connection, index: str, manifest: Manifest) -> None:
-        super().__init__(connection, index, manifest)
-        self.model_id = manifest.model_id
-        self.dimension = manifest.dimension
-        keyword = self.state.keyword
-        self.frequencies = TermFrequencies(
-            connection, self.collection, self.state.term_shards, keyword.term_count
+    @functools.cached_property
+    def frequencies(self) -> TermFrequencies:
+        """This version's term frequencies (their shards are read as queries need them)."""
+        return TermFrequencies(
+            self.connection, self.collection, self.state.term_shards, self.state.keyword.term_count
         )
-        self._keywords = slot_vector(KEYWORDS, self.state.slots[KEYWORDS])
-        self._sentences = slot_vector(SENTENCES, self.state.slots[SENTENCES])
 
-    # -- the protocol's facts -----------------------------------------------------------------
+    @functools.cached_property
+    def _keywords(self) -> str:
+        return slot_vector(KEYWORDS, self.state.slots[KEYWORDS])
 
-    @property
-    def chunk_count(self) -> int:
-        """Number of chunks in this version."""
-        return self.manifest.chunk_count
-
-    @property
-    def document_count(self) -> int:
-        """Number of documents in this version."""
-        return self.manifest.document_count
-
-    @property
-    def has_sentence_vectors(self) -> bool:
-        """Whether this version stores every chunk's sentence vectors."""
-        return self.manifest.has_sentence_vectors
+    @functools.cached_property
+    def _sentences(self) -> str:
+        return slot_vector(SENTENCES, self.state.slots[SENTENCES])
 
     def check_compatible(self, embedder: IdentifiesModel, chunking: DescribesChunking) -> None:
-        """Refuse an embedder or chunking settings other than those the index was built with.
+        """Check that queries (or new chunks) are made the way this index was made.
 
         Raises:
-            IndexStoreError: Naming the index's value, the given value and how to rebuild.
+            IndexStoreError: Another model, weights, dimension or chunking (see
+                :func:`~semsearch.storage.manifest.check_compatible`).
         """
         check_compatible(self.manifest, self.index_dir, embedder, chunking)
 

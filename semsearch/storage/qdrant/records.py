@@ -53,7 +53,13 @@ class QdrantView:
     def __init__(self, connection: connections.Connection, index: str, manifest: Manifest) -> None:
         self.index_dir = index
         self.manifest = manifest
+        # What the protocol asks of a version, fixed with it (plain attributes).
         self.generation = manifest.generation
+        self.model_id = manifest.model_id
+        self.dimension = manifest.dimension
+        self.chunk_count = manifest.chunk_count
+        self.document_count = manifest.document_count
+        self.has_sentence_vectors = manifest.has_sentence_vectors
         self.state = EngineState.of(manifest, index)
         self.collection = self.state.collection
         self.version = self.state.version

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from semsearch.storage.base import ChunkFilter, DocumentRecord, StoredChunk
 
 if TYPE_CHECKING:
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document
     from semsearch.storage.qdrant.connection import Connection
 
 CHUNK_VECTOR = "chunk"
@@ -147,23 +149,34 @@ def chunk_conditions(where: ChunkFilter) -> list[Any]:
     return conditions
 
 
-def chunk_payload(chunk: StoredChunk, embed_key: str, length: int, version: int) -> dict[str, Any]:
-    """The payload of a chunk point."""
+def chunk_payload(
+    chunk: Chunk, chunk_id: int, document: Document, embed_key: str, length: int, version: int
+) -> dict[str, Any]:
+    """The payload of a chunk point: the chunk with what a hit shows of its document.
+
+    Args:
+        chunk: The chunk.
+        chunk_id: Its id.
+        document: Its document (path and date are copied: filters and hits need no join).
+        embed_key: Its content key.
+        length: Its token count.
+        version: The version writing it.
+    """
     return {
         KIND: CHUNK,
         "v_add": version,
         "v_del": LIVE,
-        "chunk_id": chunk.chunk_id,
-        "doc_id": chunk.doc_id,
+        "chunk_id": chunk_id,
+        "doc_id": document.doc_id,
         "index": chunk.index,
         "paragraph": chunk.paragraph,
         "start": chunk.start,
         "end": chunk.end,
         "text": chunk.text,
         "title": chunk.title,
-        "path": chunk.path,
-        "date": chunk.date,
-        "day": day_number(chunk.date),
+        "path": document.path,
+        "date": document.date,
+        "day": day_number(document.date),
         "embed_key": embed_key,
         "length": length,
     }

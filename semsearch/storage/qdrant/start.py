@@ -9,7 +9,6 @@ new collection, which the alias moves to when it is published.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from semsearch.errors import IndexStoreError
@@ -20,7 +19,7 @@ from semsearch.storage.qdrant.connection import MEMORY, Connection, QdrantPlace
 from semsearch.storage.qdrant.locking import WriterLock
 from semsearch.storage.qdrant.reader import QdrantIndex
 from semsearch.storage.qdrant.schema import create_collection
-from semsearch.storage.qdrant.state import EngineState
+from semsearch.storage.qdrant.state import EngineState, timestamp
 from semsearch.storage.qdrant.versions import (
     aliased_collection,
     collect_garbage,
@@ -29,11 +28,6 @@ from semsearch.storage.qdrant.versions import (
     read_manifest,
     recover,
 )
-
-
-def now() -> str:
-    """The current time as the manifest records it (ISO-8601 UTC, seconds)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _missing(place: QdrantPlace, index: str) -> IndexStoreError:
@@ -157,8 +151,9 @@ def _start(
         if manifest is not None and options.reuse_vectors:
             source = _compatible_reader(connection, index, manifest, embedder, chunking)
         next_id = manifest.next_chunk_id if manifest else 1
+        created = timestamp()
         return WriteStart(
-            connection, lock, index, collection, previous, version, None, source, next_id, now()
+            connection, lock, index, collection, previous, version, None, source, next_id, created
         )
     base = _reader(connection, index, manifest)
     try:
@@ -166,7 +161,7 @@ def _start(
     except IndexStoreError:
         base.close()
         raise
-    created_at = manifest.created_at or now()
+    created_at = manifest.created_at or timestamp()
     return WriteStart(
         connection,
         lock,

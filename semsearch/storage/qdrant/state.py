@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from semsearch.errors import IndexStoreError
@@ -26,6 +27,11 @@ from semsearch.storage.qdrant.terms import BM25Parameters
 MANIFEST_KEY = "semsearch_manifest"
 #: The manifest key of this engine's entry.
 STATE_KEY = "qdrant"
+
+
+def timestamp() -> str:
+    """Now, as manifests record times (ISO-8601, UTC, whole seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass

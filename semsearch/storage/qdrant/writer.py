@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, StoredChunk
+from semsearch.storage.base import (
+    DescribesChunking,
+    FileState,
+    IdentifiesModel,
+    checked_chunk_vectors,
+)
 from semsearch.storage.manifest import sentence_info
 from semsearch.storage.qdrant.commit import mark_removed, publish_version
 from semsearch.storage.qdrant.documents import DocumentBook, chunk_range, document_payload
@@ -101,14 +106,16 @@ class QdrantWriter:
         self.start.lock.renew()
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Chunk vectors already computed for these content keys (the published version's)."""
-        source = self.start.vector_source
-        return source.vectors_for_keys(keys) if source is not None else {}
+        """Chunk vectors the published version holds for these content keys (to reuse them)."""
+        return self._reused("vectors_for_keys", keys)
 
     def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Sentence vectors already computed for these content keys (the published version's)."""
+        """Sentence vectors the published version holds for these content keys (to reuse them)."""
+        return self._reused("sentence_vectors_for_keys", keys)
+
+    def _reused(self, lookup: str, keys: Iterable[str]) -> dict[str, np.ndarray]:
         source = self.start.vector_source
-        return source.sentence_vectors_for_keys(keys) if source is not None else {}
+        return getattr(source, lookup)(keys) if source is not None else {}
 
     def add_document(
         self,
@@ -119,30 +126,25 @@ class QdrantWriter:
         embed_keys: Sequence[str],
         state: FileState | None = None,
     ) -> list[int]:
-        """Add a document with its chunks, their vectors, tokens and content keys.
+        """Add a new document: its record now, its chunks as soon as they are complete.
 
         Args:
-            document: The cleaned document (its ``doc_id`` must not be in the index).
-            chunks: Its chunks, in order.
-            vectors: One normalized float32 row per chunk.
-            tokens: One token list per chunk (``lexical.tokenize`` of the passage text).
-            embed_keys: One content key per chunk (``embed_key``).
-            state: The file's path, size and mtime (None for documents not read from a file).
+            document: The cleaned document; no document of the index may have its id.
+            chunks: The document's chunks in order; they get consecutive ids.
+            vectors: Their normalized float32 vectors, a row each.
+            tokens: Their keyword tokens, a list each (``lexical.tokenize``).
+            embed_keys: Their content keys (``embed_key``).
+            state: Where the file is and its size and mtime (None when not read from a file).
 
         Returns:
-            The new chunk ids, in chunk order (consecutive).
+            The chunk ids given, in chunk order.
 
         Raises:
-            ValueError: Lengths or the vector dimension disagree, or the id is taken.
+            ValueError: The counts or the vector size do not match, or the id is in use.
         """
         count = len(chunks)
-        if not (len(tokens) == len(embed_keys) == count):
-            raise ValueError("chunks, tokens and embed_keys must have the same length")
-        matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(count, -1)
-        if count and matrix.shape[1] != int(self.embedder.dimension):
-            raise ValueError(
-                f"vectors have dimension {matrix.shape[1]}, the index {self.embedder.dimension}"
-            )
+        dimension = int(self.embedder.dimension)
+        matrix = checked_chunk_vectors(chunks, vectors, tokens, embed_keys, dimension)
         first = self.next_chunk_id
         payload = document_payload(document, state, first, count, self._version)
         self.documents.add(payload)
@@ -154,19 +156,7 @@ class QdrantWriter:
         ):
             terms = chunk_terms(chunk_tokens)
             self.keywords.count(terms.ids, terms.length, +1)
-            stored = StoredChunk(
-                chunk_id,
-                document.doc_id,
-                chunk.index,
-                chunk.paragraph,
-                chunk.start,
-                chunk.end,
-                chunk.text,
-                chunk.title,
-                document.path,
-                document.date,
-            )
-            chunk_data = chunk_payload(stored, key, terms.length, self._version)
+            chunk_data = chunk_payload(chunk, chunk_id, document, key, terms.length, self._version)
             held.append(PendingChunk(chunk_id, key, chunk_data, row, terms))
         self.pending.add(held)
         self._changed = True
