@@ -1,32 +1,31 @@
 """The ``semsearch`` command line: build, update, query, info, inspect, eval.
 
-The CLI is a thin layer: every decision lives in the indexer, the searcher or the evaluation
-module, which the Streamlit app uses too. Heavy libraries (torch, FAISS, jieba) are imported
-inside the commands so that ``--help`` and mistakes answer at once.
+Argument parsing only: every command asks :class:`semsearch.service.Service` (the facade the
+Streamlit page calls too, so a rule means the same in both) and prints what it gets with
+:mod:`semsearch.ui.terminal`. Heavy libraries (torch, FAISS, jieba) are imported by the service
+when a command needs them, so that ``--help`` and mistakes answer at once.
 
 Exit codes: 0 success, 1 user error (a message, no traceback), 2 usage error.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from semsearch import settings
 from semsearch.errors import SemsearchError
+from semsearch.service import Service, load_model
+from semsearch.ui import terminal
+from semsearch.ui.terminal import RichReporter, err, out
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
-    from semsearch.indexing import IndexReport
-    from semsearch.search import SearchResult
+    from semsearch.storage import EngineConfig
 
 app = typer.Typer(
     name="semsearch",
@@ -40,9 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
 
 IndexOption = Annotated[
     Path | None,
@@ -59,9 +55,9 @@ ModelOption = Annotated[
         "--model",
         "-m",
         help=(
-            "Sentence-transformers model name or local folder "
-            f"[default: ${settings.ENV_MODEL} or {settings.DEFAULT_MODEL}; "
-            "for queries: the model the index was built with]."
+            "Sentence-transformers model name or local folder [default: the model the index "
+            f"was built with; for a new index, eval and prepare-model: ${settings.ENV_MODEL} or "
+            f"{settings.DEFAULT_MODEL}]."
         ),
         show_default=False,
     ),
@@ -75,6 +71,26 @@ ModelCacheOption = Annotated[
         show_default=False,
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=f"Storage engine: local (FAISS + SQLite files) or qdrant [default: "
+        f"${settings.ENV_ENGINE} or local].",
+        show_default=False,
+    ),
+]
+QdrantUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--qdrant-url",
+        help=f"With --engine qdrant: a server or cluster URL (http(s)://host:6333, API key from "
+        f"${settings.ENV_QDRANT_API_KEY}) or a folder for Qdrant's in-process local mode; "
+        f"--index names the index there [default: ${settings.ENV_QDRANT_URL}, else local mode "
+        "in the --index folder].",
+        show_default=False,
+    ),
+]
 PathsArgument = Annotated[
     list[Path] | None,
     typer.Argument(
@@ -85,111 +101,51 @@ PathsArgument = Annotated[
 ]
 
 
-def _index_dir(index: Path | None) -> Path:
-    return index if index is not None else settings.default_index_dir()
+def _engine(engine: str | None, qdrant_url: str | None) -> EngineConfig:
+    """The engine the options ask for (``$SEMSEARCH_ENGINE`` when not given)."""
+    from semsearch.storage import ENGINES, EngineConfig
+
+    name = engine or settings.default_engine()
+    if name not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    if qdrant_url and name != "qdrant":
+        raise typer.BadParameter("it needs --engine qdrant", param_hint="--qdrant-url")
+    return EngineConfig(name, qdrant_url)
 
 
-def _load_embedder(model: str | None, model_cache: Path | None) -> Embedder:
-    from semsearch.embed import load_embedder
+def _service(
+    index: Path | None,
+    model: str | None,
+    model_cache: Path | None,
+    announce: bool = True,
+    engine: EngineConfig | None = None,
+) -> Service:
+    """The service a command asks; with ``announce``, a spinner shows while a model loads.
 
-    with err.status(f"Loading model {escape(model or settings.default_model())}…"):
-        return load_embedder(model, cache_dir=model_cache)
+    ``engine`` None: a command that does not touch an index (the local engine, unused).
+    """
 
+    def load(name: str) -> Embedder:
+        return load_model(name, model_cache)
 
-class RichReporter:
-    """Shows the indexer's stages as rich progress bars with counts and rates (on stderr)."""
-
-    def __init__(self, console: Console) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.console = console
-        self.progress = Progress(
-            TextColumn("{task.description:<12}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TaskProgressColumn(),
-            TextColumn("[dim]{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> RichReporter:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.progress.stop()
-
-    def start(self, stage: str, total: int) -> None:
-        """Begin a stage with ``total`` units of work."""
-        self.tasks[stage] = self.progress.add_task(stage, total=total, rate="")
-
-    def advance(self, stage: str, n: int = 1) -> None:
-        """Record ``n`` more units done in ``stage``."""
-        task_id = self.tasks.get(stage)
-        if task_id is None:
-            return
-        self.progress.advance(task_id, n)
-        speed = self.progress.tasks[task_id].speed
-        if speed:
-            self.progress.update(task_id, rate=f"{speed:,.1f}/s")
-
-    def message(self, text: str) -> None:
-        """Print a line above the bars (a skipped file, a notice)."""
-        self.progress.console.print(text, markup=False, highlight=False)
-
-
-def _print_report(report: IndexReport, index_dir: Path) -> None:
-    if report.nothing_changed:
-        err.print(
-            f"Index {escape(str(index_dir))} is up to date: nothing changed, nothing embedded "
-            f"({report.seconds:.1f} s)."
-        )
-        return
-    err.print(
-        f"Index {escape(str(index_dir))}: {report.added} added, {report.changed} changed, "
-        f"{report.removed} removed, {report.unchanged} unchanged documents; "
-        f"{report.chunks_embedded} chunks (+{report.sentences_embedded} sentences) embedded, "
-        f"{report.chunks_reused} reused; "
-        f"{len(report.skipped)} files skipped ({report.seconds:.1f} s)."
+    loader = terminal.announced_loader(load) if announce else None
+    return Service.from_settings(
+        index, model, model_cache, embedder_loader=loader, engine=engine or "local"
     )
 
 
 def _run_indexing(
-    command: str,
     paths: list[Path] | None,
     index: Path | None,
     model: str | None,
     model_cache: Path | None,
+    engine: EngineConfig,
     rebuild: bool = False,
 ) -> None:
-    from semsearch import indexing
-
-    index_dir = _index_dir(index)
-    embedder = _load_embedder(model, model_cache)
+    service = _service(index, model, model_cache, engine=engine)
     with RichReporter(err) as reporter:
-        if command == "build":
-            report = indexing.build(
-                paths or [settings.default_corpus_dir()],
-                index_dir,
-                embedder,
-                rebuild=rebuild,
-                reporter=reporter,
-            )
-        else:
-            report = indexing.update(paths or None, index_dir, embedder, reporter=reporter)
-    _print_report(report, index_dir)
+        report = service.index_files(paths, rebuild=rebuild, reporter=reporter)
+    terminal.print_report(report, service.index_dir)
 
 
 @app.command()
@@ -201,9 +157,12 @@ def build(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Start from scratch, discarding the old index.")
     ] = False,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Index articles (default: seeds/). An existing index is updated unless --rebuild."""
-    _run_indexing("build", paths, index, model, model_cache, rebuild=rebuild)
+    paths = paths or [settings.default_corpus_dir()]
+    _run_indexing(paths, index, model, model_cache, _engine(engine, qdrant_url), rebuild)
 
 
 @app.command()
@@ -212,57 +171,14 @@ def update(
     index: IndexOption = None,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Bring the index in line with the files: embed only what is new, drop what vanished.
 
     Without PATHS, the folders the index was built from are used (or seeds/ for a new index).
     """
-    _run_indexing("update", paths, index, model, model_cache)
-
-
-def _hit_text(text: str, highlights: list[tuple[int, int]]) -> Text:
-    rendered = Text(text)
-    for start, end in highlights:
-        rendered.stylize("bold black on yellow", start, end)
-    return rendered
-
-
-def _trim_before(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else "…" + text[-limit:]
-
-
-def _trim_after(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _print_result(result: SearchResult) -> None:
-    if not result.hits:
-        out.print(f"No results for “{escape(result.query)}” ({result.took_ms:.0f} ms).")
-        return
-    out.print(
-        f"[bold]{len(result.hits)}[/] results for “{escape(result.query)}” "
-        f"(mode {result.mode}, {result.took_ms:.0f} ms)\n"
-    )
-    for hit in result.hits:
-        header = Text()
-        header.append(f"{hit.rank:>2}. ", style="bold")
-        header.append(hit.title or "(untitled)", style="bold cyan")
-        header.append(f"  score {hit.score:.3f}", style="magenta")
-        out.print(header)
-        meta = f"    {hit.path}  ¶{hit.paragraph + 1}"
-        if hit.date:
-            meta += f"  {hit.date}"
-        out.print(Text(meta, style="dim"))
-        body = Text("    ")
-        if hit.context_before:
-            body.append(_trim_before(hit.context_before), style="dim")
-            body.append(" ")
-        body.append_text(_hit_text(hit.text, hit.highlights))
-        if hit.context_after:
-            body.append(" ")
-            body.append(_trim_after(hit.context_after), style="dim")
-        out.print(body)
-        out.print()
+    _run_indexing(paths or None, index, model, model_cache, _engine(engine, qdrant_url))
 
 
 @app.command()
@@ -293,18 +209,20 @@ def query(
     index: IndexOption = None,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Search the index and print the best paragraphs."""
-    from semsearch.search import MODES, open_searcher
+    from semsearch.search import MODES
 
     if mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
+    storage = _engine(engine, qdrant_url)
     if not text.strip():
         raise SemsearchError("The query is empty.", "Give some words to look for.")
-    searcher = open_searcher(
-        _index_dir(index), model=model, model_cache=model_cache, need_embedder=mode != "keyword"
-    )
-    result = searcher.search(
+    service = _service(index, model, model_cache, announce=False, engine=storage)
+    live = service.open_live(need_embedder=mode != "keyword")
+    result = live.search(
         text,
         k=k,
         mode=mode,
@@ -314,66 +232,24 @@ def query(
         collapse=collapse,
     )
     if as_json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        terminal.print_json(result.to_json())
     else:
-        _print_result(result)
-
-
-def _folder_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        terminal.print_result(result)
 
 
 @app.command()
 def info(
     index: IndexOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Describe the index: documents, chunks, model, sizes, times, skipped files."""
-    from semsearch.storage import open_index
-
-    index_dir = _index_dir(index)
-    reader = open_index(index_dir)
-    manifest = reader.manifest
-    generation_dir = (index_dir / "current").resolve()
-    files = {f.name: f.stat().st_size for f in sorted(generation_dir.iterdir()) if f.is_file()}
-    payload = {
-        "index": str(index_dir),
-        "generation": reader.generation,
-        "documents": reader.document_count,
-        "chunks": reader.chunk_count,
-        "model": manifest.model_id,
-        "model_fingerprint": manifest.model_fingerprint,
-        "dimension": manifest.dimension,
-        "chunking": manifest.chunking,
-        "sentence_vectors": reader.has_sentence_vectors,
-        "format_version": manifest.format_version,
-        "created_at": manifest.created_at,
-        "updated_at": manifest.updated_at,
-        "corpus_roots": manifest.corpus_roots,
-        "size_bytes": _folder_size(generation_dir),
-        "files": files,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in reader.skipped_files()],
-    }
+    described = _service(index, None, None, engine=_engine(engine, qdrant_url)).info()
     if as_json:
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
-        table.add_row(key, escape(str(payload[key])))
-    table.add_row("chunking", escape(json.dumps(payload["chunking"], ensure_ascii=False)))
-    table.add_row(
-        "sentence vectors",
-        "yes" if payload["sentence_vectors"] else "no (the next semsearch update adds them)",
-    )
-    table.add_row("size", f"{payload['size_bytes'] / 1e6:.1f} MB")
-    table.add_row("sources", escape(", ".join(payload["corpus_roots"] or [])))
-    out.print(table)
-    if payload["skipped"]:
-        out.print(f"\n[bold]{len(payload['skipped'])} skipped files[/]")
-        for skipped in payload["skipped"]:
-            out.print(f"  {escape(skipped['path'])}: {escape(skipped['reason'])}")
+        terminal.print_json(described.to_json())
+    else:
+        terminal.print_info(described)
 
 
 @app.command()
@@ -382,59 +258,11 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Show how a file is read: metadata, cleaned text, removed lines and chunks."""
-    from semsearch.chunking import chunk_document
-    from semsearch.ingest import read_document
-
-    document = read_document(file)
-    chunks = chunk_document(document)
+    inspection = _service(None, None, None).inspect(file)
     if as_json:
-        payload = {
-            "path": document.path,
-            "doc_id": document.doc_id,
-            "title": document.title,
-            "date": document.date,
-            "source": document.source,
-            "author": document.author,
-            "script": document.script,
-            "content_hash": document.content_hash,
-            "text": document.text,
-            "removed": [
-                {"line": r.line_no, "text": r.text, "reason": r.reason} for r in document.removed
-            ],
-            "chunks": [
-                {
-                    "index": c.index,
-                    "paragraph": c.paragraph,
-                    "start": c.start,
-                    "end": c.end,
-                    "text": c.text,
-                }
-                for c in chunks
-            ],
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    for key in ("path", "title", "date", "source", "author", "script", "doc_id"):
-        table.add_row(key, escape(str(getattr(document, key) or "—")))
-    out.print(table)
-    out.print("\n[bold]Cleaned text[/]")
-    out.print(Text(document.text))
-    out.print(f"\n[bold]Removed lines ({len(document.removed)})[/]")
-    for removed in document.removed:
-        line = Text(f"  {removed.line_no:>4}  ")
-        line.append(f"[{removed.reason}] ", style="yellow")
-        line.append(removed.text, style="dim")
-        out.print(line)
-    out.print(f"\n[bold]Chunks ({len(chunks)})[/]")
-    for chunk in chunks:
-        line = Text(
-            f"  #{chunk.index} ¶{chunk.paragraph + 1} [{chunk.start}:{chunk.end}] ", style="cyan"
-        )
-        line.append(chunk.text, style="default")
-        out.print(line)
+        terminal.print_json(inspection.to_json())
+    else:
+        terminal.print_inspection(inspection)
 
 
 @app.command(name="eval")
@@ -449,20 +277,26 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
-    """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10, median query time)."""
-    from semsearch.evaluation import format_eval_table, run_eval
+    """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10, median query time).
+
+    The set is indexed in a temporary index of the chosen engine (with --qdrant-url, as the
+    index semsearch-eval-<set> there, replaced by each run).
+    """
+    from semsearch.evaluation import format_eval_table
     from semsearch.search import MODES
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
         raise typer.BadParameter(f"choose from {', '.join(MODES)}", param_hint="--modes")
-    embedder = _load_embedder(model, model_cache)
+    service = _service(None, model, model_cache, engine=_engine(engine, qdrant_url))
     with RichReporter(err) as reporter:
-        result = run_eval(directory, chosen, embedder, reporter=reporter)
+        result = service.evaluate(directory, chosen, reporter=reporter)
     if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        terminal.print_json(result)
     else:
         out.print(format_eval_table(result))
 
@@ -473,9 +307,7 @@ def prepare_model_command(
     model_cache: ModelCacheOption = None,
 ) -> None:
     """Make the model ready offline (converts the bundled default model once)."""
-    from semsearch.embed import prepare_model
-
-    path = prepare_model(model, cache_dir=model_cache)
+    path = _service(None, model, model_cache).prepare_model()
     err.print(f"Model {escape(model or settings.default_model())} is ready: {escape(str(path))}")
 
 
@@ -484,9 +316,7 @@ def main() -> None:
     try:
         app()
     except SemsearchError as error:
-        err.print(f"[bold red]Error:[/] {escape(error.message)}")
-        if error.hint:
-            err.print(escape(error.hint))
+        terminal.print_error(error)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("Interrupted. The index is unchanged unless the last step had finished.")

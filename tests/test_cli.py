@@ -1,4 +1,7 @@
-"""End-to-end tests of the ``semsearch`` command: real processes, real model, real files."""
+"""End-to-end tests of the ``semsearch`` command: real processes, real model, real files.
+
+One test runs the command in-process with a fake model, to check which model an update loads.
+"""
 
 from __future__ import annotations
 
@@ -164,3 +167,35 @@ def test_inspect_shows_removed_lines() -> None:
     assert "微信图片" not in payload["text"]
     assert any("微信图片" in removed["text"] for removed in payload["removed"])
     assert payload["chunks"] and payload["date"] == "2021-09-03"
+
+
+def test_update_uses_the_index_own_model_unless_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule the page follows too: without --model, an update loads the index's own model."""
+    from fakes import FakeEmbedder
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+    from semsearch.errors import IndexStoreError
+
+    loaded: list[str] = []
+
+    def load_fake(name: str, model_cache: Path | None = None) -> FakeEmbedder:
+        loaded.append(name)
+        return FakeEmbedder(model_id=name)
+
+    monkeypatch.setattr(cli, "load_model", load_fake)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEMSEARCH_INDEX", raising=False)
+    monkeypatch.setenv("SEMSEARCH_CORPUS", "seeds")
+    monkeypatch.setenv("SEMSEARCH_MODEL", "fake-default")
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["build", "--model", "fake-a"]).exit_code == 0
+    updated = runner.invoke(cli.app, ["update"])
+    assert updated.exit_code == 0 and "nothing changed" in updated.output
+    assert loaded == ["fake-a", "fake-a"]
+    refused = runner.invoke(cli.app, ["update", "--model", "fake-b"])
+    assert isinstance(refused.exception, IndexStoreError)
+    assert "fake-a" in refused.exception.message

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from semsearch import settings
 from semsearch.errors import IndexStoreError
@@ -26,9 +27,13 @@ from semsearch.storage.base import (
     SearchIndex,
     StoredChunk,
     StoredFile,
+    VersionFiles,
     WriteOptions,
     embed_key,
 )
+
+if TYPE_CHECKING:
+    from semsearch.storage.manifest import Manifest
 
 #: The engines :func:`open_index` and :func:`open_writer` know.
 ENGINES: tuple[str, ...] = ("local", "qdrant")
@@ -76,12 +81,38 @@ __all__ = [
     "SearchIndex",
     "StoredChunk",
     "StoredFile",
+    "VersionFiles",
     "WriteOptions",
+    "describe_location",
     "embed_key",
     "engine_config",
+    "live_manifest",
+    "live_version",
     "open_index",
     "open_writer",
+    "version_files",
 ]
+
+
+def describe_location(index_dir: Path, engine: str | EngineConfig = "local") -> str:
+    """Say where an index lives, for people: its folder, or its name and Qdrant place.
+
+    Args:
+        index_dir: Where the index is.
+        engine: Which engine holds it.
+
+    Returns:
+        ``index`` for the local engine; ``news on Qdrant at http://host:6333`` for Qdrant.
+
+    Raises:
+        IndexStoreError: The engine is unknown.
+    """
+    config = engine_config(engine)
+    if config.name != "qdrant":
+        return str(index_dir)
+    from semsearch.storage.qdrant.connection import resolve_place
+
+    return f"{Path(index_dir).name} on Qdrant at {resolve_place(config.qdrant_url, index_dir)}"
 
 
 def open_index(index_dir: Path, engine: str | EngineConfig = "local") -> SearchIndex:
@@ -106,6 +137,85 @@ def open_index(index_dir: Path, engine: str | EngineConfig = "local") -> SearchI
     from semsearch.storage.local import open_local_index
 
     return open_local_index(Path(index_dir))
+
+
+def live_version(index_dir: Path, engine: str | EngineConfig = "local") -> str | None:
+    """Name the version :func:`open_index` would open now, without opening it.
+
+    It is cheap (the local engine reads one link), so a front end that keeps an index open can
+    ask on every interaction whether a newer version was published.
+
+    Args:
+        index_dir: Where the index is.
+        engine: Which engine holds it.
+
+    Returns:
+        The version's name (a local generation, e.g. ``gen-000007``; a Qdrant version,
+        ``v000007``), or None when there is no index there yet.
+
+    Raises:
+        IndexStoreError: The engine is unknown (or Qdrant cannot be reached).
+    """
+    config = engine_config(engine)
+    if config.name == "qdrant":
+        from semsearch.storage.qdrant import live_manifest_at
+
+        manifest = live_manifest_at(Path(index_dir), config.qdrant_url)
+        return manifest.generation if manifest is not None else None
+    from semsearch.storage.local.generations import current_name
+
+    return current_name(Path(index_dir))
+
+
+def live_manifest(index_dir: Path, engine: str | EngineConfig = "local") -> Manifest | None:
+    """Read the description of the live version (its model, roots…) without opening it.
+
+    Args:
+        index_dir: Where the index is.
+        engine: Which engine holds it.
+
+    Returns:
+        The live version's manifest, or None when there is no index there yet.
+
+    Raises:
+        IndexStoreError: The index is damaged, or the engine is unknown.
+    """
+    config = engine_config(engine)
+    if config.name == "qdrant":
+        from semsearch.storage.qdrant import live_manifest_at
+
+        return live_manifest_at(Path(index_dir), config.qdrant_url)
+    from semsearch.storage.local.generations import current_manifest
+
+    return current_manifest(Path(index_dir))
+
+
+def version_files(
+    index_dir: Path, version: str, engine: str | EngineConfig = "local"
+) -> VersionFiles:
+    """Measure what one version of an index occupies on disk.
+
+    Args:
+        index_dir: Where the index is.
+        version: The version's name (:attr:`SearchIndex.generation`).
+        engine: Which engine holds it.
+
+    Returns:
+        Its files and their sizes (Qdrant: its collection's storage in a local-mode folder;
+        nothing for a server, whose disk the client cannot see).
+
+    Raises:
+        IndexStoreError: The engine is unknown.
+        OSError: The version is no longer on disk.
+    """
+    config = engine_config(engine)
+    if config.name == "qdrant":
+        from semsearch.storage.qdrant import version_files_at
+
+        return version_files_at(Path(index_dir), config.qdrant_url)
+    from semsearch.storage.local.generations import generation_footprint
+
+    return generation_footprint(Path(index_dir) / version)
 
 
 def open_writer(

@@ -108,6 +108,19 @@ class ChunkFilter:
 
 
 @dataclass(frozen=True)
+class VersionFiles:
+    """What one version of an index occupies on disk (``semsearch info`` shows it).
+
+    Attributes:
+        files: The size in bytes of each file at the top of the version (by name).
+        total_bytes: The size of everything the version holds, sub-folders included.
+    """
+
+    files: dict[str, int]
+    total_bytes: int
+
+
+@dataclass(frozen=True)
 class WriteOptions:
     """How a writer starts.
 

@@ -33,8 +33,8 @@ from semsearch.atomic import (
     temporary_sibling,
 )
 from semsearch.errors import IndexStoreError
-from semsearch.storage.base import DEFAULT_LOCK_TIMEOUT
-from semsearch.storage.manifest import rebuild_hint
+from semsearch.storage.base import DEFAULT_LOCK_TIMEOUT, VersionFiles
+from semsearch.storage.manifest import Manifest, rebuild_hint
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
@@ -77,6 +77,14 @@ def current_number(index_dir: Path) -> int | None:
     return generation_number(os.readlink(link))
 
 
+def current_name(index_dir: Path) -> str | None:
+    """The name ``current`` points to, or None without the link (one ``readlink``: cheap)."""
+    try:
+        return os.readlink(index_dir / CURRENT_LINK)
+    except OSError:
+        return None
+
+
 def resolve_current(index_dir: Path) -> Path:
     """Return the generation folder ``current`` points to, or say why there is none.
 
@@ -110,6 +118,17 @@ def resolve_current(index_dir: Path) -> Path:
     return index_dir / target
 
 
+def current_manifest(index_dir: Path) -> Manifest | None:
+    """Read the manifest of the generation ``current`` points to (None without the link).
+
+    Raises:
+        IndexStoreError: The link or the manifest is damaged.
+    """
+    if current_name(index_dir) is None:
+        return None
+    return Manifest.read(resolve_current(index_dir) / MANIFEST_FILE, index_dir)
+
+
 def generation_of(work_dir: Path) -> str:
     """The name a work folder (``gen-000008.tmp-<pid>``) is published under (``gen-000008``)."""
     return work_dir.name.split(TEMP_MARK)[0]
@@ -122,6 +141,13 @@ def file_sizes(generation_dir: Path) -> dict[str, int]:
         if path.is_file() and path.name != MANIFEST_FILE:
             sizes[path.relative_to(generation_dir).as_posix()] = path.stat().st_size
     return sizes
+
+
+def generation_footprint(generation_dir: Path) -> VersionFiles:
+    """The files directly in a generation folder and the bytes of everything in it."""
+    files = {f.name: f.stat().st_size for f in sorted(generation_dir.iterdir()) if f.is_file()}
+    total = sum(f.stat().st_size for f in generation_dir.rglob("*") if f.is_file())
+    return VersionFiles(files, total)
 
 
 class IndexFolder:

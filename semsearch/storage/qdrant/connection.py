@@ -2,9 +2,9 @@
 
 A place is either a server or cluster (``http(s)://host:6333``; the API key comes from
 ``$SEMSEARCH_QDRANT_API_KEY``) or a folder, which Qdrant's client serves in-process ("local
-mode"). Local mode locks its folder for one client per process, so readers and writers of one
-process share a :class:`Connection` (counted, closed with its last user), and a second process
-gets a clear message instead of the client's ``RuntimeError``.
+mode"). Local mode locks its folder for one client, so readers and writers of one process share
+a :class:`Connection` (kept for the process's life), and a second process gets a clear message
+instead of the client's ``RuntimeError``.
 
 Every call goes through :meth:`Connection.call`, the one place where the client's exceptions
 become :class:`~semsearch.errors.IndexStoreError` messages and where local mode, whose in-memory
@@ -188,10 +188,16 @@ def share(connection: Connection) -> Connection:
 
 
 def release(connection: Connection) -> None:
-    """Give a connection back; the last user closes it (local mode then frees its folder)."""
+    """Give a connection back; the last user closes a server's.
+
+    A local-mode client stays open until the process ends: opening one reads every point of
+    its folder into memory (seconds per thousand points), and a command that looks at an
+    index and then writes it would otherwise read the folder twice. (In memory, closing would
+    also lose the index.)
+    """
     with _connections_lock:
         connection.users -= 1
-        if connection.users > 0 or connection.place.location == MEMORY:
+        if connection.users > 0 or not connection.place.is_server:
             return
         _connections.pop(connection.place, None)
     connection.client.close()

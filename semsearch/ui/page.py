@@ -13,7 +13,14 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
+
+from semsearch.text import merge_spans
+
+if TYPE_CHECKING:
+    # Only types: any object with a hit's fields renders (the tests pass their own).
+    from semsearch.search import Hit
+    from semsearch.service import Article, Neighbourhood
 
 #: Characters that mean something in Streamlit's markdown (widget labels, messages).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^])")
@@ -41,24 +48,6 @@ PAGE_CSS = """
 .ss-empty { color: #6b7280; }
 </style>
 """
-
-
-class HitLike(Protocol):
-    """The fields of :class:`semsearch.search.Hit` that the page renders."""
-
-    rank: int
-    score: float
-    doc_id: str
-    title: str
-    path: str
-    date: str | None
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    context_before: str
-    context_after: str
-    highlights: list[tuple[int, int]]
 
 
 def escape_markdown(text: str) -> str:
@@ -91,30 +80,6 @@ def markdown_code(text: str) -> str:
     fence = "`" * (longest + 1)
     padding = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{padding}{flat}{padding}{fence}"
-
-
-def merge_spans(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
-    """Clamp spans to ``[0, length]``, drop empty ones and merge overlapping or touching ones.
-
-    Args:
-        spans: ``(start, end)`` character offsets, in any order.
-        length: The length of the text the spans refer to.
-
-    Returns:
-        Sorted, disjoint, non-empty spans.
-    """
-    clamped = sorted(
-        (max(0, start), min(length, end)) for start, end in spans if min(length, end) > start
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in clamped:
-        if start >= length or end <= 0:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -213,15 +178,22 @@ def render_inline(text: str, highlights: Iterable[tuple[int, int]] = ()) -> str:
     return "<br>".join(lines)
 
 
-def display_title(hit: HitLike) -> str:
-    """Return the title to show for a hit: its title, else its file name, else a placeholder."""
+def display_title(hit: Hit) -> str:
+    """Return the title to show for a hit: its title, else its file name, else a placeholder.
+
+    Args:
+        hit: A search hit.
+
+    Returns:
+        The title (plain text, to be escaped).
+    """
     if hit.title and hit.title.strip():
         return hit.title.strip()
     name = hit.path.replace("\\", "/").rsplit("/", 1)[-1]
     return name or "(untitled)"
 
 
-def hit_card_html(hit: HitLike) -> str:
+def hit_card_html(hit: Hit) -> str:
     """Render the visible part of a result card: rank, title, file, date, score and the chunk.
 
     Args:
@@ -250,7 +222,7 @@ def hit_card_html(hit: HitLike) -> str:
     )
 
 
-def context_html(hit: HitLike) -> str:
+def context_html(hit: Hit) -> str:
     """Render the hit between its neighbouring paragraphs (dimmed), for the card's expander.
 
     Args:
@@ -295,42 +267,11 @@ def article_html(
     return f'<div class="ss-article">{body}</div>'
 
 
-def paragraph_window(
-    text: str, start: int, end: int, before: int = 1, after: int = 1
-) -> tuple[int, int]:
-    """Find the paragraphs around a span: those it touches plus neighbours on each side.
-
-    Args:
-        text: Text with one paragraph a line.
-        start: Where the span starts in ``text``.
-        end: Where it ends.
-        before: Non-empty paragraphs to include before the span's first paragraph.
-        after: Non-empty paragraphs to include after its last one.
-
-    Returns:
-        ``(window_start, window_end)`` offsets in ``text`` (whole paragraphs); the span itself
-        if it lies outside every paragraph.
-    """
-    paragraphs: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        if line.strip():
-            paragraphs.append((offset, offset + len(line)))
-        offset += len(line) + 1
-    touched = [
-        i for i, (p_start, p_end) in enumerate(paragraphs) if p_start < end and p_end > start
-    ]
-    if not touched:
-        return max(0, start), min(len(text), end)
-    first = max(0, touched[0] - before)
-    last = min(len(paragraphs) - 1, touched[-1] + after)
-    return paragraphs[first][0], paragraphs[last][1]
-
-
 def context_paragraphs_html(
     text: str, start: int, end: int, highlights: Iterable[tuple[int, int]] = ()
 ) -> str:
-    """Render a stretch of an article (e.g. from :func:`paragraph_window`) with the hit marked.
+    """Render a stretch of an article (a :class:`semsearch.service.Neighbourhood`) with the hit
+    marked.
 
     Args:
         text: The stretch of article text, one paragraph a line.
@@ -344,8 +285,50 @@ def context_paragraphs_html(
     return f'<div class="ss-context">{render_paragraphs(text, highlights, (start, end))}</div>'
 
 
+def neighbourhood_html(hit: Hit, neighbourhood: Neighbourhood | None) -> str:
+    """Render the paragraphs around a hit for the card's expander.
+
+    Args:
+        hit: A search hit.
+        neighbourhood: Its paragraphs from the stored article, or None when they cannot be had
+            (then the hit's own ``context_before`` / ``context_after`` are shown).
+
+    Returns:
+        Escaped HTML in ``<div class="ss-context">``.
+    """
+    if neighbourhood is None:
+        return context_html(hit)
+    return context_paragraphs_html(
+        neighbourhood.text, neighbourhood.hit_start, neighbourhood.hit_end, neighbourhood.highlights
+    )
+
+
+def article_view_html(hit: Hit, article: Article) -> str:
+    """Render a hit's whole article for the reading dialog: title, metadata, marked text.
+
+    Args:
+        hit: A search hit.
+        article: Its stored article with the query's words.
+
+    Returns:
+        Escaped HTML.
+    """
+    return (
+        f'<div class="ss-title">{html.escape(display_title(hit))}</div>'
+        f'<div class="ss-meta">{html.escape(article.meta)} · the hit is marked in blue</div>'
+        + article_html(article.record.text, hit.start, hit.end, article.highlights)
+    )
+
+
 def format_timestamp(value: str | float | int | None) -> str:
-    """Format a manifest timestamp (ISO string or epoch seconds) for people; ``—`` if unknown."""
+    """Format a manifest timestamp (ISO string or epoch seconds) for people.
+
+    Args:
+        value: The timestamp.
+
+    Returns:
+        ``YYYY-MM-DD HH:MM`` in local time, ``—`` if unknown, the value itself if unreadable.
+    """
     if value is None or value == "":
         return "—"
     try:

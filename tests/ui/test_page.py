@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semsearch.webpage import (
+from semsearch.service import Article, Neighbourhood
+from semsearch.storage import DocumentRecord
+from semsearch.ui.page import (
     article_html,
+    article_view_html,
     context_html,
     context_paragraphs_html,
     display_title,
@@ -18,8 +21,7 @@ from semsearch.webpage import (
     format_timestamp,
     hit_card_html,
     markdown_code,
-    merge_spans,
-    paragraph_window,
+    neighbourhood_html,
     render_inline,
     render_marked,
     render_paragraphs,
@@ -72,13 +74,6 @@ def test_render_marked_escapes_attribute_breakers() -> None:
     assert "onerror=alert(1)&gt;" in markup
     assert '"' not in _OWN_TAG.sub("", markup)
     assert _visible_text(markup) == INJECTION
-
-
-def test_merge_spans_clamps_sorts_and_merges() -> None:
-    assert merge_spans([(5, 8), (0, 2), (1, 3), (7, 20), (-4, 0), (30, 40), (4, 4)], 10) == [
-        (0, 3),
-        (5, 10),
-    ]
 
 
 def test_render_marked_with_hit_range_wraps_marks_inside_hit() -> None:
@@ -150,20 +145,6 @@ def test_context_html_dims_neighbours_and_keeps_hit_highlights() -> None:
     )
 
 
-def test_paragraph_window_takes_whole_neighbouring_paragraphs() -> None:
-    text = "一一\n二二二\n\n三三三\n四四\n五五"
-    three = text.index("三")
-    assert text[slice(*paragraph_window(text, three + 1, three + 2))] == "二二二\n\n三三三\n四四"
-    assert text[slice(*paragraph_window(text, 0, 1, before=3, after=0))] == "一一"
-    last = text.index("五")
-    assert (
-        text[slice(*paragraph_window(text, three, last + 1, after=5))]
-        == "二二二\n\n三三三\n四四\n五五"
-    )
-    assert paragraph_window(text, 2, 3) == (2, 3)  # only a line break: the span itself
-    assert paragraph_window("", 0, 0) == (0, 0)
-
-
 def test_context_paragraphs_html_marks_hit_among_neighbours() -> None:
     text = "前文<b>\n命中段落\n后文"
     start = text.index("命中")
@@ -173,6 +154,26 @@ def test_context_paragraphs_html_marks_hit_among_neighbours() -> None:
         '<p><span class="ss-hit"><mark>命中</mark></span><span class="ss-hit">段落</span></p>'
         "<p>后文</p></div>"
     )
+
+
+def test_neighbourhood_html_uses_the_paragraphs_or_falls_back_to_the_hit_context() -> None:
+    hit = FakeHit(text="命中段落", highlights=[(0, 2)], context_before="前", start=3, end=7)
+    around = Neighbourhood("前文\n命中段落\n后文", 3, 7, [(3, 5)])
+    assert neighbourhood_html(hit, around) == context_paragraphs_html(around.text, 3, 7, [(3, 5)])
+    assert neighbourhood_html(hit, None) == context_html(hit)
+
+
+def test_article_view_html_escapes_title_and_meta_and_marks_the_hit() -> None:
+    text = "导语。\n开福区<b>火炬手</b>。"
+    record = DocumentRecord(
+        "doc", "news/<a>.txt", "标题", "2024-05-14", "日报", None, "h", "simplified", 1, text
+    )
+    hit = FakeHit(text="开福区", title="<i>标题</i>", start=4, end=7)
+    markup = article_view_html(hit, Article(record, [(4, 7)]))
+    assert markup.startswith('<div class="ss-title">&lt;i&gt;标题&lt;/i&gt;</div>')
+    assert "news/&lt;a&gt;.txt · 2024-05-14 · 日报 · the hit is marked in blue" in markup
+    assert '<p id="ss-hit"><span class="ss-hit"><mark>开福区</mark></span>' in markup
+    assert "&lt;b&gt;火炬手" in markup
 
 
 def test_display_title_falls_back_to_file_name() -> None:

@@ -1,0 +1,264 @@
+"""What the ``semsearch`` command shows: results, the index, an inspected file, progress bars.
+
+Rendering only, with rich: the command (:mod:`semsearch.cli`) parses arguments and asks the
+service; this module prints what it gets back. Results and descriptions go to stdout, progress
+and notices to stderr, so ``--json`` output stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from semsearch.embed import Embedder
+    from semsearch.errors import SemsearchError
+    from semsearch.indexing import IndexReport
+    from semsearch.search import SearchResult
+    from semsearch.service import IndexInfo, Inspection
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+#: Characters of a hit's neighbouring text shown on each side in the terminal.
+CONTEXT_CHARS = 60
+
+
+class RichReporter:
+    """Shows the stages of long work as rich progress bars with counts and rates (on stderr).
+
+    The bars start with the first stage, so a spinner before it (loading the model) can run.
+
+    Args:
+        console: Where the bars are drawn.
+    """
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = console
+        self.progress = Progress(
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("[dim]{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+        self._started = False
+
+    def __enter__(self) -> RichReporter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._started:
+            self.progress.stop()
+
+    def start(self, stage: str, total: int) -> None:
+        """Begin a stage with ``total`` units of work."""
+        if not self._started:
+            self.progress.start()
+            self._started = True
+        self.tasks[stage] = self.progress.add_task(stage, total=total, rate="")
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        """Record ``n`` more units done in ``stage``."""
+        task_id = self.tasks.get(stage)
+        if task_id is None:
+            return
+        self.progress.advance(task_id, n)
+        speed = self.progress.tasks[task_id].speed
+        if speed:
+            self.progress.update(task_id, rate=f"{speed:,.1f}/s")
+
+    def message(self, text: str) -> None:
+        """Print a line above the bars (a skipped file, a notice)."""
+        self.progress.console.print(text, markup=False, highlight=False)
+
+
+def announced_loader(
+    load: Callable[[str], Embedder],
+) -> Callable[[str], Embedder]:
+    """Wrap a model loader so that the terminal says which model is loading while it does.
+
+    Args:
+        load: Loads a model by name.
+
+    Returns:
+        The same loader behind a spinner on stderr.
+    """
+
+    def load_with_status(model: str) -> Embedder:
+        with err.status(f"Loading model {escape(model)}…"):
+            return load(model)
+
+    return load_with_status
+
+
+def print_report(report: IndexReport, index_dir: Path) -> None:
+    """Say on stderr what a build or update did.
+
+    Args:
+        report: What was done.
+        index_dir: The index folder, as given.
+    """
+    if report.nothing_changed:
+        err.print(
+            f"Index {escape(str(index_dir))} is up to date: nothing changed, nothing embedded "
+            f"({report.seconds:.1f} s)."
+        )
+        return
+    err.print(
+        f"Index {escape(str(index_dir))}: {report.added} added, {report.changed} changed, "
+        f"{report.removed} removed, {report.unchanged} unchanged documents; "
+        f"{report.chunks_embedded} chunks (+{report.sentences_embedded} sentences) embedded, "
+        f"{report.chunks_reused} reused; "
+        f"{len(report.skipped)} files skipped ({report.seconds:.1f} s)."
+    )
+
+
+def _hit_text(text: str, highlights: list[tuple[int, int]]) -> Text:
+    rendered = Text(text)
+    for start, end in highlights:
+        rendered.stylize("bold black on yellow", start, end)
+    return rendered
+
+
+def _trim_before(text: str, limit: int = CONTEXT_CHARS) -> str:
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def _trim_after(text: str, limit: int = CONTEXT_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def print_result(result: SearchResult) -> None:
+    """Print the hits of a search: rank, title, score, place, the passage with its context.
+
+    Args:
+        result: The search's result.
+    """
+    if not result.hits:
+        out.print(f"No results for “{escape(result.query)}” ({result.took_ms:.0f} ms).")
+        return
+    out.print(
+        f"[bold]{len(result.hits)}[/] results for “{escape(result.query)}” "
+        f"(mode {result.mode}, {result.took_ms:.0f} ms)\n"
+    )
+    for hit in result.hits:
+        header = Text()
+        header.append(f"{hit.rank:>2}. ", style="bold")
+        header.append(hit.title or "(untitled)", style="bold cyan")
+        header.append(f"  score {hit.score:.3f}", style="magenta")
+        out.print(header)
+        meta = f"    {hit.path}  ¶{hit.paragraph + 1}"
+        if hit.date:
+            meta += f"  {hit.date}"
+        out.print(Text(meta, style="dim"))
+        body = Text("    ")
+        if hit.context_before:
+            body.append(_trim_before(hit.context_before), style="dim")
+            body.append(" ")
+        body.append_text(_hit_text(hit.text, hit.highlights))
+        if hit.context_after:
+            body.append(" ")
+            body.append(_trim_after(hit.context_after), style="dim")
+        out.print(body)
+        out.print()
+
+
+def _key_table() -> Table:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    return table
+
+
+def print_info(info: IndexInfo) -> None:
+    """Print the description of the index as a table, then its skipped files.
+
+    Args:
+        info: The description.
+    """
+    table = _key_table()
+    for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
+        table.add_row(key, escape(str(getattr(info, key))))
+    table.add_row("chunking", escape(json.dumps(info.chunking, ensure_ascii=False)))
+    table.add_row(
+        "sentence vectors",
+        "yes" if info.sentence_vectors else "no (the next semsearch update adds them)",
+    )
+    table.add_row("size", f"{info.size_bytes / 1e6:.1f} MB")
+    table.add_row("sources", escape(", ".join(info.corpus_roots or [])))
+    out.print(table)
+    if info.skipped:
+        out.print(f"\n[bold]{len(info.skipped)} skipped files[/]")
+        for skipped in info.skipped:
+            out.print(f"  {escape(skipped.path)}: {escape(skipped.reason)}")
+
+
+def print_inspection(inspection: Inspection) -> None:
+    """Print how a file is read: metadata, cleaned text, removed lines, chunks.
+
+    Args:
+        inspection: The file as read.
+    """
+    document, chunks = inspection.document, inspection.chunks
+    table = _key_table()
+    for key in ("path", "title", "date", "source", "author", "script", "doc_id"):
+        table.add_row(key, escape(str(getattr(document, key) or "—")))
+    out.print(table)
+    out.print("\n[bold]Cleaned text[/]")
+    out.print(Text(document.text))
+    out.print(f"\n[bold]Removed lines ({len(document.removed)})[/]")
+    for removed in document.removed:
+        line = Text(f"  {removed.line_no:>4}  ")
+        line.append(f"[{removed.reason}] ", style="yellow")
+        line.append(removed.text, style="dim")
+        out.print(line)
+    out.print(f"\n[bold]Chunks ({len(chunks)})[/]")
+    for chunk in chunks:
+        line = Text(
+            f"  #{chunk.index} ¶{chunk.paragraph + 1} [{chunk.start}:{chunk.end}] ", style="cyan"
+        )
+        line.append(chunk.text, style="default")
+        out.print(line)
+
+
+def print_json(payload: Any) -> None:
+    """Print one JSON object on stdout (plain ``print``: no rich markup or wrapping).
+
+    Args:
+        payload: JSON-ready data.
+    """
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def print_error(error: SemsearchError) -> None:
+    """Print a user-facing error and its hint on stderr (never a traceback).
+
+    Args:
+        error: The error.
+    """
+    err.print(f"[bold red]Error:[/] {escape(error.message)}")
+    if error.hint:
+        err.print(escape(error.hint))

@@ -1,0 +1,1 @@
+"""Tests of semsearch.service: the facade both front ends call."""

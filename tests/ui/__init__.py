@@ -1,0 +1,1 @@
+"""Tests of semsearch.ui: the page's rendering helpers and messages."""

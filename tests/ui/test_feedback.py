@@ -1,0 +1,51 @@
+"""Tests of the page's progress bar: drawn from the first stage on, throttled, filled at the end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from semsearch.ui.feedback import StreamlitReporter
+
+
+class FakeBar:
+    """Records what a Streamlit progress bar is asked to show."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[float, str]] = []
+
+    def progress(self, value: float, text: str = "") -> None:
+        self.shown.append((value, text))
+
+
+class FakeContainer:
+    """A Streamlit container that makes :class:`FakeBar` bars."""
+
+    def __init__(self) -> None:
+        self.bars: list[FakeBar] = []
+
+    def progress(self, value: float, text: str = "") -> Any:
+        bar = FakeBar()
+        bar.progress(value, text)
+        self.bars.append(bar)
+        return bar
+
+
+def test_the_bar_appears_with_the_first_stage_and_is_filled_at_the_end() -> None:
+    container = FakeContainer()
+    reporter = StreamlitReporter(container, min_interval=3600)
+    reporter.message("skipped x.jpg")
+    assert container.bars == []  # nothing to draw before the first stage (a model may load)
+    reporter.start("embed", 4)
+    reporter.advance("embed", 2)  # throttled: drawn only when forced
+    reporter.advance("other")  # an unknown stage is ignored
+    reporter.finish()
+    assert len(container.bars) == 1
+    assert container.bars[0].shown == [(0.0, "Starting…"), (0.0, "embed: 0 / 4"), (1.0, "Done.")]
+    assert reporter.messages == ["skipped x.jpg"]
+
+
+def test_an_empty_stage_counts_as_done() -> None:
+    container = FakeContainer()
+    reporter = StreamlitReporter(container, min_interval=0)
+    reporter.start("read", 0)
+    assert container.bars[0].shown[-1] == (1.0, "read: 0 / 0")
