@@ -203,6 +203,17 @@ def release(connection: Connection) -> None:
     connection.client.close()
 
 
+def close_unused() -> None:
+    """Close the connections no reader or writer uses (local mode then frees its folders for
+    other processes; an index only in memory is lost)."""
+    with _connections_lock:
+        unused = [c for c in _connections.values() if c.users <= 0]
+        for connection in unused:
+            del _connections[connection.place]
+    for connection in unused:
+        connection.client.close()
+
+
 @atexit.register
 def _close_all() -> None:
     """Close what is still open at exit: local mode then writes its folder's lock cleanly

@@ -24,11 +24,18 @@ from semsearch.storage.qdrant.frequencies import TermFrequencies, write_frequenc
 from semsearch.storage.qdrant.pending import BATCH_SIZE
 from semsearch.storage.qdrant.schema import KEYWORDS
 from semsearch.storage.qdrant.state import EngineState, KeywordStatistics
-from semsearch.storage.qdrant.terms import BM25Parameters, ChunkTerms, StoredTerms, term_weights
+from semsearch.storage.qdrant.terms import (
+    BM25Parameters,
+    ChunkTerms,
+    StoredTerms,
+    read_stored_terms,
+    sparse_vector,
+)
 
 if TYPE_CHECKING:
     from semsearch.storage.qdrant.connection import Connection
     from semsearch.storage.qdrant.versions import Slots
+    from semsearch.storage.qdrant.written import WrittenChunks
 
 #: Relative drift of the true average chunk length from the frozen one that triggers a rewrite
 #: of every weight (0.5 %: below the 1 % that changed 4/300 top-10 rankings, above the ~0.2 %
@@ -86,26 +93,29 @@ class KeywordBook:
 
     def rewrite(
         self,
-        connection: Connection,
-        collection: str,
-        written: Iterable[tuple[Any, ChunkTerms]],
-        held: Iterable[ChunkTerms],
+        written: WrittenChunks,
+        held: list[ChunkTerms],
+        terms_of: Callable[[Any, StoredTerms], ChunkTerms],
         on_batch: Callable[[], None],
     ) -> None:
         """Recount everything and write every written chunk's weights into the other slot.
 
         Args:
-            connection: The Qdrant connection.
-            collection: The collection written.
-            written: ``(point id, terms)`` of every chunk point of the version.
+            written: The chunk points of the version (their weights are rewritten).
             held: The terms of the chunks not written yet (they are written with the new
                 parameters later).
+            terms_of: A written chunk's new terms, given its point (``title``, ``text``,
+                ``v_add``) and its stored weights.
             on_batch: Called before each request.
         """
-        from qdrant_client import models
-
-        written = list(written)
-        everything = [terms for _, terms in written] + list(held)
+        vector = self.vector
+        points = written.scroll(["title", "text", "length", "v_add"], [vector])
+        chunks = []
+        for point in points:
+            stored = read_stored_terms(point, vector)
+            if stored is not None:
+                chunks.append((point.id, terms_of(point, stored)))
+        everything = [terms for _, terms in chunks] + held
         self._table = Counter(term for terms in everything for term in terms.ids.tolist())
         self._changes.clear()
         statistics = self.statistics
@@ -114,21 +124,14 @@ class KeywordBook:
         statistics.average_length = statistics.total_length / max(statistics.chunk_count, 1)
         self.parameters = statistics.parameters
         self._slots.flip(KEYWORDS)
-        for start in range(0, len(written), BATCH_SIZE):
+        for start in range(0, len(chunks), BATCH_SIZE):
             on_batch()
-            vectors = [
-                models.PointVectors(
-                    id=point_id,
-                    vector={
-                        self.vector: models.SparseVector(
-                            indices=terms.ids.tolist(),
-                            values=term_weights(terms, self.parameters).tolist(),
-                        )
-                    },
-                )
-                for point_id, terms in written[start : start + BATCH_SIZE]
-            ]
-            connection.call("update_vectors", collection, vectors, wait=True)
+            written.update_vectors(
+                {
+                    point_id: {self.vector: sparse_vector(terms, self.parameters)}
+                    for point_id, terms in chunks[start : start + BATCH_SIZE]
+                }
+            )
 
     def write_frequencies(
         self, connection: Connection, collection: str, base: TermFrequencies | None, version: int

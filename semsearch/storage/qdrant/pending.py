@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from semsearch.storage.qdrant.schema import CHUNK_VECTOR, KEYWORDS, SENTENCES, slot_vector
-from semsearch.storage.qdrant.terms import BM25Parameters, ChunkTerms, term_weights
+from semsearch.storage.qdrant.terms import BM25Parameters, ChunkTerms, sparse_vector
 
 if TYPE_CHECKING:
     from semsearch.storage.qdrant.connection import Connection
@@ -54,10 +54,7 @@ def chunk_point(chunk: PendingChunk, parameters: BM25Parameters, slots: dict[str
 
     vectors: dict[str, Any] = {
         CHUNK_VECTOR: chunk.vector.tolist(),
-        slot_vector(KEYWORDS, slots[KEYWORDS]): models.SparseVector(
-            indices=chunk.terms.ids.tolist(),
-            values=term_weights(chunk.terms, parameters).tolist(),
-        ),
+        slot_vector(KEYWORDS, slots[KEYWORDS]): sparse_vector(chunk.terms, parameters),
     }
     if chunk.sentences is not None and len(chunk.sentences):
         vectors[slot_vector(SENTENCES, slots[SENTENCES])] = half_precision(chunk.sentences)

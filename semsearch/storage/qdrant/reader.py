@@ -19,15 +19,12 @@ from typing import Any
 import numpy as np
 
 from semsearch.storage.base import ChunkFilter, DescribesChunking, IdentifiesModel
-from semsearch.storage.manifest import check_compatible, sentence_info
+from semsearch.storage.manifest import check_compatible
 from semsearch.storage.qdrant.frequencies import TermFrequencies
 from semsearch.storage.qdrant.records import VISIBILITY, QdrantRecords
 from semsearch.storage.qdrant.schema import (
     CHUNK_VECTOR,
-    KEYWORDS,
-    SENTENCES,
     chunk_conditions,
-    slot_vector,
 )
 from semsearch.storage.qdrant.terms import (
     StoredTerms,
@@ -37,7 +34,6 @@ from semsearch.storage.qdrant.terms import (
     read_stored_terms,
     term_idf,
 )
-from semsearch.storage.qdrant.versions import SCROLL_PAGE
 
 #: Extra keyword candidates asked of the engine: its float32 scores may order near-ties
 #: differently from the exact ones, which re-order the candidates and cut at k.
@@ -57,14 +53,6 @@ class QdrantIndex(QdrantRecords):
         return TermFrequencies(
             self.connection, self.collection, self.state.term_shards, self.state.keyword.term_count
         )
-
-    @functools.cached_property
-    def _keywords(self) -> str:
-        return slot_vector(KEYWORDS, self.state.slots[KEYWORDS])
-
-    @functools.cached_property
-    def _sentences(self) -> str:
-        return slot_vector(SENTENCES, self.state.slots[SENTENCES])
 
     def check_compatible(self, embedder: IdentifiesModel, chunking: DescribesChunking) -> None:
         """Check that queries (or new chunks) are made the way this index was made.
@@ -116,7 +104,7 @@ class QdrantIndex(QdrantRecords):
             "query_points",
             self.collection,
             query=models.SparseVector(indices=indices, values=values),
-            using=self._keywords,
+            using=self.keyword_vector,
             query_filter=search_filter,
             # IDF over this version's points only: a writer's new or removed points must not
             # move the scores (seen: 0.66 off without it).
@@ -157,8 +145,8 @@ class QdrantIndex(QdrantRecords):
 
     def stored_terms(self, ids: Sequence[int]) -> dict[int, StoredTerms]:
         """Each given chunk's stored sparse vector and length, by chunk id."""
-        points = self.retrieve(ids, ["length"], [self._keywords])
-        stored = {int(i): read_stored_terms(p, self._keywords) for i, p in points.items()}
+        points = self.retrieve(ids, ["length"], [self.keyword_vector])
+        stored = {int(i): read_stored_terms(p, self.keyword_vector) for i, p in points.items()}
         return {chunk_id: terms for chunk_id, terms in stored.items() if terms is not None}
 
     def idfs(self, sequence: Iterable[int]) -> dict[int, np.float32]:
@@ -188,47 +176,11 @@ class QdrantIndex(QdrantRecords):
         """The sentence vectors of the given chunks that have two or more sentences."""
         if not self.has_sentence_vectors or not len(ids):
             return {}
-        points = self.retrieve([int(i) for i in ids], VISIBILITY, [self._sentences])
+        points = self.retrieve([int(i) for i in ids], VISIBILITY, [self.sentence_vector])
         return {
-            int(chunk_id): np.asarray(point.vector[self._sentences], dtype=np.float32)
+            int(chunk_id): np.asarray(point.vector[self.sentence_vector], dtype=np.float32)
             for chunk_id, point in points.items()
-            if point.vector and point.vector.get(self._sentences)
-        }
-
-    # -- content keys (the writer's vector reuse) -------------------------------------------------
-
-    def _points_of_keys(self, keys: Iterable[str], vector: str) -> dict[str, Any]:
-        from qdrant_client import models
-
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, Any] = {}
-        for start in range(0, len(wanted), SCROLL_PAGE):
-            condition = models.FieldCondition(
-                key="embed_key", match=models.MatchAny(any=wanted[start : start + SCROLL_PAGE])
-            )
-            for point in self.scroll([condition], payload=["embed_key"], vectors=[vector]):
-                key = point.payload["embed_key"]
-                if key not in found or int(point.id) < int(found[key].id):
-                    found[key] = point
-        return found
-
-    def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored chunk vectors by content key (``embed_key``), for those present."""
-        points = self._points_of_keys(keys, CHUNK_VECTOR)
-        return {
-            key: np.asarray(p.vector[CHUNK_VECTOR], dtype=np.float32) for key, p in points.items()
-        }
-
-    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored sentence vectors by content key (maybe 0 rows), if complete and current."""
-        if self.manifest.sentence_vectors != sentence_info():
-            return {}
-        empty = np.zeros((0, self.dimension), dtype=np.float32)
-        return {
-            key: np.asarray(p.vector[self._sentences], dtype=np.float32)
-            if p.vector and p.vector.get(self._sentences)
-            else empty
-            for key, p in self._points_of_keys(keys, self._sentences).items()
+            if point.vector and point.vector.get(self.sentence_vector)
         }
 
 

@@ -18,22 +18,26 @@ import numpy as np
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
 from semsearch.storage.base import ChunkFilter, DocumentRecord, FileState, StoredChunk, StoredFile
-from semsearch.storage.manifest import Manifest
+from semsearch.storage.manifest import Manifest, sentence_info
 from semsearch.storage.qdrant import connection as connections
 from semsearch.storage.qdrant.schema import (
     CHUNK,
+    CHUNK_VECTOR,
     DOCUMENT,
+    KEYWORDS,
+    SENTENCES,
     SOURCES,
     chunk_conditions,
     document_record,
     is_visible,
     of_kind,
     record_id,
+    slot_vector,
     stored_chunk,
     visible_at,
 )
 from semsearch.storage.qdrant.state import EngineState
-from semsearch.storage.qdrant.versions import scroll_points
+from semsearch.storage.qdrant.versions import SCROLL_PAGE, scroll_points
 
 #: Filters whose chunk ids are kept (the page re-runs a query as the user types).
 FILTER_CACHE_SIZE = 16
@@ -63,6 +67,8 @@ class QdrantView:
         self.state = EngineState.of(manifest, index)
         self.collection = self.state.collection
         self.version = self.state.version
+        self.keyword_vector = slot_vector(KEYWORDS, self.state.slots[KEYWORDS])
+        self.sentence_vector = slot_vector(SENTENCES, self.state.slots[SENTENCES])
         self._connection: connections.Connection | None = connection
 
     @property
@@ -99,6 +105,40 @@ class QdrantView:
             with_vectors=list(vectors) or False,
         )
         return {p.id: p for p in points if is_visible(p.payload, self.version)}
+
+    def _points_of_keys(self, keys: Iterable[str], vector: str) -> dict[str, Any]:
+        from qdrant_client import models
+
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), SCROLL_PAGE):
+            condition = models.FieldCondition(
+                key="embed_key", match=models.MatchAny(any=wanted[start : start + SCROLL_PAGE])
+            )
+            for point in self.scroll([condition], payload=["embed_key"], vectors=[vector]):
+                key = point.payload["embed_key"]
+                if key not in found or int(point.id) < int(found[key].id):
+                    found[key] = point
+        return found
+
+    def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored chunk vectors by content key (``embed_key``), for those present."""
+        points = self._points_of_keys(keys, CHUNK_VECTOR)
+        return {
+            key: np.asarray(p.vector[CHUNK_VECTOR], dtype=np.float32) for key, p in points.items()
+        }
+
+    def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors by content key (maybe 0 rows), if complete and current."""
+        if self.manifest.sentence_vectors != sentence_info():
+            return {}
+        empty = np.zeros((0, self.dimension), dtype=np.float32)
+        return {
+            key: np.asarray(p.vector[self.sentence_vector], dtype=np.float32)
+            if p.vector and p.vector.get(self.sentence_vector)
+            else empty
+            for key, p in self._points_of_keys(keys, self.sentence_vector).items()
+        }
 
     def close(self) -> None:
         """Release the connection (the view is unusable afterwards; safe to call twice)."""

@@ -10,7 +10,7 @@ published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,37 +19,23 @@ from semsearch.storage.qdrant.pending import BATCH_SIZE, PendingChunks, half_pre
 from semsearch.storage.qdrant.schema import SENTENCES
 
 if TYPE_CHECKING:
-    from semsearch.storage.qdrant.connection import Connection
     from semsearch.storage.qdrant.versions import Slots
-
-#: Reads every chunk point of the version being written: ``(payload keys) → points``.
-WrittenChunks = Callable[[list[str]], Iterable[Any]]
+    from semsearch.storage.qdrant.written import WrittenChunks
 
 
 class SentenceBook:
     """What the version being written still lacks of sentence vectors.
 
     Args:
-        connection: The Qdrant connection.
-        collection: The collection written.
         slots: The writer's slots.
-        written_chunks: Reads the chunk points written so far in the version.
+        written: The chunk points of the version in Qdrant.
         redo_written: Whether the written chunks' vectors must be made again (see the module
             docstring); the slot flips when they are first asked for.
     """
 
-    def __init__(
-        self,
-        connection: Connection,
-        collection: str,
-        slots: Slots,
-        written_chunks: WrittenChunks,
-        redo_written: bool,
-    ) -> None:
-        self._connection = connection
-        self._collection = collection
+    def __init__(self, slots: Slots, written: WrittenChunks, redo_written: bool) -> None:
         self._slots = slots
-        self._written_chunks = written_chunks
+        self._written = written
         self._redo = redo_written
         self._targets: dict[str, list[Any]] | None = None
         self._texts: dict[str, tuple[str, str]] = {}
@@ -67,7 +53,7 @@ class SentenceBook:
         if self._targets is None:
             self._slots.flip(SENTENCES)
             self._targets = {}
-            for point in self._written_chunks(["embed_key", "title", "text"]):
+            for point in self._written.scroll(["embed_key", "title", "text"]):
                 key = point.payload["embed_key"]
                 self._targets.setdefault(key, []).append(point.id)
                 self._texts.setdefault(key, (point.payload["title"], point.payload["text"]))
@@ -91,25 +77,21 @@ class SentenceBook:
         on_batch: Callable[[], None],
     ) -> None:
         """Give chunks their sentence vectors by content key (0 rows: one sentence)."""
-        from qdrant_client import models
-
         pending.set_sentences(vectors_by_key)
         if not self._redo:
             return
         targets = self._written_targets()
-        updates = [
-            models.PointVectors(
-                id=point_id, vector={self._slots.vector(SENTENCES): half_precision(matrix)}
-            )
+        vector = self._slots.vector(SENTENCES)
+        updates = {
+            point_id: {vector: half_precision(matrix)}
             for key, matrix in vectors_by_key.items()
             if len(matrix)
             for point_id in targets.get(key, [])
-        ]
-        for start in range(0, len(updates), BATCH_SIZE):
+        }
+        batches = list(updates.items())
+        for start in range(0, len(batches), BATCH_SIZE):
             on_batch()
-            self._connection.call(
-                "update_vectors", self._collection, updates[start : start + BATCH_SIZE], wait=True
-            )
+            self._written.update_vectors(dict(batches[start : start + BATCH_SIZE]))
         self._done.update(key for key in vectors_by_key if key in targets)
 
     def written_complete(self) -> bool:

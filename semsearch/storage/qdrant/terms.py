@@ -119,6 +119,15 @@ def term_weights(terms: ChunkTerms, parameters: BM25Parameters) -> np.ndarray:
     ).astype(np.float32)
 
 
+def sparse_vector(terms: ChunkTerms, parameters: BM25Parameters) -> Any:
+    """A chunk's Qdrant sparse vector: its term ids and their stored weights."""
+    from qdrant_client import models
+
+    return models.SparseVector(
+        indices=terms.ids.tolist(), values=term_weights(terms, parameters).tolist()
+    )
+
+
 def recover_counts(values: np.ndarray, length: int, parameters: BM25Parameters) -> np.ndarray:
     """The term counts that stored weights were made from (inverts :func:`term_weights`).
 

@@ -19,7 +19,7 @@ records), :class:`~.keywords.KeywordBook` (BM25 statistics, frequencies, the ave
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,16 +36,16 @@ from semsearch.storage.qdrant.documents import DocumentBook, chunk_range, docume
 from semsearch.storage.qdrant.keywords import KeywordBook, recovered_terms
 from semsearch.storage.qdrant.pending import PendingChunk, PendingChunks
 from semsearch.storage.qdrant.reader import QdrantIndex
-from semsearch.storage.qdrant.schema import CHUNK, chunk_payload, of_kind, visible_at
+from semsearch.storage.qdrant.schema import chunk_payload
 from semsearch.storage.qdrant.sentences import SentenceBook
 from semsearch.storage.qdrant.start import WriteStart
 from semsearch.storage.qdrant.terms import (
     ChunkTerms,
     StoredTerms,
     chunk_terms,
-    read_stored_terms,
 )
-from semsearch.storage.qdrant.versions import Slots, recover, scroll_points
+from semsearch.storage.qdrant.versions import Slots, recover
+from semsearch.storage.qdrant.written import WrittenChunks
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
@@ -80,11 +80,9 @@ class QdrantWriter:
         self.keywords = KeywordBook(state, self.slots)
         self.documents = DocumentBook(start.base, self._version)
         self.pending = PendingChunks(self._connection, self._collection, start.lock.renew)
+        self.written = WrittenChunks(self._connection, self._collection, self._version)
         base_current = start.base is None or start.base.manifest.sentence_vectors == sentence_info()
-        self.sentences = SentenceBook(
-            self._connection, self._collection, self.slots, self._written_chunks, not base_current
-        )
-        self.removed_chunks: set[int] = set()
+        self.sentences = SentenceBook(self.slots, self.written, not base_current)
         self.roots = list(start.base.manifest.corpus_roots) if start.base else []
         self.skipped: list[tuple[str, str]] | None = None
         self.scanned_at_ns: int | None = None
@@ -107,15 +105,13 @@ class QdrantWriter:
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Chunk vectors the published version holds for these content keys (to reuse them)."""
-        return self._reused("vectors_for_keys", keys)
+        source = self.start.vector_source
+        return {} if source is None else source.vectors_for_keys(keys)
 
     def sentence_vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Sentence vectors the published version holds for these content keys (to reuse them)."""
-        return self._reused("sentence_vectors_for_keys", keys)
-
-    def _reused(self, lookup: str, keys: Iterable[str]) -> dict[str, np.ndarray]:
         source = self.start.vector_source
-        return getattr(source, lookup)(keys) if source is not None else {}
+        return {} if source is None else source.sentence_vectors_for_keys(keys)
 
     def add_document(
         self,
@@ -185,23 +181,14 @@ class QdrantWriter:
 
     def _count_out(self, ids: list[int], retire: bool) -> None:
         """Count written chunks out; retire published ones, delete this version's own."""
-        stored = self._stored_terms(ids)
+        stored = self.written.stored_terms(ids, self.keywords.vector)
         for terms in stored.values():
             self.keywords.count(terms.ids, terms.length, -1)
         if retire:
-            self.removed_chunks.update(ids)
+            self.written.removed.update(ids)
             self.documents.retired.extend(ids)
         elif stored:
-            self._connection.call("delete", self._collection, list(stored), wait=True)
-
-    def _stored_terms(self, ids: list[int]) -> dict[int, StoredTerms]:
-        """The written chunks' sparse vectors (live slot) and lengths, by id."""
-        vector = self.keywords.vector
-        points = self._connection.call(
-            "retrieve", self._collection, ids, with_payload=["length"], with_vectors=[vector]
-        )
-        stored = {int(p.id): read_stored_terms(p, vector) for p in points}
-        return {chunk_id: terms for chunk_id, terms in stored.items() if terms is not None}
+            self.written.delete(stored)
 
     def update_file_state(self, doc_id: str, state: FileState) -> None:
         """Record a new size/mtime for a file whose content did not change (it was touched)."""
@@ -246,26 +233,8 @@ class QdrantWriter:
 
     def _rewrite_keywords(self, terms_of: Callable[[Any, StoredTerms], ChunkTerms]) -> None:
         """Write every chunk's weights again, into the other slot (see :mod:`.keywords`)."""
-        vector = self.keywords.vector
-        written = []
-        for point in self._written_chunks(["title", "text", "length", "v_add"], [vector]):
-            stored = read_stored_terms(point, vector)
-            if stored is not None:
-                written.append((point.id, terms_of(point, stored)))
         held = [chunk.terms for chunk in self.pending.chunks()]
-        self.keywords.rewrite(
-            self._connection, self._collection, written, held, self.start.lock.renew
-        )
-
-    def _written_chunks(
-        self, payload: list[str], vectors: list[str] | None = None
-    ) -> Iterator[Any]:
-        """The chunk points of the version being written (published ones it keeps, new ones)."""
-        conditions = [of_kind(CHUNK), *visible_at(self._version)]
-        points = scroll_points(
-            self._connection, self._collection, conditions, payload, vectors or False
-        )
-        return (p for p in points if int(p.id) not in self.removed_chunks)
+        self.keywords.rewrite(self.written, held, terms_of, self.start.lock.renew)
 
     def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
         """``(embed_key, title, text)`` of each distinct chunk text lacking sentence vectors.
