@@ -275,3 +275,22 @@ def test_a_damaged_manifest_is_reported(
         add(writer, embedder, "econ")
         writer.commit().close()
     assert open_index(location, engine=MEMORY).document_count == 1
+
+
+def test_a_failure_after_publishing_keeps_the_new_version(
+    published: QdrantIndex, location: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the clean-up failed")
+
+    monkeypatch.setattr(commit, "collect_garbage", broken)
+    with (
+        pytest.raises(RuntimeError, match="clean-up"),
+        open_writer(location, embedder, CHUNKING, engine=MEMORY) as writer,
+    ):
+        writer.remove_document("econ")
+        writer.commit()
+    reader = open_index(location, engine=MEMORY)
+    assert [d.doc_id for d in reader.documents()] == ["sport", "weather"]
+    assert len(reader.chunk_ids()) == reader.chunk_count == 5
+    reader.close()

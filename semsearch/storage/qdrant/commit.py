@@ -125,6 +125,8 @@ def publish_version(writer: QdrantWriter, sentences_complete: bool) -> QdrantInd
     publish(start.connection, start.collection, manifest)
     if start.rebuilding:
         move_alias(start.connection, start.index, start.collection, start.previous)
+    start.published = True  # from here on a failure must not undo the write
+    if start.rebuilding:
         if start.vector_source is not None:
             start.vector_source.close()
             start.vector_source = None

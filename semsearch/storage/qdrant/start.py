@@ -73,6 +73,8 @@ class WriteStart:
         next_chunk_id: The first chunk id to give out.
         created_at: When the index was first made.
         is_open: Whether the lock and the connection are still held.
+        published: Whether the new version is visible (past this point, leaving must not undo
+            the write).
     """
 
     connection: Connection
@@ -86,6 +88,7 @@ class WriteStart:
     next_chunk_id: int
     created_at: str
     is_open: bool = True
+    published: bool = False
 
     @property
     def rebuilding(self) -> bool:

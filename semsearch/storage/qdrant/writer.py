@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 class QdrantWriter:
     """The single writer of a Qdrant index (the :class:`IndexWriter` of the Qdrant engine).
 
-    Made by :func:`open_qdrant_writer`, which takes the lock and opens the published version.
+    Made by :func:`~semsearch.storage.qdrant.open_writer_at`, which takes the lock and opens the
+    published version.
 
     Args:
         start: What the write starts from.
@@ -297,7 +298,7 @@ class QdrantWriter:
     def close(self) -> None:
         """Discard uncommitted work and release the lock (safe to call twice)."""
         start = self.start
-        if start.is_open:
+        if start.is_open and not start.published:
             if start.rebuilding:
                 self._connection.call("delete_collection", self._collection)
             else:
