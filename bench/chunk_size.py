@@ -2,10 +2,11 @@
 
 Data: ``../shared/eval/cmrc2018`` (1,104 whole Wikipedia paragraphs of ~513 characters, 4,218
 questions, one relevant paragraph each). Each paragraph is cut with ``chunk_spans`` at each
-size; a paragraph's rank is the rank of its best chunk. Keyword retrieval (BM25 over character
-unigrams + bigrams, title in front of each chunk) runs for every size; dense retrieval (the real
-embedder) for the sizes given with ``--dense``, on a fixed sample of questions, caching vectors
-under ``/tmp`` so that a second run costs nothing.
+size; a paragraph's rank is the rank of its best chunk (``ranking.best_per_article``). Keyword
+retrieval (BM25 over character unigrams + bigrams, title in front of each chunk, with the
+product's ``lexical.KeywordIndex``) runs for every size; dense retrieval (the real embedder) for
+the sizes given with ``--dense``, on a fixed sample of questions, caching vectors under ``/tmp``
+so that a second run costs nothing.
 
 Usage::
 
@@ -27,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from semsearch import ranking
 from semsearch.chunking import ChunkingConfig, chunk_spans
+from semsearch.lexical import KeywordIndex
 
 EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "cmrc2018"
 CACHE_DIR = Path("/tmp/semsearch-chunk-bench")
@@ -67,17 +70,11 @@ def paragraph_ranks(
     scores: np.ndarray, owners: np.ndarray, relevant: int, depth: int = 10
 ) -> int | None:
     """1-based rank of the relevant paragraph when paragraphs are ranked by their best chunk."""
-    order = np.argsort(-scores, kind="stable")[: depth * 50]
-    seen: list[int] = []
-    for row in order:
-        owner = int(owners[row])
-        if owner not in seen:
-            seen.append(owner)
-            if owner == relevant:
-                return len(seen)
-            if len(seen) >= depth:
-                return None
-    return None
+    top = ranking.top_rows(scores, depth * 50)
+    ranked = ranking.order_by_score(top, scores[top], depth * 50)
+    best = ranking.best_per_article(ranked, [int(owners[row]) for row, _ in ranked])
+    paragraphs = [int(owners[ranked[position][0]]) for position in best[:depth]]
+    return paragraphs.index(relevant) + 1 if relevant in paragraphs else None
 
 
 def answer_on_top(scores: np.ndarray, passages: list[str], answers: list[str]) -> bool:
@@ -98,18 +95,14 @@ def metrics(ranks: list[int | None], shown: list[bool]) -> dict[str, float]:
 
 
 def bm25_run(passages: list[str], owners: list[int], queries: list[dict], ids: dict) -> dict:
-    """Keyword retrieval over the passages."""
-    import bm25s
-
-    index = bm25s.BM25(method="lucene")
-    index.index([char_grams(p) for p in passages], show_progress=False)
-    vocabulary = index.vocab_dict
+    """Keyword retrieval over the passages (the product's BM25 with bm25s's default k1 and b)."""
+    index = KeywordIndex(k1=1.5, b=0.75)
+    index.build(range(len(passages)), [char_grams(p) for p in passages])
     owner_array = np.asarray(owners)
     ranks = []
     shown = []
     for query in queries:
-        tokens = [t for t in char_grams(query["text"]) if t in vocabulary]
-        scores = np.asarray(index.get_scores(tokens) if tokens else np.zeros(len(passages)))
+        scores = index.scores(char_grams(query["text"]))
         ranks.append(paragraph_ranks(scores, owner_array, ids[query["relevant"][0]]))
         shown.append(answer_on_top(scores, passages, query.get("answers", [])))
     return metrics(ranks, shown)

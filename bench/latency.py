@@ -4,22 +4,29 @@
   vectors come from the cache ``bench/throughput.py`` leaves, else they are computed).
 - **100k, 1M**: synthetic indexes (``bench/synthetic.py``: real chunks, vectors and tokens mixed
   pairwise), written through the product's index writer and opened with ``storage.open_index``.
+- **after updates**: each index again after ``--updates`` small updates through the writer
+  (each adds a 20-chunk article and removes an old one: new segments, tombstones, merges), on a
+  copy made of hard links (generations are never changed in place).
 
 Each query is a real cmrc2018 question, answered with ``Searcher.search(q, k=10, mode=…)``, the
 call the CLI and the app make: query embedding (default model, default backend), retrieval,
 fusion, and the hits with their context and highlights. After a warm-up, p50 / p95 over
-``--queries`` questions; also the parts (query embedding, vector search, BM25) alone.
+``--queries`` questions; also the parts (query embedding, vector search, BM25) alone, and the
+time to open the index with its checksums verified as usual (remembered files trusted), all
+read again, or not verified.
 
 Usage::
 
     .venv/bin/python bench/latency.py                        # 5k, 100k, 1M (~12 min)
-    .venv/bin/python bench/latency.py --sizes 5000,100000 --queries 100
+    .venv/bin/python bench/latency.py --sizes 5000,100000 --queries 100 --updates 0
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,7 +42,7 @@ from common import (
     print_table,
     write_result,
 )
-from synthetic import base_vectors, ensure_index, load_base
+from synthetic import apply_updates, base_vectors, ensure_index, load_base
 
 from semsearch import lexical
 from semsearch.embed import load_embedder
@@ -82,11 +89,13 @@ def real_index(embedder) -> Path:
     """The real cmrc2018_chunks index, built once into ``bench/.cache``."""
     from semsearch.evaluation import eval_documents, load_eval_set
     from semsearch.indexing import build_from_chunks
+    from semsearch.storage.manifest import FORMAT_VERSION
 
     index_dir = CACHE_DIR / f"cmrc2018_chunks-index-{embedder.fingerprint}"
     try:
         reader = open_index(index_dir)
-        complete = reader.has_sentence_vectors
+        # An index of another format is rebuilt (its vectors are reused: it takes seconds).
+        complete = reader.has_sentence_vectors and reader.manifest.format_version == FORMAT_VERSION
         reader.close()
         if complete:
             return index_dir
@@ -112,17 +121,47 @@ def timed(function: Callable[[str], object], queries: Sequence[str], warmup: int
     return percentiles(samples)
 
 
+def updated_copy(index_dir: Path, updates: int, embedder, base) -> Path:
+    """A copy of an index (hard links) after ``updates`` small updates, made once."""
+    target = index_dir.with_name(f"{index_dir.name}-after{updates}")
+    try:
+        reader = open_index(target)
+        reader.close()
+        return target
+    except Exception:  # not made yet
+        shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(index_dir, target, symlinks=True, copy_function=os.link)
+    seconds = apply_updates(target, updates, embedder, base)
+    print(f"  {updates} updates: median {sorted(seconds)[len(seconds) // 2]:.2f} s", flush=True)
+    return target
+
+
+def open_times(index_dir: Path) -> dict[str, float]:
+    """Seconds to open the index: verified as usual (a warm cache), all files read, unverified."""
+    from semsearch.storage.local.opening import open_local_index
+
+    open_local_index(index_dir).close()  # files verified once, remembered
+    seconds = {}
+    for mode in ("cached", "full", "none"):
+        gc.collect()
+        started = time.perf_counter()
+        open_local_index(index_dir, verify=mode).close()
+        seconds[mode] = round(time.perf_counter() - started, 3)
+    return seconds
+
+
 def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
     """Open one index and time every mode and the parts."""
+    opening = open_times(index_dir)
     gc.collect()
-    started = time.perf_counter()
     reader = open_index(index_dir)
-    open_seconds = time.perf_counter() - started
     searcher = Searcher(reader, embedder)
     result: dict = {
         "chunks": reader.chunk_count,
+        "segments": len(reader.manifest.segments or [None]),
         "vector_index": reader.manifest.vector_index or {"type": "flat"},
-        "open_seconds": round(open_seconds, 2),
+        "open_seconds": opening["cached"],
+        "open_seconds_by_verification": opening,
         "load_average_start": load_average(),
         "modes": {},
     }
@@ -148,38 +187,15 @@ def measure(index_dir: Path, embedder, queries: list[str]) -> dict:
     return result
 
 
-def main() -> None:
-    """Measure each size, print the table and write ``bench/results/latency.json``."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="5000,100000,1000000")
-    parser.add_argument("--queries", type=int, default=200)
-    args = parser.parse_args()
-
-    embedder = load_embedder()
-    corpus = load_eval_corpus()
-    rows = np.random.default_rng(7).choice(
-        len(corpus.query_texts), size=args.queries, replace=False
-    )
-    queries = [corpus.query_texts[i] for i in rows]
-    base = None
-    sizes = []
-    for size in (int(value) for value in args.sizes.split(",")):
-        if size == REAL_SIZE:
-            index_dir = real_index(embedder)
-        else:
-            base = base or load_base(embedder)
-            index_dir = ensure_index(size, embedder, base)
-        print(f"\n{size:,} chunks ({index_dir.name}), load {load_average()}", flush=True)
-        sizes.append(
-            {"size": size, "synthetic": size != REAL_SIZE, **measure(index_dir, embedder, queries)}
-        )
-
+def print_tables(sizes: list[dict], queries: int) -> None:
+    """Print the latency table and the table of opening times."""
     table = []
     for row in sizes:
+        chunks = f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else "")
         for mode, stats in row["modes"].items():
             table.append(
                 [
-                    f"{row['chunks']:,}",
+                    chunks,
                     row["vector_index"]["type"],
                     mode,
                     stats.get("p50_ms"),
@@ -189,7 +205,7 @@ def main() -> None:
         for part, stats in row["parts"].items():
             table.append(
                 [
-                    f"{row['chunks']:,}",
+                    chunks,
                     row["vector_index"]["type"],
                     f"  part: {part}",
                     stats["p50_ms"],
@@ -197,10 +213,57 @@ def main() -> None:
                 ]
             )
     print_table(
-        f"Warm query latency, k=10, {len(queries)} real questions (ms)",
+        f"Warm query latency, k=10, {queries} real questions (ms)",
         ["chunks", "vectors", "mode", "p50 ms", "p95 ms"],
         table,
     )
+    print_table(
+        "Opening an index (s): checksums verified as usual (files verified before are trusted), "
+        "every file hashed, not verified",
+        ["chunks", "segments", "usual", "all hashed", "unverified"],
+        [
+            [
+                f"{row['chunks']:,}" + (f" (+{row['updates']} updates)" if row["updates"] else ""),
+                row["segments"],
+                *row["open_seconds_by_verification"].values(),
+            ]
+            for row in sizes
+        ],
+    )
+
+
+def main() -> None:
+    """Measure each size, print the table and write ``bench/results/latency.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="5000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--updates", type=int, default=20, help="then again after N updates")
+    args = parser.parse_args()
+
+    embedder = load_embedder()
+    corpus = load_eval_corpus()
+    rows = np.random.default_rng(7).choice(
+        len(corpus.query_texts), size=args.queries, replace=False
+    )
+    queries = [corpus.query_texts[i] for i in rows]
+    base = load_base(embedder)
+    sizes = []
+    for size in (int(value) for value in args.sizes.split(",")):
+        if size == REAL_SIZE:
+            index_dir = real_index(embedder)
+        else:
+            index_dir = ensure_index(size, embedder, base)
+        versions = [(0, index_dir)]
+        if args.updates:
+            versions.append((args.updates, updated_copy(index_dir, args.updates, embedder, base)))
+        for updates, directory in versions:
+            print(f"\n{size:,} chunks ({directory.name}), load {load_average()}", flush=True)
+            measured = measure(directory, embedder, queries)
+            sizes.append(
+                {"size": size, "synthetic": size != REAL_SIZE, "updates": updates, **measured}
+            )
+
+    print_tables(sizes, len(queries))
     path = write_result(
         "latency",
         {"queries": len(queries), "backend": getattr(embedder, "backend", None), "sizes": sizes},

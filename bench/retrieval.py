@@ -1,10 +1,16 @@
 """Retrieval quality benchmark: every step from plain BM25 and dense search to the hybrid default.
 
 For each evaluation set it computes the full query × chunk score matrices once (dense cosine from
-cached vectors, BM25 for each token scheme), then replays what :class:`semsearch.search.Searcher`
-does for every configuration: the top ``candidates`` chunks of each retriever, both scores for
-the pooled chunks, articles by title (rows in file order), and :func:`semsearch.search.fuse_scores`.
-Rows are cumulative steps; docs/retrieval.md explains each and what it gained.
+cached vectors, BM25 for each token scheme, the cosine of each chunk's best sentence), then, for
+every configuration, replays what :class:`semsearch.search.Searcher` does with the ranking core
+(:mod:`semsearch.ranking`): each retriever's top ``candidates`` rows (``ranking.top_rows``, ties
+to the lower row as the engines give them to the lower chunk id), their union as
+``ranking.Candidates``, and ``ranking.rank_hybrid`` / ``ranking.rank_semantic``. Articles are
+the product's (``evaluation.eval_documents``) and the figures are ``semsearch eval``'s
+(``evaluation.score_rankings``), so the default rows equal ``semsearch eval``'s. Rows are
+cumulative steps; docs/retrieval.md explains each and what it gained. The two rejected
+experiments (neighbour evidence, a second keyword field) are built on the core's output and
+inputs; the product ships neither.
 
 Usage (from the repository root; the first run embeds ~20k texts, later runs use the cache)::
 
@@ -19,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,24 +35,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from semsearch.chunking import Chunk, passage_text, sentence_passages  # noqa: E402
-from semsearch.evaluation import CachedEmbedder, EvalSet, load_eval_set  # noqa: E402
-from semsearch.lexical import (  # noqa: E402
-    DEFAULT_B,
-    DEFAULT_K1,
-    KeywordIndex,
-    normalize,
-    sentence_coverage,
-    sentence_tokens,
-    tokenize,
-    tokenize_query,
-)
-from semsearch.lexical.analyzer import jieba_segmenter  # noqa: E402
-from semsearch.search import (  # noqa: E402
-    FusionConfig,
-    blend_sentence_similarity,
-    fuse_scores,
-)
+from retrieval_matrices import SCHEMES, SetMatrices, load_matrices  # noqa: E402
+
+from semsearch import ranking  # noqa: E402
+from semsearch.evaluation import CachedEmbedder, score_rankings  # noqa: E402
+from semsearch.lexical import sentence_coverage  # noqa: E402
+from semsearch.ranking import FusionConfig  # noqa: E402
 
 DEFAULT_SETS = ("cmrc2018_chunks", "xquad_zh", "cmrc2018_chunks_tw", "xquad_zh_tw")
 #: Cross-script checks: (articles, questions) — traditional articles, simplified questions and
@@ -59,169 +51,103 @@ CROSS_SCRIPT = (
     ("xquad_zh_tw", "xquad_zh"),
     ("xquad_zh", "xquad_zh_tw"),
 )
+#: Hits per query, as ``semsearch eval`` asks for.
+DEPTH = 10
 
 RESULTS = ROOT / "bench" / "results"
 
 
-@dataclass(frozen=True)
-class KeywordScheme:
-    """A BM25 configuration: how passages and queries become tokens, and k1 / b."""
-
-    name: str
-    passage_tokens: Callable[[str], list[str]]
-    query_tokens: Callable[[str], list[str]]
-    k1: float
-    b: float
+def metrics(rankings: Sequence[np.ndarray], data: SetMatrices) -> dict[str, float]:
+    """R@1, R@10 and MRR@10 in percent, as ``semsearch eval`` computes them (rows, best first)."""
+    ranked_ids = [[data.passage_ids[row] for row in ranked] for ranked in rankings]
+    scores = score_rankings(ranked_ids, data.queries)
+    return {name: scores[name] for name in ("R@1", "R@10", "MRR@10")}
 
 
-def _jieba_words(text: str) -> list[str]:
-    """jieba words of the simplified text (the usual Chinese BM25 baseline)."""
-    words = jieba_segmenter().lcut(normalize(text))
-    return [w for w in words if re.fullmatch(r"[\w.]+", w)]
+def _rows(ranked: Sequence[tuple[int, float]]) -> np.ndarray:
+    return np.array([row for row, _ in ranked], dtype=np.int64)
 
 
-SCHEMES = {
-    "jieba": KeywordScheme("BM25 jieba words", _jieba_words, _jieba_words, 1.5, 0.75),
-    "chars": KeywordScheme("BM25 Han 1–2-grams", tokenize, tokenize, 1.5, 0.75),
-    "chars_q": KeywordScheme("+ question words removed", tokenize, tokenize_query, 1.5, 0.75),
-    "final": KeywordScheme(
-        "+ k1 0.3, b 0.3 (keyword mode)",
-        tokenize,
-        tokenize_query,
-        DEFAULT_K1,
-        DEFAULT_B,
-    ),
-}
-
-
-@dataclass
-class SetMatrices:
-    """Everything a configuration needs for one set: scores, relevance and article labels."""
-
-    name: str
-    dense: np.ndarray  # queries × chunks cosine
-    keyword: dict[str, np.ndarray]  # scheme → queries × chunks BM25
-    relevant: list[np.ndarray]  # per query: relevant chunk rows
-    articles: np.ndarray  # per chunk: article label (by title, as the eval index does)
-    positions: np.ndarray  # per chunk: index inside its article
-    sentences: list[tuple[frozenset[str], ...]]  # per chunk: lexical.sentence_tokens
-    query_weights: list[dict[str, float]]  # per query: KeywordIndex.token_weights
-    best_sentence: np.ndarray  # queries × chunks: best sentence cosine (NaN: one sentence)
-
-
-def _passages(eval_set: EvalSet) -> list[str]:
-    return [
-        passage_text(Chunk("", 0, 0, 0, len(p.text), p.text, p.title)) for p in eval_set.passages
-    ]
-
-
-def _articles(eval_set: EvalSet) -> tuple[np.ndarray, np.ndarray]:
-    labels: dict[str, int] = {}
-    articles, positions, counts = [], [], {}
-    for row, passage in enumerate(eval_set.passages):
-        key = f"t:{passage.title}" if passage.title else f"r:{row}"
-        label = labels.setdefault(key, len(labels))
-        articles.append(label)
-        positions.append(counts.get(label, 0))
-        counts[label] = counts.get(label, 0) + 1
-    return np.array(articles), np.array(positions)
-
-
-def load_matrices(
-    directory: Path, embedder: CachedEmbedder, queries_from: Path | None = None
-) -> SetMatrices:
-    """Embed (through the cache) and score every query against every chunk of a set.
+def rank_single(scores: np.ndarray, positive_only: bool = False) -> list[np.ndarray]:
+    """One retriever on its own, as the engine answers it: the best rows by one score matrix.
 
     Args:
-        directory: The set.
-        embedder: The cached model.
-        queries_from: Take the questions from this twin set instead (same ids), to measure a
-            query in one script against articles in the other.
+        scores: Queries × chunks.
+        positive_only: Only rows scoring above 0 (a keyword search returns only chunks that
+            share a token with the query).
     """
-    eval_set = load_eval_set(directory)
-    if queries_from is not None:
-        eval_set.queries = load_eval_set(queries_from).queries
-        eval_set.name = f"{eval_set.name} ← {queries_from.name} queries"
-    passages = _passages(eval_set)
-    row_of = {p.passage_id: i for i, p in enumerate(eval_set.passages)}
-    relevant = [np.array([row_of[r] for r in q.relevant if r in row_of]) for q in eval_set.queries]
-    started = time.perf_counter()
-    vectors = embedder.embed_passages(passages)
-    query_vectors = embedder.embed_queries([q.text for q in eval_set.queries])
-    print(f"  {eval_set.name}: vectors ready ({time.perf_counter() - started:.0f} s)", flush=True)
-    keyword_scores = {}
-    weights: list[dict[str, float]] = []
-    for key, scheme in SCHEMES.items():
-        index = KeywordIndex(k1=scheme.k1, b=scheme.b)
-        index.build(range(len(passages)), [scheme.passage_tokens(p) for p in passages])
-        keyword_scores[key] = np.stack(
-            [index.scores(scheme.query_tokens(q.text)) for q in eval_set.queries]
-        )
-        if key == "final":
-            weights = [index.token_weights(scheme.query_tokens(q.text)) for q in eval_set.queries]
-    articles, positions = _articles(eval_set)
-    sentences = [sentence_tokens(p.text, p.title) for p in eval_set.passages]
-    best_sentence = _best_sentence(eval_set, embedder, query_vectors)
-    return SetMatrices(
-        eval_set.name,
-        query_vectors @ vectors.T,
-        keyword_scores,
-        relevant,
-        articles,
-        positions,
-        sentences,
-        weights,
-        best_sentence,
+    rankings = []
+    for row in scores:
+        top = ranking.top_rows(row, DEPTH, positive_only)
+        rankings.append(_rows(ranking.order_by_score(top, row[top], DEPTH)))
+    return rankings
+
+
+def rank_semantic(data: SetMatrices, config: FusionConfig) -> list[np.ndarray]:
+    """Semantic mode: the nearest chunks reranked with their best sentence (``rank_semantic``)."""
+    rankings = []
+    for dense, best in zip(data.dense, data.best_sentence, strict=True):
+        top = ranking.top_rows(dense, max(config.candidates, DEPTH))
+        rankings.append(_rows(ranking.rank_semantic(top, dense[top], best[top], config, DEPTH)))
+    return rankings
+
+
+def hybrid_candidates(
+    data: SetMatrices, query: int, scheme: str, config: FusionConfig
+) -> ranking.Candidates:
+    """The searcher's pool for one query: both retrievers' top rows, scored on both sides."""
+    dense, lexical = data.dense[query], data.keyword[scheme][query]
+    size = max(config.candidates, DEPTH)
+    pool = np.union1d(
+        ranking.top_rows(dense, size), ranking.top_rows(lexical, size, positive_only=True)
+    )
+    return ranking.Candidates(
+        ids=pool,
+        dense=dense[pool],
+        best_sentence=data.best_sentence[query][pool],
+        lexical=lexical[pool],
+        articles=data.articles[pool],
+        lead=data.positions[pool] == 0,
     )
 
 
-def _best_sentence(
-    eval_set: EvalSet, embedder: CachedEmbedder, query_vectors: np.ndarray
-) -> np.ndarray:
-    """Cosine of each query to the nearest sentence of each chunk (as the index stores them)."""
-    texts: list[str] = []
-    owners: list[int] = []
-    for row, passage in enumerate(eval_set.passages):
-        for text in sentence_passages(passage.text, passage.title):
-            texts.append(text)
-            owners.append(row)
-    best = np.full((len(query_vectors), len(eval_set.passages)), np.nan, dtype=np.float32)
-    if not texts:
-        return best
-    similarity = query_vectors @ embedder.embed_passages(texts).T
-    owner = np.array(owners)
-    # Sentences of one chunk are adjacent: reduce each run with a maximum.
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    best[:, owner[starts]] = np.maximum.reduceat(similarity, starts, axis=1)
-    return best
+def sentence_evidence(data: SetMatrices, query: int, pool: np.ndarray) -> ranking.SentenceEvidence:
+    """The searcher's sentence evidence for a pool, from the precomputed sentence tokens."""
+    weights = data.query_weights[query]
+
+    def evidence(positions: np.ndarray) -> np.ndarray:
+        return np.array([sentence_coverage(weights, data.sentences[pool[i]]) for i in positions])
+
+    return evidence
 
 
-def metrics(rankings: Sequence[np.ndarray], relevant: Sequence[np.ndarray]) -> dict[str, float]:
-    """R@1, R@10 and MRR@10 in percent (rankings: chunk rows, best first)."""
-    r1 = r10 = mrr = 0.0
-    for ranked, wanted in zip(rankings, relevant, strict=True):
-        hits = np.isin(ranked[:10], wanted)
-        r1 += hits[:1].sum() / len(wanted)
-        r10 += hits.sum() / len(wanted)
-        first = np.flatnonzero(hits)
-        mrr += 1.0 / (first[0] + 1) if len(first) else 0.0
-    count = len(relevant)
-    return {"R@1": 100 * r1 / count, "R@10": 100 * r10 / count, "MRR@10": 100 * mrr / count}
+#: Ranks one query's pool: (query, candidates, their sentence evidence) → ``(row, score)`` pairs.
+PoolRanker = Callable[[int, ranking.Candidates, ranking.SentenceEvidence], list[tuple[int, float]]]
 
 
-def rank_single(scores: np.ndarray) -> list[np.ndarray]:
-    """Top 10 rows of each query by one score matrix (ties: lower row first)."""
-    return [np.argsort(-row, kind="stable")[:10] for row in scores]
-
-
-def rank_semantic(data: SetMatrices, weight: float, depth: int = 100) -> list[np.ndarray]:
-    """Semantic mode: the nearest ``depth`` chunks reranked with their best sentence."""
+def rank_pools(
+    data: SetMatrices, scheme: str, config: FusionConfig, rank_pool: PoolRanker
+) -> list[np.ndarray]:
+    """Build each query's pool as the searcher does and rank it with ``rank_pool``."""
     rankings = []
-    for dense, best in zip(data.dense, data.best_sentence, strict=True):
-        top = np.argsort(-dense, kind="stable")[:depth]
-        scores = blend_sentence_similarity(dense[top], best[top], weight)
-        rankings.append(top[np.lexsort((top, -scores))[:10]])
+    for query in range(len(data.queries)):
+        candidates = hybrid_candidates(data, query, scheme, config)
+        evidence = sentence_evidence(data, query, candidates.ids)
+        rankings.append(_rows(rank_pool(query, candidates, evidence)))
     return rankings
+
+
+def rank_hybrid(data: SetMatrices, scheme: str, config: FusionConfig) -> list[np.ndarray]:
+    """Hybrid mode with one keyword scheme, for every query of a set (``rank_hybrid``)."""
+    return rank_pools(
+        data,
+        scheme,
+        config,
+        lambda _, candidates, evidence: ranking.rank_hybrid(candidates, config, DEPTH, evidence),
+    )
+
+
+# -- rejected experiments: built on the core, not shipped --------------------------------------
 
 
 def neighbour_max(values: np.ndarray, articles: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -238,52 +164,38 @@ def neighbour_max(values: np.ndarray, articles: np.ndarray, positions: np.ndarra
     return best
 
 
-def rank_hybrid(
-    data: SetMatrices,
-    scheme: str,
-    config: FusionConfig,
-    neighbour_weight: float = 0.0,
-    extra_scheme: str | None = None,
+def experiment_neighbour_evidence(
+    data: SetMatrices, config: FusionConfig, weight: float
 ) -> list[np.ndarray]:
-    """Replay the searcher's hybrid ranking for every query of a set."""
-    lexical_all = data.keyword[scheme]
-    rankings = []
-    for query in range(len(data.relevant)):
-        dense, lexical = data.dense[query], lexical_all[query]
-        n = config.candidates
-        top_dense = np.argpartition(-dense, n)[:n] if len(dense) > n else np.arange(len(dense))
-        matching = np.flatnonzero(lexical > 0)
-        if len(matching) > n:
-            matching = matching[np.argpartition(-lexical[matching], n - 1)[:n]]
-        pool = np.union1d(top_dense, matching)
-        pool_dense = blend_sentence_similarity(
-            dense[pool], data.best_sentence[query][pool], config.sentence_vector_weight
-        )
-        pool_lexical = lexical[pool]
-        if extra_scheme is not None:
-            # A second keyword field: the mean of the two max-normalized BM25 scores.
-            other = data.keyword[extra_scheme][query][pool]
-            pool_lexical = pool_lexical / max(pool_lexical.max(), 1e-9) + other / max(
-                other.max(), 1e-9
-            )
-        weights, sentences = data.query_weights[query], data.sentences
+    """Rejected: add ``weight`` times the best fused score of a chunk's pooled neighbours."""
 
-        def sentence(
-            positions: np.ndarray,
-            pool: np.ndarray = pool,
-            weights: dict[str, float] = weights,
-            sentences: list[tuple[frozenset[str], ...]] = sentences,
-        ) -> np.ndarray:
-            return np.array([sentence_coverage(weights, sentences[pool[i]]) for i in positions])
+    def rank_pool(
+        _: int, candidates: ranking.Candidates, evidence: ranking.SentenceEvidence
+    ) -> list[tuple[int, float]]:
+        # Every candidate with its fused score, from the core, then the neighbours' share.
+        fused_pairs = ranking.rank_hybrid(candidates, config, len(candidates.ids), evidence)
+        rows = _rows(fused_pairs)
+        fused = np.array([score for _, score in fused_pairs])
+        fused = fused + weight * neighbour_max(fused, data.articles[rows], data.positions[rows])
+        return ranking.order_by_score(rows, fused, DEPTH)
 
-        lead = data.positions[pool] == 0
-        fused = fuse_scores(pool_dense, pool_lexical, data.articles[pool], config, sentence, lead)
-        if neighbour_weight:
-            fused = fused + neighbour_weight * neighbour_max(
-                fused, data.articles[pool], data.positions[pool]
-            )
-        rankings.append(pool[np.lexsort((pool, -fused))[:10]])
-    return rankings
+    return rank_pools(data, "final", config, rank_pool)
+
+
+def experiment_second_keyword_field(
+    data: SetMatrices, config: FusionConfig, second: str
+) -> list[np.ndarray]:
+    """Rejected: the keyword side as the mean of two max-normalized BM25 fields."""
+
+    def rank_pool(
+        query: int, candidates: ranking.Candidates, evidence: ranking.SentenceEvidence
+    ) -> list[tuple[int, float]]:
+        first = candidates.lexical
+        other = data.keyword[second][query][candidates.ids]
+        lexical = first / max(first.max(), 1e-9) + other / max(other.max(), 1e-9)
+        return ranking.rank_hybrid(replace(candidates, lexical=lexical), config, DEPTH, evidence)
+
+    return rank_pools(data, "final", config, rank_pool)
 
 
 SEMANTIC_ROW = "semantic: e5-small, title in front"
@@ -295,6 +207,7 @@ LEAD = replace(FINAL, sentence_vector_weight=0.0)
 SENTENCE = replace(LEAD, lead_weight=0.0)
 ARTICLE = replace(SENTENCE, sentence_weight=0.0)
 CONVEX_PLAIN = replace(ARTICLE, article_weight=0.0)
+SENTENCE_VECTORS_ALONE = replace(FINAL, sentence_vector_weight=1.0)
 
 
 #: One setting of the default changed at a time: (row label, configuration).
@@ -314,11 +227,13 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
     """The rows of the table: single modes, then the hybrid steps, then rejected variants."""
     rows: list[tuple[str, Callable[[SetMatrices], list[np.ndarray]]]] = [
         (SEMANTIC_ROW, lambda d: rank_single(d.dense)),
-        (SEMANTIC_DEFAULT_ROW, lambda d: rank_semantic(d, FINAL.sentence_vector_weight)),
-        ("  sentence vectors alone", lambda d: rank_semantic(d, 1.0)),
+        (SEMANTIC_DEFAULT_ROW, lambda d: rank_semantic(d, FINAL)),
+        ("  sentence vectors alone", lambda d: rank_semantic(d, SENTENCE_VECTORS_ALONE)),
     ]
     for key, scheme in SCHEMES.items():
-        rows.append((f"keyword: {scheme.name}", lambda d, key=key: rank_single(d.keyword[key])))
+        rows.append(
+            (f"keyword: {scheme.name}", lambda d, key=key: rank_single(d.keyword[key], True))
+        )
     rows += [
         ("hybrid: RRF k=60 (dense + Han 1–2-gram BM25)", lambda d: rank_hybrid(d, "chars", RRF)),
         ("hybrid: RRF k=60, final keyword side", lambda d: rank_hybrid(d, "final", RRF)),
@@ -334,11 +249,11 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
         (DEFAULT_ROW, lambda d: rank_hybrid(d, "final", FINAL)),
         (
             "  rejected: + neighbour evidence 0.05",
-            lambda d: rank_hybrid(d, "final", FINAL, neighbour_weight=0.05),
+            lambda d: experiment_neighbour_evidence(d, FINAL, 0.05),
         ),
         (
             "  rejected: + jieba-word BM25 as a second field",
-            lambda d: rank_hybrid(d, "final", FINAL, extra_scheme="jieba"),
+            lambda d: experiment_second_keyword_field(d, FINAL, "jieba"),
         ),
     ]
     rows += [
@@ -385,7 +300,7 @@ def main() -> None:
     names = [d.name for d in data]
     results: dict[str, dict[str, dict[str, float]]] = {}
     for label, rank in configurations():
-        results[label] = {d.name: metrics(rank(d), d.relevant) for d in data}
+        results[label] = {d.name: metrics(rank(d), d) for d in data}
         cells = "  ".join(
             "{R@1:5.1f} {R@10:5.1f} {MRR@10:5.1f}".format(**results[label][n]) for n in names
         )
@@ -405,7 +320,7 @@ def main() -> None:
                 DEFAULT_ROW,
             ):
                 continue
-            cross_results[label] = {d.name: metrics(rank(d), d.relevant) for d in cross_data}
+            cross_results[label] = {d.name: metrics(rank(d), d) for d in cross_data}
             cells = "  ".join(
                 "{R@1:5.1f} {R@10:5.1f} {MRR@10:5.1f}".format(**cross_results[label][d.name])
                 for d in cross_data

@@ -16,8 +16,9 @@ their real vectors and their real keyword tokens):
   reading them and one small matrix product per candidate, which this reproduces.
 - **keyword tokens**: the first half of one chunk's real tokens plus the second half of the
   other's, so term frequencies and posting-list lengths follow the real corpus. The BM25 index
-  is the real one (``lexical.KeywordIndex``), made from term ids and counts
-  (``KeywordIndex.from_term_counts``), because Python token lists do not fit in memory at 1M.
+  is the real one (``lexical.KeywordIndex``: a segment of term-frequency components and term
+  counts), made from term ids and counts (``KeywordIndex.from_term_counts``), because Python
+  token lists do not fit in memory at 1M.
 
 :func:`write_index` writes the index through the product's writer (``storage.open_writer``), so
 its schema, manifest, vector index kind (IVF from ``APPROXIMATE_MIN_CHUNKS`` on) and publishing
@@ -28,6 +29,7 @@ The CLI and app open it like any index.
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +162,38 @@ def synthetic_tokens(base: BaseMaterial, first: int, second: int) -> list[str]:
     return [words[i] for i in a[: len(a) // 2]] + [words[i] for i in b[len(b) // 2 :]]
 
 
+def _document(
+    base: BaseMaterial, rows: range, first: np.ndarray, second: np.ndarray, doc_id: str, day: int
+) -> tuple[Any, list[Any]]:
+    """A synthetic document of the given rows (each joins halves of two real chunks)."""
+    from semsearch.chunking import Chunk
+    from semsearch.ingest import Document
+
+    texts = []
+    for row in rows:
+        a, b = base.texts[first[row]], base.texts[second[row]]
+        texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
+    title = base.titles[first[rows[0]]]
+    document = Document(
+        doc_id=doc_id,
+        path=doc_id,
+        title=title,
+        text="\n".join(texts),
+        date=str(np.datetime64("2020-01-01") + day % 1500),
+        source="synthetic",
+        author=None,
+        content_hash=hashlib.sha256(doc_id.encode()).hexdigest(),
+        script="simplified",
+    )
+    chunks, offset = [], 0
+    for index_in_doc, text in enumerate(texts):
+        chunks.append(
+            Chunk(doc_id, index_in_doc, index_in_doc, offset, offset + len(text), text, title)
+        )
+        offset += len(text) + 1
+    return document, chunks
+
+
 def add_documents(
     writer: Any,
     base: BaseMaterial,
@@ -177,37 +211,13 @@ def add_documents(
     (:func:`synthetic_tokens`; an engine that keeps BM25 itself, such as Qdrant, needs them),
     else none are stored.
     """
-    from semsearch.chunking import Chunk
-    from semsearch.ingest import Document
-
     count = len(vectors)
-    day = np.datetime64("2020-01-01")
     for number in range((count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT):
         rows = range(number * CHUNKS_PER_DOCUMENT, min(count, (number + 1) * CHUNKS_PER_DOCUMENT))
         number += first_row // CHUNKS_PER_DOCUMENT
-        texts = []
-        for row in rows:
-            a, b = base.texts[first[row]], base.texts[second[row]]
-            texts.append(a[: len(a) // 2] + b[len(b) // 2 :])
-        title = base.titles[first[rows[0]]]
-        doc_id = f"synthetic/{number:07d}.txt"
-        document = Document(
-            doc_id=doc_id,
-            path=doc_id,
-            title=title,
-            text="\n".join(texts),
-            date=str(day + number % 1500),
-            source="synthetic",
-            author=None,
-            content_hash=f"{number:064x}",
-            script="simplified",
+        document, chunks = _document(
+            base, rows, first, second, f"synthetic/{number:07d}.txt", number
         )
-        chunks, offset = [], 0
-        for index_in_doc, text in enumerate(texts):
-            chunks.append(
-                Chunk(doc_id, index_in_doc, index_in_doc, offset, offset + len(text), text, title)
-            )
-            offset += len(text) + 1
         keys = [_synthetic_key(first_row + row + 1) for row in rows]
         # Without tokens none are stored: at 1M chunks the token lists do not fit in memory, and
         # the local engine's BM25 comes from term counts (synthetic_keyword_index).
@@ -218,17 +228,54 @@ def add_documents(
         assert ids[0] == first_row + rows.start + 1, "synthetic chunk ids follow the rows"
 
 
+def _noisy_copies(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """:data:`SENTENCES_PER_CHUNK` normalized noisy copies of each vector (its sentences)."""
+    count, dimension = vectors.shape
+    noisy = vectors[:, None, :] + rng.normal(
+        0.0, SENTENCE_NOISE / np.sqrt(dimension), (count, SENTENCES_PER_CHUNK, dimension)
+    ).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=2, keepdims=True)
+
+
+def apply_updates(
+    index_dir: Path, count: int, embedder: Any, base: BaseMaterial, chunks: int = 20, seed: int = 1
+) -> list[float]:
+    """Run ``count`` small updates, as a user's would: each adds an article of ``chunks`` chunks
+    (vectors, keyword tokens and sentences made like the others') and removes an old one.
+
+    Returns:
+        The seconds each update took.
+    """
+    from semsearch.chunking import ChunkingConfig
+    from semsearch.storage import open_writer
+
+    rng = np.random.default_rng(seed)
+    seconds = []
+    for number in range(count):
+        started = time.perf_counter()
+        vectors, first, second = synthetic_vectors(base.vectors, chunks, seed + number)
+        doc_id = f"updates/{seed}-{number:05d}.txt"
+        document, parts = _document(base, range(chunks), first, second, doc_id, number)
+        tokens = [synthetic_tokens(base, a, b) for a, b in zip(first, second, strict=True)]
+        keys = [f"update-{seed}-{number}-{row}" for row in range(chunks)]
+        with open_writer(index_dir, embedder, ChunkingConfig()) as writer:
+            total = writer.base.document_count if writer.base is not None else 1
+            writer.remove_document(f"synthetic/{int(rng.integers(0, total)):07d}.txt")
+            writer.add_document(document, parts, vectors, tokens, keys)
+            noisy = _noisy_copies(vectors, rng)
+            writer.add_sentence_vectors({key: noisy[row] for row, key in enumerate(keys)})
+            writer.commit().close()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def add_sentence_vectors(writer: Any, vectors: np.ndarray, seed: int, first_row: int = 0) -> None:
     """Store :data:`SENTENCES_PER_CHUNK` noisy copies of each chunk vector as its sentences
     (the chunks of :func:`add_documents` with the same ``first_row``)."""
     rng = np.random.default_rng(seed + 1)
-    count, dimension = vectors.shape
-    for start in range(0, count, 50_000):
-        rows = np.arange(start, min(count, start + 50_000))
-        noisy = vectors[rows, None, :] + rng.normal(
-            0.0, SENTENCE_NOISE / np.sqrt(dimension), (len(rows), SENTENCES_PER_CHUNK, dimension)
-        ).astype(np.float32)
-        noisy /= np.linalg.norm(noisy, axis=2, keepdims=True)
+    for start in range(0, len(vectors), 50_000):
+        rows = np.arange(start, min(len(vectors), start + 50_000))
+        noisy = _noisy_copies(vectors[rows], rng)
         writer.add_sentence_vectors(
             {_synthetic_key(first_row + int(row) + 1): noisy[i] for i, row in enumerate(rows)}
         )
@@ -275,11 +322,12 @@ def write_index(
 
 def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) -> Path:
     """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
-    from semsearch.storage import open_index
+    from semsearch.storage.local.opening import open_local_index
 
     index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}-s{SENTENCES_PER_CHUNK}"
     try:
-        open_index(index_dir).close()
+        # Lazily: checking that it is complete need not read a million vectors.
+        open_local_index(index_dir, lazy=True).close()
         return index_dir
     except Exception:  # missing or half-written: write it again
         import shutil

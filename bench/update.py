@@ -1,28 +1,38 @@
-"""Incremental updates of a 10k-chunk index: a no-op ``update`` and a one-article ``update``.
+"""Updates that cost what changed: a one-article add and remove at 10k and 100k chunks.
 
 The corpus is real text written as article files: the 1,103 articles of ``cmrc2018_chunks``
-(title line, one paragraph per chunk), copied into ``a/``, ``b/`` and part of ``c/`` until
-10,000 chunks (copies reuse their vectors, as the indexer does for identical passages). It is
-indexed once with the real indexer (vectors of known passages replayed from the cache that
+(title line, one paragraph per chunk), copied into ``a/``, ``b/``, … until the size (copies
+reuse their vectors, as the indexer does for identical passages). For each size the index is
+built once with the real indexer (vectors of known passages replayed from the cache that
 ``bench/throughput.py`` leaves, any other passage embedded by the real model). Then, each as a
-new ``semsearch update`` process (what a user runs) and in-process (``indexing.update``, for the
-breakdown by step):
+new ``semsearch update`` process (what a user runs) and in-process (``indexing.update`` in a
+worker process, timed inside it, for the breakdown by step):
 
 - **no-op**: nothing changed (files are only stat'ed);
-- **one article**: a new 20-paragraph article is added (20 chunks embedded by the real model),
-  then removed again.
+- **one article**: a new 20-paragraph article is added (20 chunks and their sentences embedded by
+  the real model), then removed again.
+
+``--code`` compares implementations in the same run: each is a source tree (a checkout or
+``git archive`` of a branch) whose ``semsearch`` the commands and workers import, and every step
+runs for each of them in turn (interleaved), on its own copy of the index. An index is built by
+the first implementation and copied for the others, which convert it on their first update
+(a warm-up, not timed) if their format differs.
 
 Usage::
 
-    .venv/bin/python bench/update.py            # ~3 min
+    .venv/bin/python bench/update.py                                   # this tree, ~6 min
+    .venv/bin/python bench/update.py --code before=/tmp/main,after=.   # interleaved comparison
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -38,152 +48,236 @@ from common import (
     run_measured,
     write_result,
 )
-from latency import ReplayEmbedder
-from synthetic import base_vectors
 
-from semsearch import indexing
-from semsearch.embed import load_embedder
-
-SEMSEARCH = str(REPO / ".venv" / "bin" / "semsearch")
-TARGET_CHUNKS = 10_150  # paragraphs; a few short ones are joined, leaving ≥ 10,000 chunks
+SEMSEARCH = str(Path(sys.executable).parent / "semsearch")
+#: Paragraphs per size; a few short ones are joined, leaving at least the round number.
+TARGET_CHUNKS = {10_000: 10_150, 100_000: 101_500}
 
 
-def write_corpus(folder: Path) -> int:
-    """Write the article files; return how many chunks they hold (one per paragraph)."""
+def write_corpus(folder: Path, target: int) -> int:
+    """Write the article files (kept if already there); return how many paragraphs they hold."""
+    marker = folder / ".complete"
+    if marker.is_file():
+        return int(marker.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     articles: OrderedDict[str, list[str]] = OrderedDict()
     with (CMRC_CHUNKS / "corpus.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
             articles.setdefault(row["title"], []).append(row["text"])
-    chunks = 0
-    for copy in "abcdefgh":
+    chunks, copy = 0, 0
+    while chunks < target:
         for number, (title, paragraphs) in enumerate(articles.items()):
-            if chunks >= TARGET_CHUNKS:
-                return chunks
-            path = folder / copy / f"{number:05d}.txt"
+            if chunks >= target:
+                break
+            path = folder / f"c{copy:02d}" / f"{number:05d}.txt"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
             chunks += len(paragraphs)
+        copy += 1
+    marker.write_text(str(chunks))
     return chunks
 
 
-def new_article() -> str:
+def new_article(run: int) -> str:
     """A 20-paragraph article not in the corpus: paragraphs of other articles, a new title."""
     corpus = load_eval_corpus()
     paragraphs = [passage.split("\n", 1)[-1] for passage in corpus.passages[-400::20]][:20]
-    return "基准测试新增文章\n\n" + "\n\n".join(paragraphs) + "\n"
+    return f"基准测试新增文章{run}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def cli_update(index_dir: Path, corpus: Path | None = None) -> dict:
-    """Run ``semsearch update`` as a new process; wall seconds and peak memory."""
+# -- the worker: runs inside one implementation's source tree --------------------------------------
+
+
+def worker(action: str, index_dir: Path, paths: list[Path]) -> None:
+    """Build or update with the implementation on ``sys.path``; print the report as JSON."""
+    from latency import ReplayEmbedder
+    from synthetic import base_vectors
+
+    from semsearch import indexing
+    from semsearch.embed import load_embedder
+
+    embedder = load_embedder()
+    if action == "build":
+        corpus = load_eval_corpus()
+        passages, _ = base_vectors(embedder)
+        embedder = ReplayEmbedder(embedder, dict(zip(corpus.passages, passages, strict=True)))
+        report = indexing.build(paths, index_dir, embedder, rebuild=True)
+    else:
+        embedder.embed_passages(["预热"])  # the first call of a session is slower: not timed
+        report = indexing.update(paths or None, index_dir, embedder)
+    print(
+        "REPORT "
+        + json.dumps(
+            {
+                "seconds": report.seconds,
+                "timings": report.timings,
+                "chunks_embedded": report.chunks_embedded,
+                "chunks_total": report.chunks_total,
+                "documents_total": report.documents_total,
+                "nothing_changed": report.nothing_changed,
+            }
+        ),
+        flush=True,
+    )
+
+
+def run_worker(code: Path, action: str, index_dir: Path, paths: list[Path]) -> dict:
+    """Run :func:`worker` with ``code``'s semsearch; its report."""
+    command = [sys.executable, __file__, "--worker", action, str(index_dir), *map(str, paths)]
+    env = bench_env(PYTHONPATH=f"{code}{os.pathsep}{REPO / 'bench'}")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"{action} with {code} failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1][len("REPORT ") :])
+
+
+def cli_update(code: Path, index_dir: Path, corpus: Path | None = None) -> dict:
+    """Run ``semsearch update`` as a new process with ``code``'s semsearch; wall s, peak MB."""
     command = [SEMSEARCH, "update", "--index", str(index_dir)]
     if corpus is not None:
         command.insert(2, str(corpus))
-    done = run_measured(command, env=bench_env())
+    done = run_measured(command, env=bench_env(PYTHONPATH=str(code)))
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch update failed:\n{done['stderr'][-2000:]}")
     return {"seconds": done["seconds"], "peak_rss_mb": done["peak_rss_mb"]}
 
 
-def main() -> None:
-    """Build the 10k index, time the updates, print the table and write the JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+# -- the driver ------------------------------------------------------------------------------------
 
-    corpus_dir = CACHE_DIR / "update-corpus"
-    index_dir = CACHE_DIR / "update-index"
-    chunk_total = write_corpus(corpus_dir)
-    embedder = load_embedder()
-    corpus = load_eval_corpus()
-    passages, _ = base_vectors(embedder)
-    replay = ReplayEmbedder(embedder, dict(zip(corpus.passages, passages, strict=True)))
-    shutil.rmtree(index_dir, ignore_errors=True)
-    print(f"Indexing {chunk_total:,} chunks of article files (load {load_average()})…", flush=True)
-    build = indexing.build([corpus_dir], index_dir, replay, rebuild=True)
-    # Files just written are hashed by the next scan (same mtime tick); let that pass once.
-    time.sleep(2.5)
-    indexing.update(None, index_dir, embedder)
-    results: dict = {
-        "chunks": build.chunks_total,
-        "documents": build.documents_total,
-        "build_seconds": round(build.seconds, 1),
-        "load_average_start": load_average(),
-    }
 
-    noop_cli = [cli_update(index_dir) for _ in range(args.runs)]
-    noop_inprocess = []
-    for _ in range(args.runs):
-        report = indexing.update(None, index_dir, embedder)
-        assert report.nothing_changed, "the no-op update changed something"
-        noop_inprocess.append(report.seconds)
-    results["noop"] = {
-        "cli_median_s": round(statistics.median(r["seconds"] for r in noop_cli), 2),
-        "cli_peak_rss_mb": max(r["peak_rss_mb"] or 0 for r in noop_cli),
-        "in_process_median_s": round(statistics.median(noop_inprocess), 2),
-    }
-    print(f"no-op update: {results['noop']}", flush=True)
-
+def prepare(size: int, codes: dict[str, Path]) -> dict[str, Path]:
+    """The corpus and one index per implementation (built by the first, copied for the rest)."""
+    corpus_dir = CACHE_DIR / f"update-corpus-{size}"
+    chunks = write_corpus(corpus_dir, TARGET_CHUNKS[size])
+    first, *others = codes
+    built = CACHE_DIR / f"update-index-{size}-{first}"
+    if not (built / "current").is_symlink():
+        print(f"Indexing {chunks:,} paragraphs with {first} (load {load_average()})…", flush=True)
+        report = run_worker(codes[first], "build", built, [corpus_dir])
+        print(f"  built in {report['seconds']:.0f} s", flush=True)
+        # Files just written are hashed by the next scan (same mtime tick); let that pass once.
+        time.sleep(2.5)
+        run_worker(codes[first], "update", built, [])
+    indexes = {first: built}
+    for label in others:
+        copy = CACHE_DIR / f"update-index-{size}-{label}"
+        if not (copy / "current").is_symlink():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(built, copy, symlinks=True)
+        indexes[label] = copy
+    # Warm-up: each implementation adds and removes an article once (converting an index of
+    # another format, filling the page cache); not timed.
     article = corpus_dir / "new" / "article.txt"
-    article.parent.mkdir(exist_ok=True)
-    add_cli, remove_cli, add_inprocess, remove_inprocess = [], [], [], []
-    for run in range(args.runs):
-        text = new_article().replace("基准测试新增文章", f"基准测试新增文章{run}")
-        article.write_text(text, encoding="utf-8")
-        add_cli.append(cli_update(index_dir, article.parent))
+    for label, code in codes.items():
+        article.parent.mkdir(exist_ok=True)
+        article.write_text(new_article(99), encoding="utf-8")
+        run_worker(code, "update", indexes[label], [article.parent])
         article.unlink()
-        remove_cli.append(cli_update(index_dir, article.parent))
-        article.write_text(text.replace("新增文章", "新增文章（二）"), encoding="utf-8")
-        report = indexing.update([article.parent], index_dir, embedder)
-        add_inprocess.append(report)
-        article.unlink()
-        remove_inprocess.append(indexing.update([article.parent], index_dir, embedder))
-    last = add_inprocess[-1]
-    results["one_article"] = {
-        "chunks_embedded": last.chunks_embedded,
-        "cli_add_median_s": round(statistics.median(r["seconds"] for r in add_cli), 2),
-        "cli_remove_median_s": round(statistics.median(r["seconds"] for r in remove_cli), 2),
-        "cli_peak_rss_mb": max(r["peak_rss_mb"] or 0 for r in add_cli),
-        "in_process_add_median_s": round(statistics.median(r.seconds for r in add_inprocess), 2),
-        "in_process_remove_median_s": round(
-            statistics.median(r.seconds for r in remove_inprocess), 2
+        run_worker(code, "update", indexes[label], [article.parent])
+    return indexes
+
+
+def measure(size: int, codes: dict[str, Path], runs: int) -> dict:
+    """Time the updates at one size, every implementation in turn; the medians."""
+    indexes = prepare(size, codes)
+    article = CACHE_DIR / f"update-corpus-{size}" / "new" / "article.txt"
+    samples: dict[str, dict[str, list]] = {label: {} for label in codes}
+    started_load = load_average()
+    for run in range(runs):
+        for label, code in codes.items():
+            got = samples[label]
+            index = indexes[label]
+            got.setdefault("noop_cli", []).append(cli_update(code, index))
+            got.setdefault("noop_in", []).append(run_worker(code, "update", index, []))
+            article.write_text(new_article(run), encoding="utf-8")
+            got.setdefault("add_cli", []).append(cli_update(code, index, article.parent))
+            article.unlink()
+            got.setdefault("remove_cli", []).append(cli_update(code, index, article.parent))
+            article.write_text(new_article(run).replace("文章", "文章（二）"), encoding="utf-8")
+            got.setdefault("add_in", []).append(run_worker(code, "update", index, [article.parent]))
+            article.unlink()
+            got.setdefault("remove_in", []).append(
+                run_worker(code, "update", index, [article.parent])
+            )
+    result = {"load_average_start": started_load, "load_average_end": load_average()}
+    for label, got in samples.items():
+        result[label] = summarize(got)
+    return result
+
+
+def summarize(got: dict[str, list]) -> dict:
+    """Medians of the samples of one implementation at one size."""
+
+    def median(key: str, field: str = "seconds") -> float:
+        return round(statistics.median(sample[field] for sample in got[key]), 3)
+
+    last_add, last_remove = got["add_in"][-1], got["remove_in"][-1]
+    return {
+        "chunks": last_remove["chunks_total"],
+        "documents": last_remove["documents_total"],
+        "noop_cli_s": median("noop_cli"),
+        "noop_in_process_s": median("noop_in"),
+        "add_cli_s": median("add_cli"),
+        "remove_cli_s": median("remove_cli"),
+        "add_in_process_s": median("add_in"),
+        "remove_in_process_s": median("remove_in"),
+        "add_in_process_without_embedding_s": round(
+            statistics.median(
+                s["seconds"] - s["timings"].get("embed", 0) - s["timings"].get("sentences", 0)
+                for s in got["add_in"]
+            ),
+            3,
         ),
-        "add_timings_s": {key: round(value, 2) for key, value in last.timings.items()},
+        "cli_peak_rss_mb": max(sample["peak_rss_mb"] or 0 for sample in got["add_cli"]),
+        "chunks_embedded": last_add["chunks_embedded"],
+        "add_timings_s": {key: round(value, 3) for key, value in last_add["timings"].items()},
+        "remove_timings_s": {key: round(value, 3) for key, value in last_remove["timings"].items()},
     }
-    print(f"one-article update: {results['one_article']}", flush=True)
-    results["load_average_end"] = load_average()
-    noop, one = results["noop"], results["one_article"]
+
+
+def main() -> None:
+    """Measure every size, print the table and write ``bench/results/update.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--code", default=f"this={REPO}", help="label=source tree, comma-separated")
+    args = parser.parse_args()
+    codes = {
+        label: Path(path).resolve()
+        for label, path in (item.split("=", 1) for item in args.code.split(","))
+    }
+    results: dict = {"implementations": {label: str(path) for label, path in codes.items()}}
+    results["sizes"] = {}
+    for size in (int(value) for value in args.sizes.split(",")):
+        print(f"\n{size:,} chunks (load {load_average()})", flush=True)
+        results["sizes"][str(size)] = measure(size, codes, args.runs)
+        print(json.dumps(results["sizes"][str(size)], indent=1), flush=True)
+    last = list(codes)[-1]
+    if "10000" in results["sizes"]:  # what bench/run_all.py reads
+        results["noop"] = {"cli_median_s": results["sizes"]["10000"][last]["noop_cli_s"]}
+    rows = []
+    for size, measured in results["sizes"].items():
+        for label in codes:
+            row = measured[label]
+            rows.append(
+                [f"{int(size):,}", label, row["noop_cli_s"], row["add_cli_s"], row["remove_cli_s"],
+                 row["add_in_process_s"], row["add_in_process_without_embedding_s"],
+                 row["remove_in_process_s"]]
+            )  # fmt: skip
     print_table(
-        f"Updates of a {results['chunks']:,}-chunk index ({results['documents']:,} files), "
-        f"median of {args.runs} "
-        f"(load {results['load_average_start'][0]} → {results['load_average_end'][0]})",
-        ["operation", "CLI process s", "in-process s", "peak RSS MB (CLI)"],
-        [
-            [
-                "no-op update",
-                noop["cli_median_s"],
-                noop["in_process_median_s"],
-                noop["cli_peak_rss_mb"],
-            ],
-            [
-                f"add one article ({one['chunks_embedded']} chunks)",
-                one["cli_add_median_s"],
-                one["in_process_add_median_s"],
-                one["cli_peak_rss_mb"],
-            ],
-            [
-                "remove it again",
-                one["cli_remove_median_s"],
-                one["in_process_remove_median_s"],
-                None,
-            ],
-        ],
-    )
-    print(f"Steps of the in-process one-article update: {one['add_timings_s']}")
+        f"Updates, median of {args.runs} (s)",
+        ["chunks", "code", "no-op CLI", "add CLI", "remove CLI", "add in-process",
+         "add in-process w/o embedding", "remove in-process"],
+        rows,
+    )  # fmt: skip
     path = write_result("update", results)
     print(f"\nWrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], Path(sys.argv[3]), [Path(p) for p in sys.argv[4:]])
+    else:
+        main()

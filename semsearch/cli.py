@@ -5,7 +5,8 @@ Streamlit page calls too, so a rule means the same in both) and prints what it g
 :mod:`semsearch.ui.terminal`. Heavy libraries (torch, FAISS, jieba) are imported by the service
 when a command needs them, so that ``--help`` and mistakes answer at once.
 
-Exit codes: 0 success, 1 user error (a message, no traceback), 2 usage error.
+Exit codes: 0 success, 1 user error (a message, no traceback) or an unforeseen failure (one
+line; the traceback is saved to a file), 2 usage error.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
 from semsearch.ui import terminal
-from semsearch.ui.terminal import RichReporter, err, out
+from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -308,7 +308,9 @@ def prepare_model_command(
 ) -> None:
     """Make the model ready offline (converts the bundled default model once)."""
     path = _service(None, model, model_cache).prepare_model()
-    err.print(f"Model {escape(model or settings.default_model())} is ready: {escape(str(path))}")
+    err.print(
+        f"Model {markup_safe(model or settings.default_model())} is ready: {markup_safe(path)}"
+    )
 
 
 def main() -> None:
@@ -321,6 +323,23 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Interrupted. The index is unchanged unless the last step had finished.")
         sys.exit(130)
+    except Exception as error:  # a bug: one line on the terminal, the traceback in a file
+        terminal.print_unexpected(error, _save_traceback())
+        sys.exit(1)
+
+
+def _save_traceback() -> Path | None:
+    """Write the traceback being handled to a file in the temporary folder; None on failure."""
+    import tempfile
+    import traceback
+
+    try:
+        handle, name = tempfile.mkstemp(prefix="semsearch-error-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as log:
+            log.write(traceback.format_exc())
+    except OSError:
+        return None
+    return Path(name)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ The steps, in the order hybrid search applies them (each measured in docs/retrie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +90,14 @@ class Candidates:
 
 
 def pool_ids(*rankings: Sequence[tuple[int, float]]) -> np.ndarray:
-    """The sorted union of the chunk ids of several ``(chunk id, score)`` rankings."""
+    """The sorted union of the chunk ids of several ``(chunk id, score)`` rankings.
+
+    Args:
+        *rankings: The retrievers' rankings (a dense and a keyword search).
+
+    Returns:
+        The pooled chunk ids, ascending, as int64.
+    """
     ids = {int(chunk_id) for ranking in rankings for chunk_id, _ in ranking}
     return np.array(sorted(ids), dtype=np.int64)
 
@@ -98,15 +105,26 @@ def pool_ids(*rankings: Sequence[tuple[int, float]]) -> np.ndarray:
 def top_rows(scores: np.ndarray, n: int, positive_only: bool = False) -> np.ndarray:
     """Rows of the ``n`` highest scores, in no particular order (a retriever's top-n).
 
+    Scores tied at the cut go to the lower rows, as a storage engine gives ties to the lower
+    chunk id: with rows in chunk id order, this is the pool the searcher gets from the engine
+    (an arbitrary pick among ties changed which chunks were pooled, and so the fused order).
+
     Args:
         scores: One score per row.
         n: How many.
         positive_only: Leave out rows scoring 0 or less (a keyword retriever returns only
             chunks that share a token with the query).
+
+    Returns:
+        At most ``n`` row numbers.
     """
     rows = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
     if len(rows) > n:
-        rows = rows[np.argpartition(-scores[rows], n - 1)[:n]]
+        kept = scores[rows]
+        # The n-th best score in linear time; a full sort of every row costs more per query.
+        cut = -np.partition(-kept, n - 1)[n - 1]
+        above = rows[kept > cut]
+        rows = np.concatenate([above, rows[kept == cut][: n - len(above)]])
     return rows
 
 
@@ -122,6 +140,9 @@ def best_sentence_cosines(
         query_vector: The normalized query vector.
         ids: The chunks.
         sentence_vectors: A ``(sentences, dimension)`` matrix per chunk that has them.
+
+    Returns:
+        One cosine per chunk, same order as ``ids``.
     """
     return np.array(
         [
@@ -251,7 +272,16 @@ def fuse_scores(
 
 
 def order_by_score(ids: np.ndarray, scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """The ``depth`` best ``(chunk id, score)`` pairs, best first, ties by the lower chunk id."""
+    """The ``depth`` best ``(chunk id, score)`` pairs, best first, ties by the lower chunk id.
+
+    Args:
+        ids: Chunk ids (or rows).
+        scores: Their scores, higher is better.
+        depth: How many to keep.
+
+    Returns:
+        The ranking, as Python ints and floats.
+    """
     order = np.lexsort((ids, -scores))[:depth]
     return [(int(ids[i]), float(scores[i])) for i in order]
 
@@ -271,6 +301,9 @@ def rank_semantic(
         best_sentence: Their best sentence cosines (NaN where none).
         config: Gives the sentence weight.
         depth: How many to return.
+
+    Returns:
+        ``(chunk id, blended score)`` pairs, best first (:func:`order_by_score`).
     """
     scores = blend_sentence_similarity(cosines, best_sentence, config.sentence_vector_weight)
     return order_by_score(ids, scores, depth)
@@ -289,6 +322,10 @@ def rank_hybrid(
         config: Fusion settings.
         depth: How many to return.
         sentence: Sentence evidence (see :func:`fuse_scores`), or None.
+
+    Returns:
+        ``(chunk id, fused score)`` pairs, best first (:func:`order_by_score`); empty for an
+        empty pool.
     """
     if not len(candidates.ids):
         return []
@@ -301,14 +338,19 @@ def rank_hybrid(
     return order_by_score(candidates.ids, fused, depth)
 
 
-def best_per_article(ranked: Sequence[tuple[int, float]], articles: Sequence[str]) -> list[int]:
+def best_per_article(
+    ranked: Sequence[tuple[int, float]], articles: Sequence[Hashable]
+) -> list[int]:
     """Positions in ``ranked`` of the best entry of each article (collapse to one hit each).
 
     Args:
         ranked: ``(chunk id, score)`` pairs, best first.
-        articles: The article of each entry.
+        articles: The article of each entry (doc id or any per-article value).
+
+    Returns:
+        Ascending positions, the first of each article.
     """
-    seen: set[str] = set()
+    seen: set[Hashable] = set()
     kept: list[int] = []
     for position, article in enumerate(articles[: len(ranked)]):
         if article not in seen:

@@ -1,8 +1,9 @@
 """Saving uploaded articles into the corpus folder under safe, non-clobbering names.
 
 Used by the Streamlit page: a browser sends a file name and bytes; both are untrusted. The name
-is reduced to a plain base name (no folders, no ``..``, no leading dot, bounded length, Chinese
-kept) and a different file already using that name is never overwritten.
+is reduced to a plain base name (no folders, no ``..``, no leading dot, no control, bidi or
+escape characters, at most :data:`MAX_NAME_BYTES` bytes, Chinese kept) and a different file
+already using that name is never overwritten.
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from semsearch.errors import SemsearchError
 
-#: Longest file name we create, in characters (file systems allow 255 bytes; CJK is 3 bytes).
-MAX_NAME_CHARS = 80
+#: Longest file name we create, in UTF-8 bytes, numbering such as `` (2)`` included. File
+#: systems allow 255 bytes (not characters: a Chinese character takes 3, an emoji 4); the rest
+#: is room for encrypted home folders, which allow 143, and for copying the corpus elsewhere.
+MAX_NAME_BYTES = 140
 
 #: Characters that are unsafe or awkward in file names on some system.
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*]')
+
+#: Unicode categories removed from names: controls (ESC, C1), format characters (bidi
+#: overrides and isolates, zero-width characters), and lone surrogates.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 #: Names Windows reserves; avoided so a corpus folder can be copied anywhere.
 _RESERVED_STEMS = frozenset(
@@ -31,6 +38,10 @@ _RESERVED_STEMS = frozenset(
     | {f"com{i}" for i in range(1, 10)}
     | {f"lpt{i}" for i in range(1, 10)}
 )
+
+#: Checks an upload's content before it is saved: ``(safe name, bytes)``, raising
+#: :class:`UploadError` when the indexer could not read it.
+ContentCheck = Callable[[str, bytes], None]
 
 
 class UploadError(SemsearchError):
@@ -54,23 +65,25 @@ class SavedUpload:
     status: Literal["saved", "renamed", "duplicate"]
 
 
-def safe_filename(name: str, max_chars: int = MAX_NAME_CHARS) -> str:
+def safe_filename(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """Reduce an untrusted file name to a safe base name.
 
-    Only the last path component is kept (``/`` and ``\\`` both count as separators); control
-    and reserved characters become ``_``; leading dots and spaces are dropped so the file is
-    never hidden or relative; the stem is shortened to keep the whole name within ``max_chars``.
-    Chinese and other letters are kept as they are (NFC-normalized).
+    Only the last path component is kept (``/`` and ``\\`` both count as separators); runs of
+    whitespace become one space; control, bidi, zero-width and escape characters are removed;
+    reserved characters become ``_``; leading dots and spaces are dropped so the file is never
+    hidden or relative; the stem is shortened, at a character boundary, to keep the whole name
+    within ``max_bytes`` of UTF-8. Chinese and other letters are kept (NFC-normalized).
 
     Args:
         name: The name as sent by the browser.
-        max_chars: The longest name returned.
+        max_bytes: The longest name returned, in UTF-8 bytes.
 
     Returns:
         A non-empty name with a lower-case extension, e.g. ``"新闻_1.txt"``.
     """
     base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     base = " ".join(base.split())  # tabs, newlines, runs of spaces → one space
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
     base = _UNSAFE_CHARS.sub("_", base)
     base = base.lstrip(". ").rstrip(". ")
     stem, dot, suffix = base.rpartition(".")
@@ -79,12 +92,21 @@ def safe_filename(name: str, max_chars: int = MAX_NAME_CHARS) -> str:
     stem = stem.rstrip(". ")
     # ".." inside a name is harmless on its own, but reads like a path trick: collapse it.
     stem = re.sub(r"\.{2,}", ".", stem)
-    suffix = suffix.lower()
+    suffix = _cut_to_bytes(suffix.lower(), max_bytes // 2)
     if not stem or stem.lower() in _RESERVED_STEMS:
         stem = f"article_{stem}" if stem else "article"
-    extension = f".{suffix}" if suffix else ""
-    room = max(1, max_chars - len(extension))
-    return stem[:room].rstrip(". ") + extension
+    return _fitted(stem, "." + suffix if suffix else "", max_bytes)
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest start of ``text`` whose UTF-8 takes at most ``limit`` bytes."""
+    return text.encode("utf-8")[: max(0, limit)].decode("utf-8", "ignore")
+
+
+def _fitted(stem: str, ending: str, max_bytes: int) -> str:
+    """``stem + ending`` with the stem cut so that the name fits in ``max_bytes``."""
+    room = max_bytes - len(ending.encode("utf-8"))
+    return (_cut_to_bytes(stem, room).rstrip(". ") or "article"[: max(1, room)]) + ending
 
 
 def _numbered(name: str, number: int) -> str:
@@ -92,8 +114,7 @@ def _numbered(name: str, number: int) -> str:
     if not dot:
         stem, suffix = name, ""
     extension = f".{suffix}" if suffix else ""
-    tag = f" ({number})"
-    return stem[: max(1, MAX_NAME_CHARS - len(tag) - len(extension))] + tag + extension
+    return _fitted(stem, f" ({number}){extension}", MAX_NAME_BYTES)
 
 
 def _same_content(path: Path, digest: str, size: int) -> bool:
@@ -105,12 +126,42 @@ def _same_content(path: Path, digest: str, size: int) -> bool:
         return False
 
 
+def checked_upload_name(
+    original_name: str, data: bytes, supported_suffixes: Collection[str]
+) -> str:
+    """The safe name an upload is saved under, once its type and size are acceptable.
+
+    Args:
+        original_name: The file name the browser sent (untrusted).
+        data: The file's bytes.
+        supported_suffixes: Extensions the indexer reads, with the dot (e.g. ``".txt"``).
+
+    Returns:
+        The name from :func:`safe_filename`.
+
+    Raises:
+        UploadError: The type is not supported or the file is empty.
+    """
+    name = safe_filename(original_name)
+    suffix = Path(name).suffix.lower()
+    allowed = sorted(s.lower() for s in supported_suffixes)
+    if suffix not in allowed:
+        raise UploadError(
+            f"{original_name}: {suffix or 'files without an extension'} cannot be indexed.",
+            f"Upload one of: {' '.join(allowed)}.",
+        )
+    if not data:
+        raise UploadError(f"{original_name} is empty.", "Upload a file with some text in it.")
+    return name
+
+
 def save_upload(
     corpus_dir: Path,
     original_name: str,
     data: bytes,
     supported_suffixes: Collection[str],
     max_attempts: int = 1000,
+    check_content: ContentCheck | None = None,
 ) -> SavedUpload:
     """Save an uploaded article into ``corpus_dir`` without overwriting a different file.
 
@@ -125,24 +176,33 @@ def save_upload(
         data: The file's bytes.
         supported_suffixes: Extensions the indexer reads, with the dot (e.g. ``".txt"``).
         max_attempts: How many numbered names to try before giving up.
+        check_content: Refuses content the indexer could not read, before anything is written
+            (None: no check).
 
     Returns:
         What was done, and where the content is.
 
     Raises:
-        UploadError: The type is not supported, the file is empty, or it cannot be written.
+        UploadError: The type is not supported, the file is empty or unreadable, or it cannot
+            be written.
     """
-    name = safe_filename(original_name)
-    suffix = Path(name).suffix.lower()
-    allowed = sorted(s.lower() for s in supported_suffixes)
-    if suffix not in allowed:
+    name = checked_upload_name(original_name, data, supported_suffixes)
+    if check_content is not None:
+        check_content(name, data)
+    temp_path = _write_temporary(corpus_dir, data)
+    try:
+        return _link_into_place(temp_path, corpus_dir, original_name, name, data, max_attempts)
+    except OSError as error:
         raise UploadError(
-            f"{original_name}: {suffix or 'files without an extension'} cannot be indexed.",
-            f"Upload one of: {' '.join(allowed)}.",
-        )
-    if not data:
-        raise UploadError(f"{original_name} is empty.", "Upload a file with some text in it.")
-    digest = hashlib.sha256(data).hexdigest()
+            f"Cannot save {original_name} into {corpus_dir}: {error.strerror or error}.",
+            "Check that the corpus folder is writable (SEMSEARCH_CORPUS sets it).",
+        ) from error
+    finally:
+        temp_path.unlink(missing_ok=True)
+
+
+def _write_temporary(corpus_dir: Path, data: bytes) -> Path:
+    """Write the upload to a hidden temporary file in the corpus folder (created if missing)."""
     try:
         corpus_dir.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
@@ -155,36 +215,42 @@ def save_upload(
             f"Cannot write into the corpus folder {corpus_dir}: {error.strerror or error}.",
             "Check that the folder exists and is writable (SEMSEARCH_CORPUS sets it).",
         ) from error
-    temp_path = Path(temp_name)
-    try:
-        for attempt in range(1, max_attempts + 1):
-            candidate = name if attempt == 1 else _numbered(name, attempt)
-            target = corpus_dir / candidate
-            if target.exists():
-                if _same_content(target, digest, len(data)):
-                    return SavedUpload(original_name, target, "duplicate")
-                continue
+    return Path(temp_name)
+
+
+def _link_into_place(
+    temp_path: Path, corpus_dir: Path, original_name: str, name: str, data: bytes, attempts: int
+) -> SavedUpload:
+    """Give the temporary file the first free name: ``name``, ``name (2)``…
+
+    Raises:
+        OSError: The folder cannot be written.
+        UploadError: Every numbered name is taken.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    for attempt in range(1, attempts + 1):
+        target = corpus_dir / (name if attempt == 1 else _numbered(name, attempt))
+        if target.exists():
+            if _same_content(target, digest, len(data)):
+                return SavedUpload(original_name, target, "duplicate")
+            continue
+        try:
+            # A hard link fails if the name was taken meanwhile: no silent overwrite.
+            os.link(temp_path, target)
+        except FileExistsError:
+            continue
+        except OSError:
+            # File systems without hard links: exclusive create is just as safe.
             try:
-                # A hard link fails if the name was taken meanwhile: no silent overwrite.
-                os.link(temp_path, target)
+                with open(target, "xb") as out:
+                    out.write(data)
             except FileExistsError:
                 continue
             except OSError:
-                # File systems without hard links: exclusive create is just as safe.
-                try:
-                    with open(target, "xb") as out:
-                        out.write(data)
-                except FileExistsError:
-                    continue
-                except OSError as error:
-                    raise UploadError(
-                        f"Cannot save {original_name} as {target}: {error.strerror or error}.",
-                        "Check that the corpus folder is writable (SEMSEARCH_CORPUS sets it).",
-                    ) from error
-            status: Literal["saved", "renamed"] = "saved" if attempt == 1 else "renamed"
-            return SavedUpload(original_name, target, status)
-    finally:
-        temp_path.unlink(missing_ok=True)
+                target.unlink(missing_ok=True)  # no half-written article (a full disk)
+                raise
+        status: Literal["saved", "renamed"] = "saved" if attempt == 1 else "renamed"
+        return SavedUpload(original_name, target, status)
     raise UploadError(
         f"Too many files are named like {name} in {corpus_dir}.",
         "Rename the file before uploading it.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semsearch.errors import SemsearchError
-from semsearch.uploads import MAX_NAME_CHARS, UploadError, safe_filename, save_upload
+from semsearch.uploads import MAX_NAME_BYTES, UploadError, safe_filename, save_upload
 
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
 
@@ -27,6 +28,10 @@ SUFFIXES = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
         ("a..b...txt", "a.b.txt"),
         ('a<b>c:"d"|e?*.html', "a_b_c__d__e__.html"),
         ("tab\tand\nnewline.txt", "tab and newline.txt"),
+        ("\x1b[2J\x1b]0;pwned\x07news.txt", "[2J]0;pwnednews.txt"),
+        ("report\u202etxt.exe.txt", "reporttxt.exe.txt"),
+        ("\u2066isolated\u2069\u200b.md", "isolated.md"),
+        ("c1\x85\x9bcontrols.txt", "c1 controls.txt"),  # NEL is a line break
         ("CON.txt", "article_CON.txt"),
         ("noextension", "noextension"),
         ("", "article"),
@@ -37,16 +42,18 @@ def test_safe_filename(name: str, expected: str) -> None:
     assert safe_filename(name) == expected
 
 
-def test_safe_filename_limits_length_and_keeps_extension() -> None:
-    name = safe_filename("长" * 300 + ".docx")
-    assert len(name) == MAX_NAME_CHARS
-    assert name.endswith("长.docx")
+@pytest.mark.parametrize("character", ["长", "😀", "é", "a"])
+def test_safe_filename_limits_bytes_and_keeps_extension(character: str) -> None:
+    name = safe_filename(character * 300 + ".docx")
+    assert MAX_NAME_BYTES - 4 < len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    assert name.endswith(character + ".docx")
 
 
 @given(st.text(max_size=300))
 def test_safe_filename_is_always_a_plain_visible_name(name: str) -> None:
     safe = safe_filename(name)
-    assert safe and len(safe) <= MAX_NAME_CHARS
+    assert safe and len(safe.encode("utf-8")) <= MAX_NAME_BYTES
+    assert not any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in safe)
     assert "/" not in safe and "\\" not in safe and "\x00" not in safe
     assert not safe.startswith(".") and ".." not in safe
     assert safe not in {".", ".."}

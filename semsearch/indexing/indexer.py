@@ -19,7 +19,7 @@ from semsearch import settings
 from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
-from semsearch.indexing.scan import check_paths, outermost, scan, within
+from semsearch.indexing.scan import check_paths, covered, outermost, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
 from semsearch.ingest import Document
@@ -191,7 +191,7 @@ def _synchronize(
         add_sentence_vectors(writer, embedder, reporter, report)
 
         skipped_before = base.skipped_files() if base is not None else []
-        kept = [s for s in skipped_before if not within(Path(s.path).resolve(), scope)]
+        kept = [s for s in skipped_before if not covered(Path(s.path), scope)]
         report.skipped = sorted([*kept, *plan.skipped], key=lambda s: s.path)
         roots = [Path(p) for p in given] if rebuild else [*stored_roots, *given]
         writer.set_sources(outermost(roots), report.skipped, scanned_at_ns=scan_started)

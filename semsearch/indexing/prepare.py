@@ -15,6 +15,7 @@ from semsearch.errors import DocumentError
 from semsearch.indexing.report import STAGE_READ
 from semsearch.indexing.scan import FileToRead
 from semsearch.ingest import Document, SkippedFile, read_document
+from semsearch.ingest.boundary import Extraction, failure_reason
 from semsearch.progress import Reporter
 from semsearch.storage import FileState, StoredFile, embed_key
 
@@ -85,7 +86,8 @@ def read_files(
         chunking: How documents are cut.
         embedder: Whose fingerprint goes into the content keys.
         skipped: Receives the files that cannot be indexed, with the reasons.
-        reporter: Receives the ``read`` stage and a message per skipped file.
+        reporter: Receives the ``read`` stage, a message per skipped file and one per note
+            (invalid bytes replaced, a parser's warning).
 
     Returns:
         The new documents, and how many changed files became unreadable (they are removed).
@@ -95,29 +97,43 @@ def read_files(
     new_documents: list[NewDocument] = []
     removed = 0
     reporter.start(STAGE_READ, len(to_read))
-    for item in to_read:
-        reporter.advance(STAGE_READ)
-        reason = None
-        try:
-            document = read_document(item.path, item.root)
-            chunks = chunk_document(document, chunking)
-            if not chunks:
-                reason = "no text left after cleaning"
-            elif document.doc_id in taken:
-                reason = (
-                    f"its document id {document.doc_id!r} is already used by "
-                    f"{taken[document.doc_id]}; index the two folders separately"
-                )
-        except DocumentError as error:
-            # UnreadableFileError carries the reason without the path (the report shows it).
-            reason = getattr(error, "reason", error.message)
-        if reason is not None:
-            skipped.append(SkippedFile(str(item.path), reason))
-            reporter.message(f"Skipped {item.path}: {reason}")
-            removed += item.old is not None
-            continue
-        taken[document.doc_id] = document.path
-        new = prepare(document, chunks, item.state, embedder)
-        new.replaces = item.old
-        new_documents.append(new)
+    # One extraction worker for the whole build (started only if a file needs it).
+    with Extraction() as extraction:
+        for item in to_read:
+            reporter.advance(STAGE_READ)
+            read = _read_one(item, chunking, taken, extraction)
+            if isinstance(read, str):
+                skipped.append(SkippedFile(str(item.path), read))
+                reporter.message(f"Skipped {item.path}: {read}")
+                removed += item.old is not None
+                continue
+            document, chunks = read
+            for note in document.notes:
+                reporter.message(f"Note on {item.path}: {note}")
+            taken[document.doc_id] = document.path
+            new = prepare(document, chunks, item.state, embedder)
+            new.replaces = item.old
+            new_documents.append(new)
     return new_documents, removed
+
+
+def _read_one(
+    item: FileToRead, chunking: ChunkingConfig, taken: dict[str, str], extraction: Extraction
+) -> tuple[Document, list[Chunk]] | str:
+    """A file's document and chunks, or the one-line reason it is skipped."""
+    try:
+        document = read_document(item.path, item.root, extraction)
+        chunks = chunk_document(document, chunking)
+    except DocumentError as error:
+        # UnreadableFileError carries the reason without the path (the report shows it).
+        return getattr(error, "reason", error.message)
+    except Exception as error:  # the boundary's last line: one file never stops a build
+        return failure_reason(error, "cannot be indexed")
+    if not chunks:
+        return "no text left after cleaning"
+    if document.doc_id in taken:
+        return (
+            f"its document id {document.doc_id!r} is already used by "
+            f"{taken[document.doc_id]}; index the two folders separately"
+        )
+    return document, chunks

@@ -57,7 +57,8 @@ def _drop_sentence_vectors(writer: IndexWriter, reporter: Reporter) -> None:
 UPGRADES: tuple[DataUpgrade, ...] = (
     DataUpgrade(
         "keyword_tokens",
-        lambda manifest: manifest.keyword != keyword_info(),
+        # Only the tokenizer: the keyword entry also records BM25's parameters.
+        lambda manifest: (manifest.keyword or {}).get("tokenizer") != keyword_info()["tokenizer"],
         _retokenize,
     ),
     DataUpgrade(

@@ -1,7 +1,8 @@
 """Bytes to text: byte-order marks, UTF-8/16, GB18030 against Big5, charset-normalizer last.
 
 Short Chinese texts fool statistical detectors, so the legacy Chinese encodings are chosen by
-how common the decoded characters are (docs/cleaning.md, "Encodings").
+how common the decoded characters are (docs/cleaning.md, "Encodings"). A UTF-8 text with a few
+stray bytes is read with those bytes replaced, and says so, rather than lost.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -31,19 +33,43 @@ _GIBBERISH_SCORE = -12.0
 _COMMON_PUNCTUATION = frozenset("，。、；：？！“”‘’《》（）【】—…·「」『』〈〉")
 #: Other encodings charset-normalizer may pick when no Chinese one fits (Western, Japanese, Korean).
 _OTHER_ENCODINGS = ["cp1252", "shift_jis", "euc_jp", "euc_kr", "cp949"]
+#: A text that is not valid UTF-8 is still read as UTF-8 (invalid bytes replaced by U+FFFD) when
+#: its valid multi-byte characters outnumber the invalid bytes by this much: one stray byte in an
+#: article, not a legacy Chinese text (the seeds in GB18030 or Big5 give 0.15–0.3 valid UTF-8
+#: characters per invalid byte) nor a Western text with a few Latin-1 accents.
+_VALID_PER_INVALID_UTF8 = 100
+_REPLACEMENT_BYTES = "\ufffd".encode()
 
 
 class UndecodableError(ValueError):
     """Raised by :func:`decode_text` with a short reason (binary file, undecodable bytes)."""
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode the bytes of a text file, detecting the encoding.
+@dataclass(frozen=True)
+class DecodedText:
+    """A decoded text file.
 
-    Order: a byte-order mark (UTF-8/16/32); strict UTF-8; UTF-16 without BOM when NUL bytes
-    fit that pattern; GB18030 or Big5, choosing by how common the resulting characters are
-    (short Chinese texts fool statistical detectors); last, charset-normalizer's best guess if
-    the result reads as text.
+    Attributes:
+        text: The text.
+        encoding: The encoding it was read with.
+        replaced: How many invalid bytes were replaced by U+FFFD (UTF-8 with stray bytes).
+    """
+
+    text: str
+    encoding: str
+    replaced: int = 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What the reader should be told: the replaced bytes, if any."""
+        if not self.replaced:
+            return []
+        bytes_ = "byte" if self.replaced == 1 else "bytes"
+        return [f"{self.replaced} invalid UTF-8 {bytes_} replaced by U+FFFD"]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode the bytes of a text file, detecting the encoding (see :func:`decode_bytes`).
 
     Args:
         data: The file's bytes.
@@ -54,15 +80,44 @@ def decode_text(data: bytes) -> tuple[str, str]:
     Raises:
         UndecodableError: for binary content or bytes no supported encoding can read.
     """
+    decoded = decode_bytes(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_bytes(data: bytes) -> DecodedText:
+    """Decode the bytes of a text file, detecting the encoding.
+
+    Order: a byte-order mark (UTF-8/16/32); strict UTF-8; UTF-16 without BOM when NUL bytes
+    fit that pattern; UTF-8 with a few invalid bytes replaced; GB18030 or Big5, choosing by how
+    common the resulting characters are (short Chinese texts fool statistical detectors); last,
+    charset-normalizer's best guess if the result reads as text.
+
+    Args:
+        data: The file's bytes.
+
+    Returns:
+        The text, the encoding used, and how many invalid bytes were replaced.
+
+    Raises:
+        UndecodableError: for binary content or bytes no supported encoding can read.
+    """
     marked = _decode_by_byte_order_mark(data)
     if marked is not None:
         return marked
     try:
-        return _checked(data.decode("utf-8")), "utf-8"
+        return DecodedText(_checked(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
         pass
     if b"\x00" in data:
-        return _decode_utf16_without_mark(data)
+        return DecodedText(*_decode_utf16_without_mark(data))
+    nearly = _nearly_utf8(data)
+    if nearly is not None:
+        return nearly
+    return DecodedText(*_decode_legacy(data))
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """GB18030 or Big5 by plausibility, else charset-normalizer's guess."""
     candidates: dict[str, str] = {}
     for encoding in _CHINESE_ENCODINGS:
         try:
@@ -83,7 +138,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     raise UndecodableError("undecodable bytes (not UTF-8, UTF-16, GB18030 or Big5 text)")
 
 
-def decode_or_raise(path: Path, data: bytes) -> str:
+def decode_or_raise(path: Path, data: bytes) -> DecodedText:
     """Decode a file's bytes, turning a failure into the file's one-line reason.
 
     Args:
@@ -91,23 +146,36 @@ def decode_or_raise(path: Path, data: bytes) -> str:
         data: Its bytes.
 
     Returns:
-        The decoded text.
+        The decoded text (its ``notes`` say if bytes were replaced).
 
     Raises:
-        UnreadableFileError: with the reason from :func:`decode_text`.
+        UnreadableFileError: with the reason from :func:`decode_bytes`.
     """
     try:
-        return decode_text(data)[0]
+        return decode_bytes(data)
     except UndecodableError as error:
         raise UnreadableFileError(path, str(error), "save it as UTF-8 text") from None
 
 
-def _decode_by_byte_order_mark(data: bytes) -> tuple[str, str] | None:
+def _nearly_utf8(data: bytes) -> DecodedText | None:
+    """UTF-8 with its few invalid bytes replaced, or None when the bytes are not nearly UTF-8."""
+    text = data.decode("utf-8", "replace")
+    replaced = text.count("\ufffd") - data.count(_REPLACEMENT_BYTES)
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - replaced
+    if replaced <= 0 or multibyte < _VALID_PER_INVALID_UTF8 * replaced:
+        return None
+    return DecodedText(_checked(text), "utf-8", replaced)
+
+
+def _decode_by_byte_order_mark(data: bytes) -> DecodedText | None:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data.decode(encoding)), encoding
+                return DecodedText(_checked(data.decode(encoding)), encoding)
             except UnicodeDecodeError:
+                nearly = _nearly_utf8(data[len(bom) :]) if encoding == "utf-8-sig" else None
+                if nearly is not None:
+                    return DecodedText(nearly.text, encoding, nearly.replaced)
                 raise UndecodableError(
                     f"undecodable bytes (starts with a {encoding} byte-order mark but is not "
                     f"valid {encoding})"

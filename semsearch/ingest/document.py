@@ -22,12 +22,15 @@ class Extracted:
         title: A headline the format names (HTML title, first heading, docx Title style).
         date: A date the format's metadata gives, in any form the date rule reads.
         author: An author the format's metadata gives.
+        notes: What went wrong without stopping the reading (invalid bytes replaced, a
+            parser's warnings), one line each, for the build to print with the file's name.
     """
 
     text: str
     title: str | None = None
     date: str | None = None
     author: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +67,7 @@ class Document:
         content_hash: sha256 of the file's bytes (hex).
         script: ``"simplified"``, ``"traditional"`` or ``"unknown"``.
         removed: Every line (or part) the cleaner dropped, with its reason.
+        notes: What went wrong while reading without stopping it (see :class:`Extracted`).
     """
 
     doc_id: str
@@ -76,6 +80,7 @@ class Document:
     content_hash: str
     script: str
     removed: list[RemovedLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

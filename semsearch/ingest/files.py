@@ -1,7 +1,22 @@
-"""Finding the article files under the paths a user names, and giving each a stable id."""
+"""Finding the article files under the paths a user names, and giving each a stable id.
+
+**Symbolic links** (docs/cleaning.md, "Symbolic links"). A path the user names is read wherever
+it leads. Inside a corpus folder, links are resolved, never walked: a link to a file of the
+corpus is that file, indexed once under its own path (so deleting the link changes nothing and
+deleting the file removes its document); a link leading out of the corpus folder, a broken link
+and a link loop are skipped with the reason; links to folders are not descended into (a folder
+inside the corpus is walked anyway, one outside is reported). So every indexed file lies inside
+a corpus folder, and an update notices when it goes. Index folders (a ``current`` link or a
+writer's lock file) are not article folders and are passed over without a report.
+
+**Names that are not UTF-8** (bytes the file system allows but no text can hold) cannot be
+stored in the index; such a file, or a folder and all it holds, is skipped with the reason, its
+name shown with ``\\xNN`` for each stray byte.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Sequence
@@ -10,12 +25,149 @@ from pathlib import Path
 from semsearch.ingest.document import SkippedFile
 from semsearch.ingest.extract import SUPPORTED_SUFFIXES
 
+#: Entries that mark a folder as a semsearch index (``storage.local.generations``): its live
+#: ``current`` link and its writer's lock file.
+INDEX_MARKERS = ("current", ".write.lock")
+
+
+def real_path(path: Path) -> Path:
+    """The absolute path with every link resolved; never raises (a loop stays as it is).
+
+    Args:
+        path: Any path.
+
+    Returns:
+        The resolved path (``Path.resolve`` raises RuntimeError on a link loop).
+    """
+    return Path(os.path.realpath(path))
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as text that can be stored and printed: undecodable bytes as ``\\xNN``.
+
+    Args:
+        path: A path, possibly holding bytes that are not UTF-8 (as surrogate escapes).
+
+    Returns:
+        The same text when the name is valid UTF-8.
+    """
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _not_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+#: The reason given for a file or folder whose name is not UTF-8.
+NOT_UTF8_REASON = "its name is not valid UTF-8 text (rename it)"
+
+
+def is_index_folder(folder: Path) -> bool:
+    """Whether a folder is a semsearch index (see :data:`INDEX_MARKERS`).
+
+    Args:
+        folder: A folder.
+
+    Returns:
+        True when it holds a ``current`` link or a writer's lock file.
+    """
+    return (folder / INDEX_MARKERS[0]).is_symlink() or (folder / INDEX_MARKERS[1]).exists()
+
+
+def link_problem(link: Path, root: Path) -> str | None:
+    """Why a symbolic link inside a corpus folder is skipped; None when it leads into the corpus.
+
+    Args:
+        link: The link.
+        root: The corpus folder, resolved.
+
+    Returns:
+        ``"symbolic link loop"``, ``"broken symbolic link"``, ``"symbolic link to … outside the
+        corpus folder"``, or None.
+    """
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+    except OSError as error:
+        return "symbolic link loop" if error.errno == errno.ELOOP else "broken symbolic link"
+    if target != root and not target.is_relative_to(root):
+        kind = "folder" if target.is_dir() else "file"
+        return f"symbolic link to a {kind} outside the corpus folder ({target})"
+    return None
+
+
+class _Discovery:
+    """The files and skipped files found so far, each real file once."""
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.skipped: list[SkippedFile] = []
+        self.seen: set[Path] = set()
+
+    def consider(self, file: Path) -> None:
+        key = real_path(file)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if _not_utf8(str(file)):
+            self.skip(file, NOT_UTF8_REASON)
+            return
+        suffix = file.suffix.lower()
+        if suffix in SUPPORTED_SUFFIXES:
+            self.files.append(file)
+        else:
+            shown = suffix or "(no extension)"
+            self.skip(file, f"unsupported file type {shown}")
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.skipped.append(SkippedFile(shown_path(path), reason))
+
+    def walk(self, folder: Path) -> None:
+        root = real_path(folder)
+        for dirpath, dirnames, filenames in os.walk(folder):
+            here = Path(dirpath)
+            # Pruning in place keeps os.walk out of hidden folders such as .git, of index
+            # folders, and of linked folders (os.walk lists them but would not descend anyway).
+            dirnames[:] = [
+                name
+                for name in sorted(dirnames)
+                if not name.startswith(".") and self._descend(here / name, root)
+            ]
+            for name in sorted(filenames):
+                if not name.startswith("."):
+                    self._found(here / name, root)
+
+    def _descend(self, folder: Path, root: Path) -> bool:
+        if folder.is_symlink():
+            problem = link_problem(folder, root)
+            if problem is not None:
+                self.skip(folder, problem)
+            return False
+        if _not_utf8(folder.name):
+            self.skip(folder, NOT_UTF8_REASON)
+            return False
+        return not is_index_folder(folder)
+
+    def _found(self, file: Path, root: Path) -> None:
+        if not file.is_symlink():
+            self.consider(file)
+            return
+        problem = link_problem(file, root)
+        if problem is not None:
+            self.skip(file, problem)
+        # A link into the corpus: its target is found (and indexed) under its own path.
+
 
 def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
     """Expand folders (recursively) and files into the list of article files to read.
 
-    Hidden files and folders (name starting with ``.``) are ignored without a report; files with
-    an unsupported suffix are reported as skipped. A path that does not exist is reported too.
+    Hidden files and folders (name starting with ``.``) and index folders are ignored without a
+    report; files with an unsupported suffix are reported as skipped, and so are symbolic links
+    that lead out of the folder, are broken or loop (see the module's docstring). A path that
+    does not exist is reported too.
 
     Args:
         paths: Files and folders, as given by the user.
@@ -24,38 +176,20 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]
         The readable files (sorted within each folder, duplicates removed, in argument order)
         and the skipped ones.
     """
-    files: list[Path] = []
-    skipped: list[SkippedFile] = []
-    seen: set[Path] = set()
-
-    def consider(file: Path) -> None:
-        key = file.resolve()
-        if key in seen:
-            return
-        seen.add(key)
-        suffix = file.suffix.lower()
-        if suffix in SUPPORTED_SUFFIXES:
-            files.append(file)
-        else:
-            shown = suffix or "(no extension)"
-            skipped.append(SkippedFile(str(file), f"unsupported file type {shown}"))
-
+    found = _Discovery()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path):
-                # Pruning in place keeps os.walk out of hidden folders such as .git.
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if not name.startswith("."):
-                        consider(Path(dirpath) / name)
+            found.walk(path)
         elif path.is_file():
-            consider(path)
+            found.consider(path)
+        elif path.is_symlink():  # broken, a loop, or a link to something not a file
+            found.skip(path, link_problem(path, real_path(path)) or "not a regular file")
         elif path.exists():
-            skipped.append(SkippedFile(str(path), "not a regular file"))
+            found.skip(path, "not a regular file")
         else:
-            skipped.append(SkippedFile(str(path), "no such file or folder"))
-    return files, skipped
+            found.skip(path, "no such file or folder")
+    return found.files, found.skipped
 
 
 def document_id(path: Path, root: Path | None = None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -64,9 +65,12 @@ def title_from_file_name(path: Path) -> str:
         path: The file.
 
     Returns:
-        The file name without suffix, underscores as spaces (the whole name if that is blank).
+        The file name without suffix, underscores as spaces, control and bidi characters
+        (an escape sequence, a right-to-left override) left out; the whole name if that is
+        blank.
     """
-    return path.stem.replace("_", " ").strip() or path.name
+    visible = "".join(ch for ch in path.stem if unicodedata.category(ch) not in {"Cc", "Cf"})
+    return visible.replace("_", " ").strip() or path.name
 
 
 def find_source(lines: Iterable[Line]) -> str | None:

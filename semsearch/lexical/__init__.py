@@ -1,8 +1,10 @@
 """The keyword side of the search: analysing text, the BM25 index, sentence evidence, highlights.
 
 - :mod:`~semsearch.lexical.analyzer`: text → keyword tokens, and a query analysed once per search;
-- :mod:`~semsearch.lexical.bm25`: the BM25 index (Lucene variant, on numpy);
-- :mod:`~semsearch.lexical.bm25_files`: its folder (bm25s's file layout);
+- :mod:`~semsearch.lexical.bm25`: BM25's arithmetic (Lucene variant, on numpy) and term counts;
+- :mod:`~semsearch.lexical.bm25_segment`: one immutable segment of postings;
+- :mod:`~semsearch.lexical.bm25_index`: the index: segments, tombstones, idf from live counts;
+- :mod:`~semsearch.lexical.bm25_files`: a segment's folder;
 - :mod:`~semsearch.lexical.evidence`: how much of a query one sentence of a chunk holds;
 - :mod:`~semsearch.lexical.highlight`: where a query's words stand in a text.
 """
@@ -20,7 +22,8 @@ from semsearch.lexical.analyzer import (
     tokenize,
     tokenize_query,
 )
-from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, KeywordIndex, TermCounts
+from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, TermCounts
+from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.lexical.evidence import (
     best_sentence_coverage,
     sentence_coverage,

@@ -1,16 +1,18 @@
-"""BM25 (Lucene variant) over pre-tokenized chunks, written on numpy.
+"""BM25 (Lucene variant) over pre-tokenized chunks: the arithmetic and one immutable segment.
 
-The index is a term × chunk matrix in compressed sparse columns: for each term the rows of the
-chunks that hold it and their precomputed float32 scores (idf × term-frequency component), so a
-query only adds up a few columns. It is our own because later work needs its term statistics
-(sparse vectors for another engine, incremental updates, building a very large benchmark index
-from term ids without Python token lists); bm25s (``method="lucene"``) stays the reference its
-tests compare against.
+A :class:`KeywordSegment` holds, for a set of chunks, each term's postings in compressed sparse
+columns (the rows of the chunks that hold it and the term-frequency component
+``tfc = tf / (tf + k1·(1 − b + b·|d|/avgdl))``, float32) and the same counts chunk by chunk in
+compressed sparse rows (what deleting a chunk or merging segments needs). The inverse document
+frequency is not stored: it depends on every live chunk of the index, so
+:class:`~semsearch.lexical.bm25_index.KeywordIndex` computes it at query time from live counts,
+and an update never rewrites the postings of unchanged chunks. ``avgdl`` is a parameter of the
+segment (the index records one for all its segments and keeps it while the live average stays
+close; see ``storage/local/keyword.py``).
 
-The arithmetic follows bm25s 0.3 step by step (float64 where it computes in float64, float32
-where it stores), so the scores are the same to the last bit: the hybrid fusion divides by the
-pool's best score, and a last-bit change could reorder results. The files are the ones bm25s
-writes (:mod:`semsearch.lexical.bm25_files`), so an index saved before still loads.
+The arithmetic follows bm25s 0.3 (``method="lucene"``), the reference the tests compare against:
+the term-frequency component in its operation order, and an empty chunk indexed as one
+:data:`EMPTY_CHUNK_TOKEN`, so it counts in the average length and never matches.
 """
 
 from __future__ import annotations
@@ -18,12 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
-from semsearch.lexical import bm25_files
 
 #: BM25 parameters chosen on cmrc2018_chunks (docs/retrieval.md). A low k1 saturates term
 #: frequency early: a chunk that repeats the title's characters should not beat one that holds
@@ -39,23 +38,17 @@ EMPTY_CHUNK_TOKEN = ""
 # -- scoring functions ---------------------------------------------------------------------------
 
 
-def _idf_ratio(document_frequency: int, document_count: int) -> float:
-    return 1 + (document_count - document_frequency + 0.5) / (document_frequency + 0.5)
-
-
 def idf(document_frequency: int, document_count: int) -> float:
-    """Lucene's inverse document frequency, ln(1 + (N − df + ½) / (df + ½)), as bm25s indexes it.
+    """Lucene's inverse document frequency, ln(1 + (N − df + ½) / (df + ½)).
 
     Args:
-        document_frequency: How many chunks hold the term (at least 1).
-        document_count: How many chunks the index holds.
+        document_frequency: How many live chunks hold the term (at least 1).
+        document_count: How many live chunks the index holds.
 
     Returns:
-        The idf, in float64 (the index stores it as float32).
+        The idf, in float64.
     """
-    # math.log, not numpy's: numpy's vectorized log can differ in the last bit (AVX-512), and
-    # bm25s computes this one term at a time with math.log.
-    return math.log(_idf_ratio(document_frequency, document_count))
+    return math.log(1 + (document_count - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
 def term_frequency_component(
@@ -70,48 +63,82 @@ def term_frequency_component(
     Args:
         term_frequencies: How often the term occurs in each chunk.
         chunk_lengths: The token count of the same chunks.
-        average_length: The mean token count of all chunks.
+        average_length: The mean token count of the index's chunks (avgdl).
         k1: Term-frequency saturation.
         b: Length normalization.
 
     Returns:
-        float64 values in [0, 1), one per entry (bm25s's operation order, so equal to its bits).
+        float64 values in [0, 1), one per entry (bm25s's operation order).
     """
     lengths = np.asarray(chunk_lengths, dtype=np.float64)
     frequencies = np.asarray(term_frequencies, dtype=np.float64)
     return frequencies / (k1 * ((1 - b) + b * lengths / average_length) + frequencies)
 
 
+class Postings(NamedTuple):
+    """A term × chunk matrix in compressed sparse columns.
+
+    Attributes:
+        data: The float32 value of each (term, chunk) entry, column after column: the
+            term-frequency component (or, in an index written before segments, idf × it).
+        indices: The chunk row of each entry (int32), ascending within a column.
+        indptr: Column ``t`` is ``data[indptr[t]:indptr[t + 1]]`` (int64, terms + 1 long).
+    """
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Postings:
+        """The matrix of a segment without terms.
+
+        Returns:
+            Empty arrays (one pointer).
+        """
+        return cls(
+            np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
+        )
+
+
 def accumulate_scores(
-    postings: bm25_files.Postings, chunk_count: int, term_ids: Sequence[int]
+    postings: Postings, chunk_count: int, columns: Sequence[int], weights: Sequence[float]
 ) -> np.ndarray:
-    """Sum the precomputed scores of the query's terms into one score per chunk.
+    """Sum ``weight × value`` of the query's columns into one score per row of a segment.
 
     Args:
-        postings: The index's columns.
-        chunk_count: How many chunks (rows) there are.
-        term_ids: The query's term ids, repeats included, in query order.
+        postings: The segment's columns.
+        chunk_count: How many rows the segment has.
+        columns: The column of each query token found in the segment, repeats included, in
+            query order.
+        weights: One weight per column (the token's idf; 1 where the values hold it already).
 
     Returns:
         float32 scores, one per row.
     """
     scores = np.zeros(chunk_count, dtype=np.float32)
-    terms = np.asarray(term_ids, dtype=np.int64)
-    columns = [
-        slice(start, end)
-        for start, end in zip(
-            postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist(), strict=True
+    if not columns:
+        return scores
+    terms = np.asarray(columns, dtype=np.int64)
+    starts, ends = postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist()
+    values = np.empty(sum(ends) - sum(starts), dtype=np.float32)
+    position = 0
+    for start, end, weight in zip(starts, ends, weights, strict=True):
+        # Weighted while copied: one pass over the postings, as many as a plain concatenation.
+        np.multiply(
+            postings.data[start:end],
+            np.float32(weight),
+            out=values[position : position + end - start],
         )
-    ]
-    if columns:
-        # np.add.at adds unbuffered, in order: each chunk's float32 sum is made in query-token
-        # order, exactly as bm25s makes it (one call over all columns is the fastest way).
-        np.add.at(
-            scores,
-            np.concatenate([postings.indices[column] for column in columns]),
-            np.concatenate([postings.data[column] for column in columns]),
-        )
+        position += end - start
+    rows = np.concatenate([postings.indices[s:e] for s, e in zip(starts, ends, strict=True)])
+    # np.add.at adds unbuffered, in order: each row's float32 sum is made in query-token order,
+    # as bm25s makes it (one call over all columns is the fastest way).
+    np.add.at(scores, rows, values)
     return scores
+
+
+# -- term counts ---------------------------------------------------------------------------------
 
 
 class TermCounts(NamedTuple):
@@ -128,55 +155,51 @@ class TermCounts(NamedTuple):
     term_ids: np.ndarray
     counts: np.ndarray
 
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks (rows) the counts describe."""
+        return len(self.row_starts) - 1
 
-def score_postings(counts: TermCounts, term_count: int, k1: float, b: float) -> bm25_files.Postings:
-    """Turn term counts into the index's columns of precomputed BM25 scores.
+    def lengths(self) -> np.ndarray:
+        """Each chunk's token count (the sum of its counts).
+
+        Returns:
+            One int64 count per chunk.
+        """
+        running = np.zeros(len(self.counts) + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=running[1:])
+        return running[self.row_starts[1:]] - running[self.row_starts[:-1]]
+
+    def of_rows(self, rows: np.ndarray) -> TermCounts:
+        """The counts of some chunks only, in the order given.
+
+        Args:
+            rows: Row numbers.
+
+        Returns:
+            Their entries, as counts of ``len(rows)`` chunks.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.row_starts[rows]
+        sizes = self.row_starts[rows + 1] - starts
+        row_starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=row_starts[1:])
+        # Each entry's position in the old arrays: its row's old start plus its rank in the row.
+        entries = np.arange(row_starts[-1], dtype=np.int64) + np.repeat(
+            starts - row_starts[:-1], sizes
+        )
+        return TermCounts(row_starts, self.term_ids[entries], self.counts[entries])
+
+
+def count_tokens(token_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int], TermCounts]:
+    """Number the tokens (first seen, first numbered) and count them chunk by chunk.
 
     Args:
-        counts: Term counts per chunk; a chunk's length is the sum of its counts.
-        term_count: The vocabulary size (term ids are below it).
-        k1: Term-frequency saturation.
-        b: Length normalization.
+        token_lists: Each chunk's tokens (an empty chunk gets :data:`EMPTY_CHUNK_TOKEN`).
 
     Returns:
-        For each term the chunks that hold it (ascending) and their float32 scores.
+        The vocabulary and one count entry per token occurrence.
     """
-    chunk_count = len(counts.row_starts) - 1
-    chunk_of_entry = np.repeat(np.arange(chunk_count), np.diff(counts.row_starts))
-    # One key per (term, chunk) entry, sorted: the column order, rows ascending in each.
-    keys = np.asarray(counts.term_ids, dtype=np.int64) * chunk_count + chunk_of_entry
-    del chunk_of_entry
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
-    frequencies = np.add.reduceat(np.asarray(counts.counts, dtype=np.int64)[order], firsts)
-    terms, rows = np.divmod(keys[firsts], chunk_count)
-    del keys, order, firsts
-    running = np.r_[0, np.cumsum(counts.counts, dtype=np.int64)]
-    lengths = running[counts.row_starts[1:]] - running[counts.row_starts[:-1]]
-    document_frequencies = np.bincount(terms, minlength=term_count)
-    idfs = _idf_array(document_frequencies, chunk_count)
-    tfc = term_frequency_component(frequencies, lengths[rows], lengths.mean(), k1, b)
-    indptr = np.zeros(term_count + 1, dtype=np.int64)
-    np.cumsum(document_frequencies, out=indptr[1:])
-    data = (idfs[terms].astype(np.float64) * tfc).astype(np.float32)
-    return bm25_files.Postings(data=data, indices=rows.astype(np.int32), indptr=indptr)
-
-
-def _idf_array(document_frequencies: np.ndarray, document_count: int) -> np.ndarray:
-    """float32 idf per term (0 for a term no chunk holds), each distinct frequency logged once."""
-    idfs = np.zeros(len(document_frequencies), dtype=np.float32)
-    held = document_frequencies > 0
-    distinct = np.unique(document_frequencies[held])
-    values = np.array([idf(int(df), document_count) for df in distinct], dtype=np.float64)
-    idfs[held] = values[np.searchsorted(distinct, document_frequencies[held])]
-    return idfs
-
-
-def _token_counts(
-    token_lists: Sequence[Sequence[str]],
-) -> tuple[dict[str, int], TermCounts]:
-    """Number the tokens (first seen, first numbered) and count them chunk by chunk."""
     corpus = [tokens if tokens else [EMPTY_CHUNK_TOKEN] for tokens in token_lists]
     flat = list(itertools.chain.from_iterable(corpus))
     vocabulary = {token: i for i, token in enumerate(dict.fromkeys(flat))}
@@ -186,221 +209,174 @@ def _token_counts(
     return vocabulary, TermCounts(row_starts, term_ids, np.ones(len(term_ids), dtype=np.int64))
 
 
-# -- the index -----------------------------------------------------------------------------------
+def _compact(counts: np.ndarray) -> np.ndarray:
+    """Counts in the smallest unsigned type that holds them (most chunks repeat a term < 256×)."""
+    top = int(counts.max()) if len(counts) else 0
+    return counts.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
 
 
-class KeywordIndex:
-    """BM25 (Lucene variant) over pre-tokenized chunks identified by integer ids.
+class Columns(NamedTuple):
+    """Term counts column by column (a CSC matrix): for each term the chunks that hold it.
 
-    Args:
-        k1: Term-frequency saturation.
-        b: Length normalization.
+    Attributes:
+        indptr: Column ``t`` is ``rows[indptr[t]:indptr[t + 1]]`` (int64, terms + 1 long).
+        rows: The chunk row of each entry (int32), ascending within a column.
+        frequencies: How often the term occurs in that chunk.
     """
 
-    def __init__(self, k1: float = DEFAULT_K1, b: float = DEFAULT_B) -> None:
-        self.k1 = k1
-        self.b = b
-        self._vocabulary: dict[str, int] = {}
-        self._postings = bm25_files.Postings.empty()
-        self._ids = np.zeros(0, dtype=np.int64)
-        # Ids sorted once, with the row each one lives in, to map ids to rows by binary search.
-        self._sorted_ids = self._ids
-        self._rows_of_sorted = self._ids
-        # The last query's scores: hybrid search asks twice for the same query (its top
-        # candidates, then the pool's scores), and at 1M chunks one scoring takes ~15 ms.
-        self._last_scores: tuple[tuple[int, ...], np.ndarray] | None = None
+    indptr: np.ndarray
+    rows: np.ndarray
+    frequencies: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self._ids)
 
-    @property
-    def ids(self) -> np.ndarray:
-        """The chunk ids in the index (int64, in build order)."""
-        return self._ids
+#: From this many entries on, the transposition uses scipy's linear-time sparse conversion
+#: (twice as fast as sorting at 40M entries); below, numpy's sort avoids importing scipy
+#: (0.3 s), which would be most of the cost of a small update.
+SCIPY_FROM_ENTRIES = 1_000_000
 
-    def build(self, ids: Sequence[int], token_lists: Sequence[Sequence[str]]) -> None:
-        """Index chunks given their ids and tokens (from ``tokenize``), replacing any content.
+
+def transpose(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]:
+    """Sum repeated entries and turn the rows into columns.
+
+    Args:
+        counts: Term counts chunk by chunk (repeats allowed).
+        term_count: The vocabulary size (term ids are below it).
+
+    Returns:
+        The counts with one entry per (chunk, term), terms ascending in each chunk, and the same
+        entries column by column, rows ascending in each column.
+    """
+    if len(counts.term_ids) < SCIPY_FROM_ENTRIES:
+        return _transpose_by_sorting(counts, term_count)
+    import scipy.sparse  # only writers of large segments; a query process never imports scipy
+
+    # Copies: scipy sums duplicates in place, and the caller's counts must stay as they are.
+    matrix = scipy.sparse.csr_matrix(
+        (
+            np.array(counts.counts, dtype=np.int64),
+            np.array(counts.term_ids, dtype=np.int32),
+            np.array(counts.row_starts, dtype=np.int64),
+        ),
+        shape=(counts.chunk_count, term_count),
+    )
+    matrix.sum_duplicates()  # linear, in C++: one entry per (chunk, term), terms sorted per row
+    reduced = TermCounts(
+        matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), _compact(matrix.data)
+    )
+    columns = matrix.tocsc()  # linear too; rows ascending within each column
+    return reduced, Columns(
+        columns.indptr.astype(np.int64), columns.indices.astype(np.int32), columns.data
+    )
+
+
+def _transpose_by_sorting(counts: TermCounts, term_count: int) -> tuple[TermCounts, Columns]:
+    """:func:`transpose` with numpy's sort (for small counts: no scipy import)."""
+    chunk_count = counts.chunk_count
+    rows = np.repeat(np.arange(chunk_count, dtype=np.int64), np.diff(counts.row_starts))
+    keys = rows * term_count + np.asarray(counts.term_ids, dtype=np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)  # row-major, terms ascending
+    frequencies = np.bincount(
+        inverse, weights=np.asarray(counts.counts, dtype=np.float64), minlength=len(unique)
+    ).astype(np.int64)
+    entry_rows, entry_terms = np.divmod(unique, term_count)
+    row_starts = np.zeros(chunk_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_rows, minlength=chunk_count), out=row_starts[1:])
+    reduced = TermCounts(row_starts, entry_terms.astype(np.int32), _compact(frequencies))
+    order = np.argsort(entry_terms, kind="stable")  # column-major, rows still ascending
+    indptr = np.zeros(term_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_terms, minlength=term_count), out=indptr[1:])
+    return reduced, Columns(indptr, entry_rows[order].astype(np.int32), frequencies[order])
+
+
+class CountedChunks(NamedTuple):
+    """Chunks as term counts: what a segment is built from.
+
+    Attributes:
+        ids: One chunk id per row (int64).
+        vocabulary: Token → term id of ``counts``.
+        counts: The rows' term counts.
+    """
+
+    ids: np.ndarray
+    vocabulary: Mapping[str, int]
+    counts: TermCounts
+
+    @classmethod
+    def of_tokens(cls, ids: Sequence[int], token_lists: Sequence[Sequence[str]]) -> CountedChunks:
+        """Count token lists (see :func:`count_tokens`).
 
         Args:
-            ids: One unique integer id per chunk.
-            token_lists: The tokens of each chunk, same order as ``ids``.
+            ids: One chunk id per list.
+            token_lists: Each chunk's tokens.
+
+        Returns:
+            The counted chunks.
 
         Raises:
-            ValueError: If the lengths differ or an id repeats (a programming error).
+            ValueError: The lengths differ.
         """
         if len(ids) != len(token_lists):
             raise ValueError(f"{len(ids)} ids but {len(token_lists)} token lists")
-        vocabulary, counts = _token_counts(token_lists)
-        self._replace(ids, vocabulary, counts)
+        vocabulary, counts = count_tokens(token_lists)
+        return cls(np.array(list(ids), dtype=np.int64), vocabulary, counts)
 
-    @classmethod
-    def from_term_counts(
-        cls,
-        ids: Sequence[int] | np.ndarray,
-        vocabulary: Mapping[str, int],
-        counts: TermCounts,
-        k1: float = DEFAULT_K1,
-        b: float = DEFAULT_B,
-    ) -> KeywordIndex:
-        """Make an index from term ids and counts, without Python token lists.
-
-        Gives the same index as :meth:`build` of the token lists these counts describe (with
-        :data:`EMPTY_CHUNK_TOKEN` standing in an empty chunk, as :meth:`build` puts it).
+    def without(self, ids: np.ndarray) -> CountedChunks:
+        """Leave some chunks out.
 
         Args:
-            ids: One unique integer id per chunk.
-            vocabulary: Token → term id, ids ``0 … len(vocabulary) − 1``.
-            counts: Each chunk's term counts, chunks in the order of ``ids``.
-            k1: Term-frequency saturation.
-            b: Length normalization.
+            ids: The chunk ids to leave out.
 
         Returns:
-            The index.
-
-        Raises:
-            ValueError: If the counts describe another number of chunks or an id repeats.
+            The other chunks, in the same order.
         """
-        if len(counts.row_starts) != len(ids) + 1:
-            raise ValueError(f"{len(ids)} ids but {len(counts.row_starts) - 1} chunks of counts")
-        index = cls(k1=k1, b=b)
-        index._replace(ids, vocabulary, counts)
-        return index
+        keep = ~np.isin(self.ids, ids)
+        if keep.all():
+            return self
+        rows = np.flatnonzero(keep)
+        return CountedChunks(self.ids[rows], self.vocabulary, self.counts.of_rows(rows))
 
-    def _replace(
-        self, ids: Sequence[int] | np.ndarray, vocabulary: Mapping[str, int], counts: TermCounts
-    ) -> None:
-        id_array = np.array(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
-        if len(np.unique(id_array)) != len(id_array):
-            raise ValueError("chunk ids must be unique")
-        self._set_ids(id_array)
-        if not len(id_array):
-            self._vocabulary, self._postings = {}, bm25_files.Postings.empty()
-            return
-        self._vocabulary = dict(vocabulary)
-        self._postings = score_postings(counts, len(self._vocabulary), self.k1, self.b)
-
-    def _set_ids(self, ids: np.ndarray) -> None:
-        self._ids = ids
-        order = np.argsort(ids, kind="stable")
-        self._sorted_ids = ids[order]
-        self._rows_of_sorted = order
-        self._last_scores = None
-
-    def _rows(self, chunk_ids: np.ndarray) -> np.ndarray:
-        """Rows of the given ids; ids not in the index are dropped."""
-        chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
-        if not len(self._sorted_ids) or not len(chunk_ids):
-            return np.zeros(0, dtype=np.int64)
-        positions = np.searchsorted(self._sorted_ids, chunk_ids)
-        positions = np.minimum(positions, len(self._sorted_ids) - 1)
-        found = self._sorted_ids[positions] == chunk_ids
-        return self._rows_of_sorted[positions[found]]
-
-    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every indexed chunk (row order of :attr:`ids`) for the query tokens.
-
-        Args:
-            query_tokens: Tokens from ``tokenize_query`` (repeats count repeatedly).
+    def sorted_by_id(self) -> CountedChunks:
+        """Put the rows in ascending id order.
 
         Returns:
-            float32 scores; read-only (the last query's array is kept for a repeated call).
+            The same chunks, sorted by id.
         """
-        vocabulary = self._vocabulary
-        term_ids = tuple(vocabulary[t] for t in query_tokens if t and t in vocabulary)
-        if not term_ids:
-            return np.zeros(len(self._ids), dtype=np.float32)
-        last = self._last_scores
-        if last is not None and last[0] == term_ids:
-            return last[1]
-        scores = accumulate_scores(self._postings, len(self._ids), term_ids)
-        scores.setflags(write=False)  # shared with the next call for the same query
-        self._last_scores = (term_ids, scores)
-        return scores
+        if not len(self.ids) or np.all(self.ids[1:] > self.ids[:-1]):
+            return self
+        order = np.argsort(self.ids, kind="stable")
+        return CountedChunks(self.ids[order], self.vocabulary, self.counts.of_rows(order))
 
-    def token_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
-        """The inverse document frequency (BM25's, Lucene form) of each distinct query token.
 
-        Tokens no chunk holds get no entry: they cannot be matched anywhere.
+def concatenate(parts: Sequence[CountedChunks]) -> CountedChunks:
+    """Join chunk counts of several vocabularies into one (terms no chunk holds are left out).
 
-        Args:
-            query_tokens: Tokens from ``tokenize_query``.
+    Args:
+        parts: Counted chunks, in the row order wanted.
 
-        Returns:
-            Token → idf, in the order the tokens first occur.
-        """
-        indptr = self._postings.indptr
-        weights: dict[str, float] = {}
-        for token in dict.fromkeys(query_tokens):
-            column = self._vocabulary.get(token) if token else None
-            if column is None:
-                continue
-            frequency = int(indptr[column + 1] - indptr[column])
-            if frequency:
-                # numpy's log, unlike the index's idf: these weights were measured with it, and
-                # the two can differ in the last bit.
-                weights[token] = float(np.log(_idf_ratio(frequency, len(self._ids))))
-        return weights
-
-    def search(
-        self, query_tokens: Sequence[str], k: int, chunk_ids: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """Return the ``k`` best chunks for the query tokens, best first.
-
-        Only chunks that share at least one token with the query are returned.
-
-        Args:
-            query_tokens: Tokens from ``tokenize_query``.
-            k: How many results at most.
-            chunk_ids: If given, only these chunks are candidates (a filter).
-
-        Returns:
-            ``(chunk id, BM25 score)`` pairs, highest score first (ties: lower id first).
-        """
-        if k <= 0 or not len(self._ids):
-            return []
-        scores = self.scores(query_tokens)
-        if chunk_ids is not None:
-            rows = self._rows(np.asarray(chunk_ids))
-        else:
-            rows = np.flatnonzero(scores > 0)
-        rows = rows[scores[rows] > 0]
-        if not len(rows):
-            return []
-        candidate_scores = scores[rows]
-        if len(rows) > k:
-            keep = np.argpartition(-candidate_scores, k - 1)[:k]
-            rows, candidate_scores = rows[keep], candidate_scores[keep]
-        candidate_ids = self._ids[rows]
-        order = np.lexsort((candidate_ids, -candidate_scores))
-        return [(int(candidate_ids[i]), float(candidate_scores[i])) for i in order]
-
-    def save(self, directory: Path) -> None:
-        """Write the index into ``directory`` (created if needed).
-
-        Args:
-            directory: A folder of its own (the store uses ``<generation>/keyword``).
-        """
-        bm25_files.write(
-            Path(directory),
-            bm25_files.Contents(self.k1, self.b, self._ids, self._vocabulary, self._postings),
-        )
-
-    @classmethod
-    def load(cls, directory: Path) -> KeywordIndex:
-        """Read an index written by :meth:`save` (or by the bm25s-based index before it).
-
-        Args:
-            directory: The folder given to :meth:`save`.
-
-        Returns:
-            The index.
-
-        Raises:
-            IndexStoreError: If the folder is missing, incomplete or of another format.
-        """
-        contents = bm25_files.read(Path(directory))
-        index = cls(k1=contents.k1, b=contents.b)
-        index._set_ids(contents.ids)
-        index._vocabulary = contents.vocabulary
-        index._postings = contents.postings
-        return index
+    Returns:
+        Their rows one after the other, under one vocabulary numbered in first-use order.
+    """
+    vocabulary: dict[str, int] = {}
+    ids, starts, terms, counts = [], [np.zeros(1, dtype=np.int64)], [], []
+    offset = 0
+    for part in parts:
+        tokens = list(part.vocabulary)
+        columns = np.fromiter(part.vocabulary.values(), dtype=np.int64, count=len(tokens))
+        token_of = np.empty(len(tokens), dtype=object)
+        token_of[columns] = tokens
+        mapping = np.zeros(len(tokens), dtype=np.int64)
+        used = np.unique(part.counts.term_ids)
+        mapping[used] = [vocabulary.setdefault(t, len(vocabulary)) for t in token_of[used]]
+        ids.append(part.ids)
+        starts.append(part.counts.row_starts[1:] + offset)
+        terms.append(mapping[part.counts.term_ids])
+        counts.append(np.asarray(part.counts.counts, dtype=np.int64))
+        offset += len(part.counts.term_ids)
+    if not ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return CountedChunks(empty, {}, TermCounts(starts[0], empty, empty))
+    return CountedChunks(
+        np.concatenate(ids).astype(np.int64),
+        vocabulary,
+        TermCounts(np.concatenate(starts), np.concatenate(terms), np.concatenate(counts)),
+    )

@@ -9,6 +9,7 @@ importing the service (and ``semsearch --help``) stays fast.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from semsearch import settings
 from semsearch.errors import IndexStoreError, SemsearchError
 from semsearch.service.live import LiveIndex
 from semsearch.service.reports import IndexInfo, Inspection, describe_index
-from semsearch.service.uploading import UploadAttempt, UploadOutcome
+from semsearch.service.uploading import UploadOutcome, save_each, unexpected_error
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from semsearch.progress import Reporter
     from semsearch.storage import EngineConfig
     from semsearch.storage.manifest import Manifest
+
+LOG = logging.getLogger(__name__)
 
 #: Loads an embedding model by name (the page passes one that keeps models across sessions).
 EmbedderLoader = Callable[[str], "Embedder"]
@@ -315,20 +318,13 @@ class Service:
             reporter: Receives the progress of indexing.
 
         Returns:
-            What became of each file, and the indexing report or error.
+            What became of each file (a file the indexer could not read is refused, not
+            saved), and the indexing report or error. Never raises: every failure is in it.
         """
-        from semsearch.ingest import SUPPORTED_SUFFIXES
-        from semsearch.uploads import save_upload
+        from semsearch.ingest.boundary import Extraction
 
-        attempts: list[UploadAttempt] = []
-        for name, data in files:
-            try:
-                saved = save_upload(self.corpus_dir, name, data, SUPPORTED_SUFFIXES)
-            except SemsearchError as error:
-                attempts.append(UploadAttempt(name, error=error))
-            else:
-                attempts.append(UploadAttempt(name, saved=saved))
-        outcome = UploadOutcome(attempts)
+        with Extraction() as extraction:
+            outcome = UploadOutcome(save_each(self.corpus_dir, files, extraction))
         if outcome.saved:
             try:
                 outcome.report = self.index_files(
@@ -336,6 +332,9 @@ class Service:
                 )
             except SemsearchError as error:
                 outcome.index_error = error
+            except Exception as error:  # the files are saved; the page must go on
+                LOG.exception("Indexing uploads failed")
+                outcome.index_error = unexpected_error(error, "Indexing the uploads")
         return outcome
 
     def upload_extensions(self) -> list[str]:

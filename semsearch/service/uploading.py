@@ -1,20 +1,29 @@
 """What became of uploaded articles: saved (or not) into the corpus, then indexed (or not).
 
 The service fills an :class:`UploadOutcome`; the page only words it. Which uploads count as
-indexed, and which ones the indexer refused, is decided here.
+indexed, and which ones the indexer refused, is decided here. An upload is read as the indexer
+would read it before it is saved (:func:`save_each`): a damaged file is refused with its reason
+instead of being saved and then skipped forever, and one file's failure, whatever it is, never
+stops the others.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from semsearch.errors import DocumentError, SemsearchError
+from semsearch.uploads import SavedUpload, UploadError, save_upload
+
 if TYPE_CHECKING:
-    from semsearch.errors import SemsearchError
     from semsearch.indexing import IndexReport
     from semsearch.ingest import SkippedFile
-    from semsearch.uploads import SavedUpload
+    from semsearch.ingest.boundary import Extraction
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,3 +87,75 @@ class UploadOutcome:
         if fresh or not self.report.nothing_changed:
             return fresh or self.saved
         return []
+
+
+def save_each(
+    corpus_dir: Path, files: Sequence[tuple[str, bytes]], extraction: Extraction
+) -> list[UploadAttempt]:
+    """Save every uploaded file the indexer can read; refuse the others with their reason.
+
+    Args:
+        corpus_dir: The folder of articles.
+        files: ``(name as sent, content)`` of each uploaded file.
+        extraction: Reads each file before it is saved (see :func:`check_readable`).
+
+    Returns:
+        One attempt per file, in order: saved, or refused with a user-facing error.
+    """
+    from semsearch.ingest import SUPPORTED_SUFFIXES
+
+    def check(name: str, data: bytes) -> None:
+        check_readable(name, data, extraction)
+
+    attempts: list[UploadAttempt] = []
+    for name, data in files:
+        try:
+            saved = save_upload(corpus_dir, name, data, SUPPORTED_SUFFIXES, check_content=check)
+        except SemsearchError as error:
+            attempts.append(UploadAttempt(name, error=error))
+        except Exception as error:  # one file's unforeseen failure: the others still go in
+            LOG.exception("Saving the upload %r failed", name)
+            attempts.append(UploadAttempt(name, error=unexpected_error(error, f"{name} failed")))
+        else:
+            attempts.append(UploadAttempt(name, saved=saved))
+    return attempts
+
+
+def check_readable(name: str, data: bytes, extraction: Extraction) -> None:
+    """Read an upload as the indexer will, refusing it when the indexer would skip it.
+
+    Args:
+        name: The name it is to be saved under.
+        data: Its bytes.
+        extraction: Runs the format's extractor (behind the extraction boundary).
+
+    Raises:
+        UploadError: The file cannot be read as an article (damaged, empty of text…).
+    """
+    from semsearch.ingest import read_document_bytes
+
+    try:
+        read_document_bytes(Path(name), data, extraction)
+    except DocumentError as error:
+        reason = getattr(error, "reason", error.message)
+        raise UploadError(
+            f"{name} cannot be indexed: {reason}. It was not saved.",
+            "Check that the file opens and holds the article's text, or save it in another format.",
+        ) from None
+
+
+def unexpected_error(error: Exception, what: str) -> SemsearchError:
+    """Word an unforeseen exception as a user-facing error (its traceback goes to the log).
+
+    Args:
+        error: The exception.
+        what: What failed, e.g. ``"news.txt failed"``.
+
+    Returns:
+        An error naming the exception in one line.
+    """
+    message = " ".join(str(error).split())
+    return SemsearchError(
+        f"{what}: unexpected {type(error).__name__}" + (f" ({message})." if message else "."),
+        "This is a bug in semsearch; the details are in the server log.",
+    )

@@ -3,8 +3,9 @@
 Every engine records the same facts about an index version: the model and chunking settings its
 vectors were made with (an index never mixes two), the counts, the versions of the pipeline steps
 whose output it stores (keyword tokens, sentence vectors), when it was made and what it covers.
-The local engine also records its own files and the kind of its vector index; those keys stay at
-the top level, as in every manifest written so far, so old indexes load unchanged.
+The local engine also records its own files (sizes and CRC-32 checksums), its segments and the
+kind of its vector index; those keys stay at the top level, as in every manifest written so far,
+so old indexes load unchanged.
 
 :meth:`Manifest.from_dict` validates every key, so a damaged manifest (``"dimension": "abc"``,
 ``"chunk_count": null``) is reported as such, with the key, instead of failing later.
@@ -23,8 +24,12 @@ from semsearch.chunking import SENTENCE_VERSION
 from semsearch.errors import IndexStoreError
 from semsearch.storage.base import DescribesChunking, IdentifiesModel
 
-#: Bumped when the layout of an index changes in a way older readers cannot read.
-FORMAT_VERSION = 1
+#: Bumped when the layout of an index changes in a way older readers cannot read. Format 2:
+#: segments, tombstones and checksums; format 1 (one database, vector file and BM25 folder per
+#: generation) is still read, and its next update rewrites it as format 2.
+FORMAT_VERSION = 2
+#: The oldest format this semsearch reads.
+OLDEST_FORMAT_VERSION = 1
 
 _REBUILD_HINT = "Rebuild it: semsearch build --rebuild [PATHS] --index {index_dir}"
 
@@ -104,6 +109,43 @@ def _or_null(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda value: value is None or check(value)
 
 
+def _number(value: Any, low: float, high: float = float("inf")) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
+def _keyword(value: Any) -> bool:
+    """The keyword entry: its tokenizer and, from format 2, BM25's k1, b and avgdl."""
+    if not isinstance(value, dict):
+        return False
+    checks = {
+        "tokenizer": _text,
+        "k1": lambda v: _number(v, 0.0),
+        "b": lambda v: _number(v, 0.0, 1.0),
+        "average_length": lambda v: _number(v, 0.0),
+    }
+    return all(check(value[key]) for key, check in checks.items() if key in value)
+
+
+def _segment(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and _text(value.get("name"))
+        and _count(value.get("chunks"))
+        and _count(value.get("deleted"))
+        and value["deleted"] <= value["chunks"]
+    )
+
+
+def _segments(value: Any) -> bool:
+    return isinstance(value, list) and all(_segment(item) for item in value)
+
+
+def _checksums(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_int(crc) and 0 <= crc < 2**32 for crc in value.values()
+    )
+
+
 #: The check and the expected form of each known key (a missing optional key means null).
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model_id": (_text, "a string"),
@@ -114,7 +156,10 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "chunk_count": (_count, "a count (an integer of 0 or more)"),
     "generation": (_text, "a string"),
     "next_chunk_id": (_positive, "a positive integer"),
-    "keyword": (_or_null(_mapping), "an object or null"),
+    "keyword": (
+        _or_null(_keyword),
+        "null or an object of a tokenizer string, k1 ≥ 0, 0 ≤ b ≤ 1 and average_length ≥ 0",
+    ),
     "sentence_vectors": (_or_null(_mapping), "an object or null"),
     "created_at": (_or_null(_text), "a string or null"),
     "updated_at": (_or_null(_text), "a string or null"),
@@ -122,6 +167,11 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "files": (_or_null(_sizes), "an object of file sizes or null"),
     "vector_index": (_or_null(_mapping), "an object or null"),
     "scanned_at_ns": (_or_null(_count), "a count (an integer of 0 or more) or null"),
+    "segments": (
+        _or_null(_segments),
+        "a list of segments ({name, chunks, deleted ≤ chunks}) or null",
+    ),
+    "crc32": (_or_null(_checksums), "an object of CRC-32 checksums (0 ≤ n < 2³²) or null"),
 }
 
 
@@ -139,14 +189,18 @@ class Manifest:
         chunk_count: Chunks (and chunk vectors) in this version.
         generation: The name of this version (a local generation folder).
         next_chunk_id: The next chunk id to give out: ids only go up, never reused.
-        keyword: The keyword tokenizer of the stored tokens (:func:`keyword_info`).
+        keyword: The keyword tokenizer of the stored tokens (:func:`keyword_info`) and, from
+            format 2, BM25's ``k1``, ``b`` and the ``average_length`` (avgdl) of its postings.
         sentence_vectors: :func:`sentence_info` of complete sentence vectors, else None.
         created_at: When the index was first made (ISO-8601 UTC).
         updated_at: When this version was written.
         corpus_roots: The files and folders the index covers (absolute paths).
         files: Local engine: the size of every other file of the generation.
-        vector_index: Local engine: the kind of ``vectors.faiss`` (``{"type": "flat"}`` …).
+        vector_index: Local engine: the kind of the largest vector index (``{"type": "flat"}`` …).
         scanned_at_ns: When the indexer last looked at the files (None if never).
+        segments: Local engine, format 2: the segments in chunk id order, each
+            ``{"name", "chunks", "deleted"}`` (None in format 1).
+        crc32: Local engine, format 2: the CRC-32 of every file but the manifest.
         extra: Any other key, kept as it is (the synthetic benchmark notes its recipe).
     """
 
@@ -167,6 +221,8 @@ class Manifest:
     files: dict[str, int] = field(default_factory=dict)
     vector_index: dict[str, Any] | None = None
     scanned_at_ns: int | None = None
+    segments: list[dict[str, Any]] | None = None
+    crc32: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -196,10 +252,10 @@ class Manifest:
         if missing:
             raise damaged(source, f"lacks {', '.join(missing)}", index_dir)
         version = data["format_version"]
-        if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        if not _is_int(version) or not OLDEST_FORMAT_VERSION <= version <= FORMAT_VERSION:
             raise IndexStoreError(
                 f"The index {index_dir} has format version {version!r}; this semsearch reads "
-                f"format {FORMAT_VERSION}.",
+                f"formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}.",
                 rebuild_hint(index_dir),
             )
         for key, (check, expected) in _CHECKS.items():
@@ -210,6 +266,8 @@ class Manifest:
                     f"The manifest {source} is damaged: {key!r} is {shown}, expected {expected}.",
                     rebuild_hint(index_dir),
                 )
+        if version >= 2 and data.get("segments") is None:
+            raise damaged(source, "lacks segments", index_dir)
         known = {"format_version", *_CHECKS}
         return cls(
             **{key: value for key, value in data.items() if key in known and value is not None},
@@ -236,6 +294,9 @@ class Manifest:
             "files": self.files,
             "vector_index": self.vector_index,
         }
+        if self.segments is not None:
+            data["segments"] = self.segments
+            data["crc32"] = self.crc32
         if self.scanned_at_ns is not None:
             data["scanned_at_ns"] = self.scanned_at_ns
         return {**data, **self.extra}

@@ -17,6 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from semsearch.terminal_safe import escape_for_terminal, escape_json_for_terminal
+
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.errors import SemsearchError
@@ -29,6 +31,18 @@ err = Console(stderr=True, highlight=False)
 
 #: Characters of a hit's neighbouring text shown on each side in the terminal.
 CONTEXT_CHARS = 60
+
+
+def markup_safe(value: object) -> str:
+    """Untrusted text ready for a rich markup string: terminal controls and markup escaped.
+
+    Args:
+        value: A file name, title, query, reason… (``str()`` is taken).
+
+    Returns:
+        The text, shown literally on one line.
+    """
+    return escape(escape_for_terminal(str(value)))
 
 
 class RichReporter:
@@ -92,7 +106,7 @@ class RichReporter:
 
     def message(self, text: str) -> None:
         """Print a line above the bars (a skipped file, a notice)."""
-        self.progress.console.print(text, markup=False, highlight=False)
+        self.progress.console.print(escape_for_terminal(text), markup=False, highlight=False)
 
 
 def announced_loader(
@@ -108,7 +122,7 @@ def announced_loader(
     """
 
     def load_with_status(model: str) -> Embedder:
-        with err.status(f"Loading model {escape(model)}…"):
+        with err.status(f"Loading model {markup_safe(model)}…"):
             return load(model)
 
     return load_with_status
@@ -123,12 +137,12 @@ def print_report(report: IndexReport, index_dir: Path) -> None:
     """
     if report.nothing_changed:
         err.print(
-            f"Index {escape(str(index_dir))} is up to date: nothing changed, nothing embedded "
+            f"Index {markup_safe(index_dir)} is up to date: nothing changed, nothing embedded "
             f"({report.seconds:.1f} s)."
         )
         return
     err.print(
-        f"Index {escape(str(index_dir))}: {report.added} added, {report.changed} changed, "
+        f"Index {markup_safe(index_dir)}: {report.added} added, {report.changed} changed, "
         f"{report.removed} removed, {report.unchanged} unchanged documents; "
         f"{report.chunks_embedded} chunks (+{report.sentences_embedded} sentences) embedded, "
         f"{report.chunks_reused} reused; "
@@ -137,10 +151,22 @@ def print_report(report: IndexReport, index_dir: Path) -> None:
 
 
 def _hit_text(text: str, highlights: list[tuple[int, int]]) -> Text:
-    rendered = Text(text)
-    for start, end in highlights:
-        rendered.stylize("bold black on yellow", start, end)
+    # Escaping changes lengths, so each piece between highlight bounds is escaped on its own.
+    rendered = Text()
+    position = 0
+    for start, end in sorted(highlights):
+        start = max(start, position)
+        if end <= start:
+            continue
+        rendered.append(_multiline_safe(text[position:start]))
+        rendered.append(_multiline_safe(text[start:end]), style="bold black on yellow")
+        position = end
+    rendered.append(_multiline_safe(text[position:]))
     return rendered
+
+
+def _multiline_safe(text: str) -> str:
+    return escape_for_terminal(text, keep_newlines=True)
 
 
 def _trim_before(text: str, limit: int = CONTEXT_CHARS) -> str:
@@ -158,30 +184,30 @@ def print_result(result: SearchResult) -> None:
         result: The search's result.
     """
     if not result.hits:
-        out.print(f"No results for “{escape(result.query)}” ({result.took_ms:.0f} ms).")
+        out.print(f"No results for “{markup_safe(result.query)}” ({result.took_ms:.0f} ms).")
         return
     out.print(
-        f"[bold]{len(result.hits)}[/] results for “{escape(result.query)}” "
+        f"[bold]{len(result.hits)}[/] results for “{markup_safe(result.query)}” "
         f"(mode {result.mode}, {result.took_ms:.0f} ms)\n"
     )
     for hit in result.hits:
         header = Text()
         header.append(f"{hit.rank:>2}. ", style="bold")
-        header.append(hit.title or "(untitled)", style="bold cyan")
+        header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
         header.append(f"  score {hit.score:.3f}", style="magenta")
         out.print(header)
-        meta = f"    {hit.path}  ¶{hit.paragraph + 1}"
+        meta = f"    {escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
         if hit.date:
-            meta += f"  {hit.date}"
+            meta += f"  {escape_for_terminal(hit.date)}"
         out.print(Text(meta, style="dim"))
         body = Text("    ")
         if hit.context_before:
-            body.append(_trim_before(hit.context_before), style="dim")
+            body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
             body.append(" ")
         body.append_text(_hit_text(hit.text, hit.highlights))
         if hit.context_after:
             body.append(" ")
-            body.append(_trim_after(hit.context_after), style="dim")
+            body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
         out.print(body)
         out.print()
 
@@ -201,19 +227,19 @@ def print_info(info: IndexInfo) -> None:
     """
     table = _key_table()
     for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
-        table.add_row(key, escape(str(getattr(info, key))))
-    table.add_row("chunking", escape(json.dumps(info.chunking, ensure_ascii=False)))
+        table.add_row(key, markup_safe(getattr(info, key)))
+    table.add_row("chunking", markup_safe(json.dumps(info.chunking, ensure_ascii=False)))
     table.add_row(
         "sentence vectors",
         "yes" if info.sentence_vectors else "no (the next semsearch update adds them)",
     )
     table.add_row("size", f"{info.size_bytes / 1e6:.1f} MB")
-    table.add_row("sources", escape(", ".join(info.corpus_roots or [])))
+    table.add_row("sources", markup_safe(", ".join(info.corpus_roots or [])))
     out.print(table)
     if info.skipped:
         out.print(f"\n[bold]{len(info.skipped)} skipped files[/]")
         for skipped in info.skipped:
-            out.print(f"  {escape(skipped.path)}: {escape(skipped.reason)}")
+            out.print(f"  {markup_safe(skipped.path)}: {markup_safe(skipped.reason)}")
 
 
 def print_inspection(inspection: Inspection) -> None:
@@ -225,22 +251,22 @@ def print_inspection(inspection: Inspection) -> None:
     document, chunks = inspection.document, inspection.chunks
     table = _key_table()
     for key in ("path", "title", "date", "source", "author", "script", "doc_id"):
-        table.add_row(key, escape(str(getattr(document, key) or "—")))
+        table.add_row(key, markup_safe(getattr(document, key) or "—"))
     out.print(table)
     out.print("\n[bold]Cleaned text[/]")
-    out.print(Text(document.text))
+    out.print(Text(_multiline_safe(document.text)))
     out.print(f"\n[bold]Removed lines ({len(document.removed)})[/]")
     for removed in document.removed:
         line = Text(f"  {removed.line_no:>4}  ")
-        line.append(f"[{removed.reason}] ", style="yellow")
-        line.append(removed.text, style="dim")
+        line.append(f"[{escape_for_terminal(removed.reason)}] ", style="yellow")
+        line.append(escape_for_terminal(removed.text), style="dim")
         out.print(line)
     out.print(f"\n[bold]Chunks ({len(chunks)})[/]")
     for chunk in chunks:
         line = Text(
             f"  #{chunk.index} ¶{chunk.paragraph + 1} [{chunk.start}:{chunk.end}] ", style="cyan"
         )
-        line.append(chunk.text, style="default")
+        line.append(_multiline_safe(chunk.text), style="default")
         out.print(line)
 
 
@@ -250,7 +276,7 @@ def print_json(payload: Any) -> None:
     Args:
         payload: JSON-ready data.
     """
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    print(escape_json_for_terminal(json.dumps(payload, ensure_ascii=False, indent=2)))
 
 
 def print_error(error: SemsearchError) -> None:
@@ -259,6 +285,21 @@ def print_error(error: SemsearchError) -> None:
     Args:
         error: The error.
     """
-    err.print(f"[bold red]Error:[/] {escape(error.message)}")
+    err.print(f"[bold red]Error:[/] {escape(_multiline_safe(error.message))}")
     if error.hint:
-        err.print(escape(error.hint))
+        err.print(escape(_multiline_safe(error.hint)))
+
+
+def print_unexpected(error: Exception, details: Path | None) -> None:
+    """Say in one line that something unforeseen failed, and where its traceback was saved.
+
+    Args:
+        error: The exception.
+        details: The file holding the traceback (None: it could not be saved).
+    """
+    err.print(
+        f"[bold red]Error:[/] unexpected failure ({markup_safe(type(error).__name__)}: "
+        f"{markup_safe(error)})."
+    )
+    where = f"the traceback is in {markup_safe(details)}" if details else "no traceback was saved"
+    err.print(f"This is a bug in semsearch; {where}.")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fakes import FakeEmbedder
+from storage.helpers import select_everywhere
 
 from semsearch import indexing, lexical
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
@@ -133,15 +134,18 @@ def test_update_embeds_only_the_sentences_of_new_chunk_texts(
     assert report.sentences_embedded == expected == embedder.texts_embedded - 1 >= 2
     assert reader.has_sentence_vectors
     # Sentence vectors of texts no chunk has any more are dropped.
-    keys = [row[0] for row in reader.select("SELECT embed_key FROM sentence_vectors")]
-    chunk_keys = {row[0] for row in reader.select("SELECT embed_key FROM chunks")}
+    keys = [row[0] for row in select_everywhere(reader, "SELECT embed_key FROM sentence_vectors")]
+    chunk_keys = {row[0] for row in select_everywhere(reader, "SELECT embed_key FROM chunks")}
     assert set(keys) <= chunk_keys
     (first.parent / first.name).unlink()
     indexing.update(None, Path("index"), embedder)
     reader = open_index(Path("index"))
-    keys = [row[0] for row in reader.select("SELECT embed_key FROM sentence_vectors")]
-    assert set(keys) <= {row[0] for row in reader.select("SELECT embed_key FROM chunks")}
-    assert len(keys) < len(chunk_keys)
+    # The removed article's chunks are tombstones until their segment is merged: their rows
+    # stay with them, but no segment holds a row of a text none of its chunks has.
+    for segment in reader.segments.segments:
+        keys = {row[0] for row in segment.records.select("SELECT embed_key FROM sentence_vectors")}
+        assert keys <= {row[0] for row in segment.records.select("SELECT embed_key FROM chunks")}
+    assert reader.chunk_count < len(chunk_keys)
 
 
 def test_update_of_some_paths_leaves_the_others(corpus: Path, embedder: FakeEmbedder) -> None:
@@ -198,9 +202,11 @@ def test_metadata_only_change_keeps_vectors_and_bm25(corpus: Path, embedder: Fak
     after = open_index(Path("index"))
     assert report.nothing_changed and after.generation == "gen-000002"
     assert [s.path for s in after.skipped_files()] == ["corpus/notes.xyz"]
-    assert "write.keyword" not in report.timings  # BM25 was copied, not rebuilt
-    for name in ("vectors.faiss", "keyword/ids.npy"):
-        assert (after.path / name).read_bytes() == (before.path / name).read_bytes()
+    assert "write.keyword" not in report.timings  # BM25 was linked, not rebuilt
+    files = [p.relative_to(before.path) for p in before.path.glob("seg-*/**/*") if p.is_file()]
+    assert len(files) > 10
+    for name in files:  # hard links: the same file in both generations, nothing copied
+        assert (after.path / name).stat().st_ino == (before.path / name).stat().st_ino
     assert after.keyword_search(lexical.tokenize_query("焦裕禄"), 3) == before.keyword_search(
         lexical.tokenize_query("焦裕禄"), 3
     )
@@ -263,7 +269,7 @@ def test_update_refuses_another_model_and_rebuild_switches(
 
 def test_rebuild_repairs_a_corrupt_index(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
-    vectors = Path("index") / CURRENT_LINK / "vectors.faiss"
+    vectors = next((Path("index") / CURRENT_LINK).glob("seg-*/vectors.faiss"))
     vectors.write_bytes(vectors.read_bytes()[:100])
     with pytest.raises(IndexStoreError, match="truncated"):
         indexing.update(None, Path("index"), embedder)

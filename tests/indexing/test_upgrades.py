@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeEmbedder
-from storage.helpers import add, current_dir, make_old_format
+from storage.format1 import rewrite_as_format1
+from storage.helpers import add, current_dir, make_old_format, refresh_manifest
 
 from semsearch import indexing, lexical
 from semsearch.chunking import Chunk, ChunkingConfig
@@ -16,7 +17,8 @@ from semsearch.indexing.upgrades import UPGRADES, run_due_upgrades
 from semsearch.ingest import Document
 from semsearch.progress import NullReporter
 from semsearch.storage import ChunkFilter, open_index, open_writer
-from semsearch.storage.local.generations import META_FILE, file_sizes
+from semsearch.storage.local.generations import META_FILE
+from semsearch.storage.local.schema import UPGRADES as SCHEMA_UPGRADES
 from semsearch.storage.local.schema import applied_upgrades
 
 from .helpers import RecordingReporter, build
@@ -53,28 +55,32 @@ def test_an_index_from_before_sentence_vectors_gets_them(index: Path) -> None:
     assert reader.has_sentence_vectors and report.sentences_embedded > 2
     assert len(reader.sentence_vectors(reader.chunk_ids().tolist())) > 1
     db = sqlite3.connect(current_dir(index) / META_FILE)
-    assert applied_upgrades(db) == 2
+    assert applied_upgrades(db) == len(SCHEMA_UPGRADES)
     db.close()
     assert indexing.update(None, index, embedder).nothing_changed
 
 
-def test_a_tokenizer_change_re_tokenizes_the_stored_chunks(index: Path) -> None:
+@pytest.mark.parametrize("old_layout", [False, True], ids=["segments", "format1"])
+def test_a_tokenizer_change_re_tokenizes_the_stored_chunks(index: Path, old_layout: bool) -> None:
+    if old_layout:
+        generation = rewrite_as_format1(index)
+        db = sqlite3.connect(generation / META_FILE)
+        db.execute("UPDATE chunks SET tokens = '[]'")  # tokens of some other scheme
+        db.commit()
+        db.close()
     generation = current_dir(index)
-    db = sqlite3.connect(generation / META_FILE)
-    db.execute("UPDATE chunks SET tokens = '[]'")  # tokens of some other scheme
-    db.commit()
-    db.close()
     path = generation / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["keyword"] = {"tokenizer": "an-older-scheme"}
-    manifest["files"] = file_sizes(generation)
     path.write_text(json.dumps(manifest), encoding="utf-8")
+    refresh_manifest(generation)
     reporter = RecordingReporter()
     report = indexing.update(None, index, FakeEmbedder(), reporter=reporter)
     assert "The keyword tokenizer changed: re-tokenizing the stored chunks." in reporter.messages
     assert report.chunks_embedded == 0 and report.unchanged == 3
     reader = open_index(index)
-    assert reader.manifest.keyword == {"tokenizer": lexical.TOKENIZER_VERSION}
+    assert reader.manifest.keyword["tokenizer"] == lexical.TOKENIZER_VERSION
+    assert len(reader.manifest.segments) == 1  # every chunk rewritten, once
     assert reader.keyword_search(lexical.tokenize_query("焦裕禄"), 1)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from semsearch.ingest import decode_text, read_document
+from semsearch.ingest import decode_bytes, decode_text, read_document
 
 from .samples import reason_for
 
@@ -64,3 +64,32 @@ def test_undecodable_bytes(tmp_path: Path) -> None:
     path = tmp_path / "garbage.txt"
     path.write_bytes(b"\x80\xff" * 200)
     assert reason_for(path).startswith("undecodable bytes")
+
+
+def test_utf8_with_a_stray_byte_is_read_with_a_note(tmp_path: Path) -> None:
+    text = f"新闻标题\n\n{SIMPLIFIED * 3}\n".encode()
+    middle = text.index("三次".encode())
+    path = tmp_path / "stray.txt"
+    path.write_bytes(text[:middle] + b"\xff" + text[middle:])
+    document = read_document(path)
+    assert document.text == SIMPLIFIED.replace("三次", "\ufffd三次", 1) + SIMPLIFIED * 2
+    assert document.notes == ["1 invalid UTF-8 byte replaced by U+FFFD"]
+    # The same with a byte-order mark, and in Markdown.
+    marked = tmp_path / "stray.md"
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_document(marked).notes == document.notes
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ((SIMPLIFIED * 3).encode("gb18030"), "gb18030"),
+        ((TRADITIONAL * 3).encode("big5"), "big5hkscs"),
+        ("Café au lait, a long English text with one accent. ".encode("cp1252") * 3, "cp1252"),
+    ],
+)
+def test_other_encodings_are_not_taken_for_utf8_with_stray_bytes(
+    data: bytes, encoding: str
+) -> None:
+    decoded = decode_bytes(data)
+    assert (decoded.encoding, decoded.replaced) == (encoding, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from semsearch.ingest import (
@@ -58,3 +59,46 @@ def test_discover_files(tmp_path: Path) -> None:
         ("missing", "no such file or folder"),
     ]
     assert {".txt", ".md", ".html", ".htm", ".docx", ".pdf"} == SUPPORTED_SUFFIXES
+
+
+def test_links_are_resolved_never_walked(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    (corpus / "real").mkdir(parents=True)
+    outside.mkdir()
+    (corpus / "real" / "a.txt").write_text("x", "utf-8")
+    (outside / "b.txt").write_text("x", "utf-8")
+    (corpus / "0-inside.txt").symlink_to(corpus / "real" / "a.txt")
+    (corpus / "1-outside.txt").symlink_to(outside / "b.txt")
+    (corpus / "2-loop.txt").symlink_to("2-loop.txt")
+    (corpus / "3-broken.txt").symlink_to("missing.txt")
+    (corpus / "4-folder-out").symlink_to(outside)
+    (corpus / "5-folder-in").symlink_to(corpus / "real")
+    files, skipped = discover_files([corpus])
+    assert files == [corpus / "real" / "a.txt"]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("4-folder-out", f"symbolic link to a folder outside the corpus folder ({outside})"),
+        ("1-outside.txt", f"symbolic link to a file outside the corpus folder ({outside}/b.txt)"),
+        ("2-loop.txt", "symbolic link loop"),
+        ("3-broken.txt", "broken symbolic link"),
+    ]
+    # A link the user names is read wherever it leads; a named loop is refused.
+    assert discover_files([corpus / "1-outside.txt"]) == ([corpus / "1-outside.txt"], [])
+    assert discover_files([corpus / "2-loop.txt"])[1][0].reason == "symbolic link loop"
+
+
+def test_index_folders_and_names_that_are_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "index" / "gen-000001").mkdir(parents=True)
+    (tmp_path / "index" / "gen-000001" / "notes.txt").write_text("x", "utf-8")
+    (tmp_path / "index" / "current").symlink_to("gen-000001")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / ".write.lock").write_text("", "utf-8")
+    (tmp_path / "locked" / "x.txt").write_text("x", "utf-8")
+    os.mkdir(os.fsencode(tmp_path) + b"/folder-\xff")
+    with open(os.fsencode(tmp_path) + b"/name-\xfe.txt", "wb") as handle:
+        handle.write(b"x")
+    files, skipped = discover_files([tmp_path])
+    assert files == []
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("folder-\\xff", "its name is not valid UTF-8 text (rename it)"),
+        ("name-\\xfe.txt", "its name is not valid UTF-8 text (rename it)"),
+    ]

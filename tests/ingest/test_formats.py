@@ -6,7 +6,7 @@ from pathlib import Path
 
 from semsearch.ingest import read_document
 
-from .samples import reason_for
+from .samples import make_pdf, reason_for
 
 
 def test_broken_docx_and_pdf(tmp_path: Path) -> None:
@@ -66,52 +66,6 @@ def test_docx_paragraphs_heading_and_table(tmp_path: Path) -> None:
         "全市上榜“中国好人”的人数 共有六十二人入选全国榜单并受到表彰。",
     ]
     assert any(r.reason == "caption" for r in document.removed)
-
-
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A minimal PDF whose text is Chinese, in the standard Adobe-GB1 font with UCS-2 codes."""
-    objects: list[bytes] = []
-
-    def add(body: bytes) -> int:
-        objects.append(body)
-        return len(objects)
-
-    font = add(
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
-        b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> >>] >>"
-    )
-    pages_id = add(b"")  # filled in below, once the page ids are known
-    kids = []
-    for lines in pages:
-        operations = ["BT /F1 12 Tf 14 TL 50 780 Td"]
-        operations += [f"<{line.encode('utf-16-be').hex()}> Tj T*" for line in lines]
-        stream = "\n".join([*operations, "ET"]).encode()
-        content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        kids.append(
-            add(
-                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] "
-                b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>"
-                % (pages_id, font, content)
-            )
-        )
-    kid_refs = " ".join(f"{kid} 0 R" for kid in kids).encode()
-    objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kid_refs, len(kids))
-    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        catalog,
-        xref,
-    )
-    return bytes(out)
 
 
 def test_pdf_lines_are_joined_into_paragraphs(tmp_path: Path) -> None:

@@ -1,7 +1,13 @@
-"""Tests of the BM25 index: a written-out reference, parity with bm25s, files, filters."""
+"""Tests of the BM25 index: a written-out reference, parity with bm25s, files, filters.
+
+The index computes idf at query time (the postings hold the term-frequency component only), so
+its scores equal bm25s's to float32 rounding (about 1e-7 relative), not bit for bit; an index
+written by bm25s before segments still loads and scores exactly as bm25s does.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -15,7 +21,8 @@ from semsearch.errors import IndexStoreError
 from semsearch.evaluation import load_eval_set
 from semsearch.lexical import bm25
 from semsearch.lexical.analyzer import TOKENIZER_VERSION, tokenize, tokenize_query
-from semsearch.lexical.bm25 import KeywordIndex, TermCounts
+from semsearch.lexical.bm25 import TermCounts
+from semsearch.lexical.bm25_index import KeywordIndex
 
 CORPUS = [
     "北京今天天气晴朗，气温二十度。",
@@ -84,9 +91,9 @@ def test_a_repeated_query_is_scored_once(monkeypatch: pytest.MonkeyPatch) -> Non
     calls: list[int] = []
     original = bm25.accumulate_scores
 
-    def counting(postings: bm25.bm25_files.Postings, chunks: int, term_ids: tuple[int, ...]):
-        calls.append(len(term_ids))
-        return original(postings, chunks, term_ids)
+    def counting(postings: bm25.Postings, chunks: int, columns: list[int], weights: list[float]):
+        calls.append(len(columns))
+        return original(postings, chunks, columns, weights)
 
     monkeypatch.setattr(bm25, "accumulate_scores", counting)
     everything = index.search(tokenize_query("北京天气"), k=len(CORPUS))
@@ -151,7 +158,7 @@ def test_load_of_an_index_without_its_score_matrix_says_it_is_damaged(tmp_path) 
     index = KeywordIndex()
     index.build([1, 2], [tokenize("北京"), tokenize("上海")])
     index.save(tmp_path)
-    (tmp_path / "data.csc.index.npy").unlink()
+    (tmp_path / "postings.values.npy").unlink()
     with pytest.raises(IndexStoreError, match="is damaged") as raised:
         KeywordIndex.load(tmp_path)
     assert "semsearch build --rebuild" in str(raised.value)
@@ -251,6 +258,7 @@ def _bm25s_weights(reference, tokens: list[str]) -> dict[str, float]:
 def _assert_same_as_bm25s(
     index: KeywordIndex, reference, ids: np.ndarray, queries: list[list[str]]
 ) -> None:
+    """Bit for bit: an index bm25s wrote, loaded by ours, scores as bm25s does."""
     for query in queries:
         expected = _bm25s_scores(reference, query)
         assert np.array_equal(index.scores(query), expected)
@@ -260,11 +268,29 @@ def _assert_same_as_bm25s(
         assert index.search(query, k=len(ids)) == ranking
         # Among equal scores at the cut, which ones make the top 10 is not defined.
         assert [score for _, score in index.search(query, k=10)] == [s for _, s in ranking[:10]]
-        assert index.token_weights(query) == _bm25s_weights(reference, query)
+        assert index.token_weights(query) == pytest.approx(_bm25s_weights(reference, query))
+
+
+def _assert_close_to_bm25s(
+    index: KeywordIndex, reference, ids: np.ndarray, queries: list[list[str]]
+) -> None:
+    """To float32 rounding: scores, the order of the ranking (but for near ties), the weights."""
+    for query in queries:
+        expected = _bm25s_scores(reference, query)
+        scores = index.scores(query)
+        np.testing.assert_allclose(scores, expected, rtol=2e-6, atol=1e-7)
+        assert np.array_equal(scores > 0, expected > 0)
+        ranked = [chunk_id for chunk_id, _ in index.search(query, k=len(ids))]
+        row_of = {int(chunk_id): row for row, chunk_id in enumerate(ids)}
+        reference_scores = [float(expected[row_of[i]]) for i in ranked]
+        assert len(ranked) == int((expected > 0).sum())
+        # Best first by the reference's scores too, up to float32 rounding between near ties.
+        assert all(a >= b - 2e-6 * a for a, b in itertools.pairwise(reference_scores))
+        assert index.token_weights(query) == pytest.approx(_bm25s_weights(reference, query))
 
 
 @pytest.mark.parametrize("seed, k1, b", [(0, 0.3, 0.3), (1, 1.5, 0.75), (2, 0.9, 0.0)])
-def test_scores_equal_bm25s_bit_for_bit_on_random_corpora(seed: int, k1: float, b: float) -> None:
+def test_scores_equal_bm25s_on_random_corpora(seed: int, k1: float, b: float) -> None:
     rng = np.random.default_rng(seed)
     token_lists = _random_corpus(rng, 500)
     ids = rng.permutation(10_000)[:500].astype(np.int64)
@@ -272,32 +298,15 @@ def test_scores_equal_bm25s_bit_for_bit_on_random_corpora(seed: int, k1: float, 
     index.build(ids, token_lists)
     queries = [list(rng.choice(tokens, size=min(len(tokens), 6))) for tokens in token_lists[:60]]
     queries += [["t0", "t0", "t1"], ["t399", "absent"], [""], []]
-    _assert_same_as_bm25s(index, _bm25s_index(token_lists, k1, b), ids, queries)
+    _assert_close_to_bm25s(index, _bm25s_index(token_lists, k1, b), ids, queries)
 
 
-def test_scores_equal_bm25s_bit_for_bit_on_xquad() -> None:
+def test_scores_equal_bm25s_on_xquad() -> None:
     token_lists, queries = _xquad_corpus()
     ids = np.arange(len(token_lists), dtype=np.int64) * 3 + 1
     index = KeywordIndex()
     index.build(ids, token_lists)
-    _assert_same_as_bm25s(index, _bm25s_index(token_lists, index.k1, index.b), ids, queries)
-
-
-def _columns(directory: Path) -> dict[str, tuple[list[int], list[float]]]:
-    """Each token's column (rows and scores) as stored in a keyword folder."""
-    vocabulary = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
-    data = np.load(directory / "data.csc.index.npy")
-    indices = np.load(directory / "indices.csc.index.npy")
-    indptr = np.load(directory / "indptr.csc.index.npy")
-    assert (data.dtype, indices.dtype, indptr.dtype) == (np.float32, np.int32, np.int64)
-    return {
-        token: (
-            indices[indptr[c] : indptr[c + 1]].tolist(),
-            data[indptr[c] : indptr[c + 1]].tolist(),
-        )
-        for token, c in vocabulary.items()
-        if c < len(indptr) - 1
-    }
+    _assert_close_to_bm25s(index, _bm25s_index(token_lists, index.k1, index.b), ids, queries)
 
 
 def _save_like_before(reference, ids: np.ndarray, directory: Path) -> None:
@@ -310,29 +319,20 @@ def _save_like_before(reference, ids: np.ndarray, directory: Path) -> None:
     (directory / "keyword.json").write_text(json.dumps(params), encoding="utf-8")
 
 
-def test_files_are_the_ones_bm25s_writes_and_reads(tmp_path: Path) -> None:
-    import bm25s
-
+def test_a_folder_bm25s_wrote_before_segments_loads_and_scores_as_before(tmp_path: Path) -> None:
     token_lists = _random_corpus(np.random.default_rng(4), 200)
     ids = np.arange(200, dtype=np.int64)[::-1].copy()
+    reference = _bm25s_index(token_lists, bm25.DEFAULT_K1, bm25.DEFAULT_B)
+    _save_like_before(reference, ids, tmp_path / "before")
+    queries = [tokens[:6] for tokens in token_lists[:30]]
+    loaded_before = KeywordIndex.load(tmp_path / "before")
+    assert [segment.idf_folded for segment in loaded_before.segments] == [True]
+    _assert_same_as_bm25s(loaded_before, reference, ids, queries)
+    # Our own folder: the term-frequency components and counts, not bm25s's files.
     index = KeywordIndex()
     index.build(ids, token_lists)
     index.save(tmp_path / "ours")
-    reference = _bm25s_index(token_lists, index.k1, index.b)
-    _save_like_before(reference, ids, tmp_path / "before")
-    ours, before = tmp_path / "ours", tmp_path / "before"
-    assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in before.iterdir())
-    assert _columns(ours) == _columns(before)
-    for name in ("ids.npy", "keyword.json"):
-        assert (ours / name).read_bytes() == (before / name).read_bytes()
-    ours_params = json.loads((ours / "params.index.json").read_text(encoding="utf-8"))
-    before_params = json.loads((before / "params.index.json").read_text(encoding="utf-8"))
-    assert {**ours_params, "version": None} == {**before_params, "version": None}
-    vocabulary = json.loads((ours / "vocab.index.json").read_text(encoding="utf-8"))
-    assert set(vocabulary) == set(reference.vocab_dict)  # "" included, as bm25s adds it
-    # Each side loads the other's folder and scores alike.
-    queries = [tokens[:6] for tokens in token_lists[:30]]
-    loaded_before = KeywordIndex.load(before)
-    _assert_same_as_bm25s(loaded_before, reference, ids, queries)
-    loaded_by_bm25s = bm25s.BM25.load(str(ours), mmap=False, show_progress=False)
-    _assert_same_as_bm25s(index, loaded_by_bm25s, ids, queries)
+    assert not (tmp_path / "ours" / "data.csc.index.npy").exists()
+    params = json.loads((tmp_path / "ours" / "keyword.json").read_text(encoding="utf-8"))
+    assert params["format_version"] == 2 and params["average_length"] == index.average_length
+    _assert_close_to_bm25s(KeywordIndex.load(tmp_path / "ours"), reference, ids, queries)

@@ -157,12 +157,16 @@ def test_uploads_are_saved_indexed_and_reported_per_file(
     assert [a.saved.status if a.saved else "refused" for a in outcome.attempts] == [
         "saved",
         "refused",
-        "saved",
+        "refused",
     ]
     assert outcome.attempts[1].error is not None and ".jpg" in outcome.attempts[1].error.message
+    # A damaged file is read before it is saved, and refused with the indexer's reason.
+    broken = outcome.attempts[2].error
+    assert broken is not None and "not a valid .pdf file" in broken.message
+    assert not (built.corpus_dir / "broken.pdf").exists()
     assert outcome.report is not None and outcome.report.added == 1
     assert [item.path.name for item in outcome.indexed] == ["新闻.txt"]
-    assert [Path(s.path).name for s in outcome.unindexable] == ["broken.pdf"]
+    assert outcome.unindexable == []
     assert (built.corpus_dir / "新闻.txt").read_bytes() == article
 
     again = built.save_uploads([("新闻.txt", article)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 from fakes import FakeEmbedder
@@ -13,7 +12,10 @@ from semsearch import lexical
 from semsearch.chunking import Chunk, ChunkingConfig, passage_text
 from semsearch.ingest import Document, RemovedLine
 from semsearch.storage import FileState, IndexWriter, embed_key
-from semsearch.storage.local.generations import CURRENT_LINK, META_FILE, file_sizes
+from semsearch.storage.local.checksums import file_crc32
+from semsearch.storage.local.generations import CURRENT_LINK, file_sizes
+
+from .format1 import rewrite_as_format1
 
 CHUNKING = ChunkingConfig()
 
@@ -76,6 +78,21 @@ def add(writer: IndexWriter, embedder: FakeEmbedder, doc_id: str, **kwargs: obje
     )
 
 
+def segment_dir(index_dir: Path, number: int = 0) -> Path:
+    """A segment folder of the current generation (the first by default, in chunk id order)."""
+    generation = current_dir(index_dir)
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    return generation / manifest["segments"][number]["name"]
+
+
+def select_everywhere(reader: object, sql: str) -> list[tuple]:
+    """Run a query on every segment's records of a local reader; all rows together."""
+    rows: list[tuple] = []
+    for segment in reader.segments.segments:  # type: ignore[attr-defined]
+        rows += segment.records.select(sql)
+    return rows
+
+
 def generation_dirs(index_dir: Path) -> list[str]:
     """The generation folders of an index, by name."""
     return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
@@ -87,20 +104,17 @@ def current_dir(index_dir: Path) -> Path:
 
 
 def make_old_format(index_dir: Path) -> None:
-    """Turn the current generation into one written before sentence vectors and schema versions.
+    """Turn the current generation into one written before segments, sentence vectors and
+    schema versions (format 1 without the ``sentence_vectors`` table or manifest key)."""
+    rewrite_as_format1(index_dir, sentence_vectors=False)
 
-    Its database lacks the ``sentence_vectors`` table and records no schema version; its
-    manifest lacks the ``sentence_vectors`` key.
-    """
-    generation = current_dir(index_dir)
-    db = sqlite3.connect(generation / META_FILE)
-    db.execute("DROP TABLE sentence_vectors")
-    db.execute("PRAGMA user_version = 0")
-    db.commit()
-    db.execute("VACUUM")
-    db.close()
+
+def refresh_manifest(generation: Path) -> None:
+    """Record the sizes and checksums a test's deliberate change gave the files of a generation
+    (so that only what the test changed is wrong, not the checksums)."""
     path = generation / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    del manifest["sentence_vectors"]
     manifest["files"] = file_sizes(generation)
+    if "crc32" in manifest:
+        manifest["crc32"] = {name: file_crc32(generation / name) for name in manifest["files"]}
     path.write_text(json.dumps(manifest), encoding="utf-8")

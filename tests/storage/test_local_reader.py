@@ -36,7 +36,12 @@ def test_reader_round_trip(index_dir: Path, embedder: FakeEmbedder) -> None:
     assert manifest.model_fingerprint == embedder.fingerprint
     assert manifest.dimension == reader.dimension == 64
     assert manifest.chunking == CHUNKING.as_dict()
-    assert manifest.keyword == {"tokenizer": lexical.TOKENIZER_VERSION}
+    assert manifest.keyword == {
+        "tokenizer": lexical.TOKENIZER_VERSION,
+        "k1": lexical.DEFAULT_K1,
+        "b": lexical.DEFAULT_B,
+        "average_length": reader.keyword_index.live_length() / 7,
+    }
     assert manifest.corpus_roots == ["/abs"]
     assert manifest.created_at is not None and manifest.updated_at is not None
     assert manifest.created_at <= manifest.updated_at
@@ -161,6 +166,23 @@ def test_reader_keeps_working_after_its_generation_is_deleted(
     query = embedder.embed_queries(["明天北方地区有大风降温天气"])[0]
     assert reader.dense_search(query, 1)
     assert open_index(index_dir).document_count == 5
+
+
+def test_a_reader_a_commit_returns_reads_its_segments_later_even_if_deleted(
+    index_dir: Path, embedder: FakeEmbedder
+) -> None:
+    with open_writer(index_dir, embedder, CHUNKING) as writer:
+        add(writer, embedder, "new0", paragraphs=["新的段落new0"])
+        reader = writer.commit()  # its vectors and postings are read on first use
+    for doc_id in ("new1", "new2"):
+        with open_writer(index_dir, embedder, CHUNKING) as writer:
+            add(writer, embedder, doc_id, paragraphs=[f"新的段落{doc_id}"])
+            writer.commit().close()
+    assert not reader.path.exists()  # its generation is gone from disk
+    assert reader.keyword_search(tokens("亚洲杯"), 1)
+    query = embedder.embed_queries(["明天北方地区有大风降温天气"])[0]
+    assert reader.dense_search(query, 1) and reader.chunk_count == 8
+    reader.close()
 
 
 def test_reader_during_a_write_sees_the_old_generation(

@@ -102,6 +102,12 @@ def test_write_and_read_a_file(tmp_path: Path) -> None:
         ("files", {"meta.sqlite": "big"}, '\'files\' is {"meta.sqlite": "big"}'),
         ("sentence_vectors", 1, "'sentence_vectors' is 1"),
         ("scanned_at_ns", "now", "'scanned_at_ns' is \"now\""),
+        ("keyword", {"tokenizer": "x", "b": 1.5}, "'keyword' is"),
+        ("keyword", {"tokenizer": "x", "average_length": "long"}, "'keyword' is"),
+        ("segments", "seg-000001", "'segments' is \"seg-000001\""),
+        ("segments", [{"name": "seg-000001", "chunks": 2, "deleted": 3}], "'segments' is"),
+        ("crc32", {"meta.sqlite": -1}, "'crc32' is"),
+        ("crc32", {"meta.sqlite": 2**32}, "'crc32' is"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_named(key: str, value: Any, shown: str) -> None:
@@ -118,7 +124,8 @@ def test_a_value_of_the_wrong_type_is_named(key: str, value: Any, shown: str) ->
     [
         ([1, 2], "is not a JSON object"),
         ({"format_version": 1}, "lacks model_id, model_fingerprint"),
-        ({**OLD, "format_version": FORMAT_VERSION + 1}, "has format version 2"),
+        ({**OLD, "format_version": FORMAT_VERSION + 1}, f"has format version {FORMAT_VERSION + 1}"),
+        ({**OLD, "format_version": 2}, "lacks segments"),
         ({**OLD, "format_version": "1"}, "has format version '1'"),
     ],
 )
@@ -136,6 +143,21 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({**OLD, "dimension": "x"}))
     with pytest.raises(IndexStoreError, match="is damaged"):
         Manifest.read(tmp_path / "manifest.json", tmp_path)
+
+
+def test_a_manifest_of_segments_round_trips() -> None:
+    data = {
+        **OLD,
+        "format_version": FORMAT_VERSION,
+        "keyword": {"tokenizer": "han", "k1": 0.3, "b": 0.3, "average_length": 120.5},
+        "segments": [
+            {"name": "seg-000001", "chunks": 100, "deleted": 2, "vector_index": {"type": "flat"}}
+        ],
+        "crc32": {"meta.sqlite": 0, "seg-000001/records.sqlite": 2**32 - 1},
+    }
+    manifest = load(data)
+    assert manifest.segments == data["segments"] and manifest.crc32 == data["crc32"]
+    assert manifest.to_dict() == {**data, "sentence_vectors": None, "vector_index": None}
 
 
 def test_pipeline_versions() -> None:

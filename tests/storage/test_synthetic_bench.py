@@ -62,3 +62,17 @@ def test_a_synthetic_index_opens_with_the_product_reader(
     hits = reader.keyword_search(lexical.tokenize_query("交通经济"), 3)
     assert len(hits) == 3 and hits[0][1] > 0
     reader.close()
+
+
+def test_updates_of_a_synthetic_index_add_segments_and_tombstones(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    base = base_material(embedder)
+    synthetic.write_index(tmp_path / "index", 305, embedder, base)
+    seconds = synthetic.apply_updates(tmp_path / "index", 3, embedder, base, chunks=5)
+    assert len(seconds) == 3
+    reader = open_index(tmp_path / "index")
+    assert len(reader.manifest.segments) == 4 and len(reader.segments.deleted) > 0
+    assert reader.has_sentence_vectors and reader.document("updates/1-00002.txt").text
+    assert reader.chunk_count == 305 + 15 - len(reader.segments.deleted)
+    hits = reader.keyword_search(lexical.tokenize_query("交通经济"), 3)
+    assert len(hits) == 3

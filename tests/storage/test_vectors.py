@@ -1,8 +1,7 @@
-"""Tests of the local vector index: exact below a size, IVF above, ids kept across switches."""
+"""Tests of the local vector indexes: exact below a size, IVF above, per segment, ids kept."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import pytest
 from fakes import FakeEmbedder
 
 from semsearch.storage import ChunkFilter, embed_key, open_index, open_writer
-from semsearch.storage.local import vectors
-from semsearch.storage.local.vectors import exact_search, index_search, ivf_cells, ivf_nprobe
+from semsearch.storage.local import merge_policy, vectors
+from semsearch.storage.local.vectors import best_first, index_search, ivf_cells, ivf_nprobe
 
-from .helpers import CHUNKING, add, current_dir
+from .helpers import CHUNKING, add
 
 
 def _many_paragraphs(count: int, seed: int) -> list[str]:
@@ -24,13 +23,16 @@ def _many_paragraphs(count: int, seed: int) -> list[str]:
     return ["".join(rng.choice(words, size=12)) + f"{seed}-{i}" for i in range(count)]
 
 
-def _vector_index(index_dir: Path) -> dict:
-    return json.loads((current_dir(index_dir) / "manifest.json").read_text())["vector_index"]
-
-
 def test_cells_and_probes_follow_the_size() -> None:
     assert ivf_cells(100) == 256 and ivf_cells(1_000_000) == 1000 and ivf_cells(10**8) == 4096
     assert ivf_nprobe(256) == 32 and ivf_nprobe(4096) == 128
+
+
+def test_best_first_breaks_ties_by_the_lower_id() -> None:
+    ids = np.array([9, 3, 7, 5], dtype=np.int64)
+    scores = np.array([0.5, 0.9, 0.5, 0.1], dtype=np.float32)
+    assert best_first(ids, scores, 3) == [(3, pytest.approx(0.9)), (7, 0.5), (9, 0.5)]
+    assert best_first(ids, scores, 0) == []
 
 
 @pytest.fixture
@@ -44,31 +46,22 @@ def lower(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return set_thresholds
 
 
-def test_a_large_index_switches_to_ivf_and_back_keeping_ids(
+def test_a_large_segment_is_ivf_and_updates_beside_it_keep_ids(
     tmp_path: Path, embedder: FakeEmbedder, lower: Callable[..., None]
 ) -> None:
-    # Thresholds lowered: 300 chunks make an IVF index (sqrt(300) ≈ 17 → at least 8 cells).
-    lower(
-        APPROXIMATE_MIN_CHUNKS=300,
-        EXACT_MAX_CHUNKS=150,
-        IVF_MIN_CELLS=8,
-        IVF_TRAINING_POINTS_PER_CELL=39,
-    )
+    # Thresholds lowered: a segment of 300 chunks is IVF (sqrt(320) ≈ 18 cells, at least 8).
+    lower(APPROXIMATE_MIN_CHUNKS=300, IVF_MIN_CELLS=8, IVF_TRAINING_POINTS_PER_CELL=39)
     directory = tmp_path / "index"
     with open_writer(directory, embedder, CHUNKING) as writer:
         for number in range(4):
-            add(writer, embedder, f"doc{number}", paragraphs=_many_paragraphs(60, number))
-        writer.commit().close()
-    assert _vector_index(directory) == {"type": "flat"}
-
-    with open_writer(directory, embedder, CHUNKING) as writer:
-        add(writer, embedder, "doc4", paragraphs=_many_paragraphs(80, 4))
+            add(writer, embedder, f"doc{number}", paragraphs=_many_paragraphs(80, number))
         writer.commit().close()
     reader = open_index(directory)
     assert reader.chunk_count == 320
-    assert isinstance(reader._vectors, faiss.IndexIVFFlat)
-    info = _vector_index(directory)
-    assert info["type"] == "ivf-flat" and info["trained_on"] == 320 and info["cells"] == 18
+    (segment,) = reader.segments.segments
+    assert isinstance(segment.vectors, faiss.IndexIVFFlat)
+    info = reader.manifest.vector_index
+    assert info == {"type": "ivf-flat", "cells": 18, "nprobe": 18, "trained_on": 320}
 
     # Every chunk is still found by its own vector (recall of the approximate index), and a
     # filtered search is exact over the allowed chunks.
@@ -86,49 +79,56 @@ def test_a_large_index_switches_to_ivf_and_back_keeping_ids(
     key = embed_key(embedder.fingerprint, passages[5])
     np.testing.assert_allclose(reader.vectors_for_keys([key])[key], queries[5], atol=1e-6)
 
-    # Updates work on the IVF index (removal and addition, ids kept), then it shrinks back.
+    # An update adds an exact segment beside it and tombstones in it; ids are kept.
     with open_writer(directory, embedder, CHUNKING) as writer:
         writer.remove_document("doc0")
         new_ids = add(writer, embedder, "doc9", paragraphs=["央行宣布下调存款准备金率。"])
         writer.commit().close()
     reader = open_index(directory)
-    assert reader.chunk_count == 261 and _vector_index(directory)["type"] == "ivf-flat"
+    assert reader.chunk_count == 241
+    assert [s.vectors.ntotal for s in reader.segments.segments] == [320, 1]
+    assert isinstance(reader.segments.segments[1].vectors, faiss.IndexIDMap2)
     probe = embedder.embed_passages(["标题doc9\n央行宣布下调存款准备金率。"])[0]
     assert reader.dense_search(probe, 1)[0][0] == new_ids[0]
     assert reader.chunk_ids(doc2_filter).tolist() == doc2.tolist()
-
-    with open_writer(directory, embedder, CHUNKING) as writer:
-        for number in (1, 2):
-            writer.remove_document(f"doc{number}")
-        writer.commit().close()
-    reader = open_index(directory)
-    assert reader.chunk_count == 141 and _vector_index(directory) == {"type": "flat"}
-    assert reader.dense_search(probe, 1)[0][0] == new_ids[0]
+    removed = set(ids[:80])
+    for vector in queries[:80:10]:  # the removed chunks' own vectors find other chunks
+        assert not removed & {i for i, _ in reader.dense_search(vector, 20)}
+    assert np.isnan(reader.dense_scores(queries[0], np.array([ids[0]]))).all()
 
 
-def test_ivf_cells_are_retrained_when_the_index_has_doubled(
-    tmp_path: Path, embedder: FakeEmbedder, lower: Callable[..., None]
+def test_a_merged_segment_is_trained_anew_and_goes_back_to_exact_when_small(
+    tmp_path: Path,
+    embedder: FakeEmbedder,
+    lower: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    lower(APPROXIMATE_MIN_CHUNKS=200, EXACT_MAX_CHUNKS=100, IVF_MIN_CELLS=4)
+    lower(APPROXIMATE_MIN_CHUNKS=200, IVF_MIN_CELLS=4)
     directory = tmp_path / "index"
     with open_writer(directory, embedder, CHUNKING) as writer:
         add(writer, embedder, "first", paragraphs=_many_paragraphs(250, 10))
-        writer.commit().close()
-    assert _vector_index(directory)["trained_on"] == 250
-    with open_writer(directory, embedder, CHUNKING) as writer:
         add(writer, embedder, "second", paragraphs=_many_paragraphs(100, 11))
         writer.commit().close()
-    assert _vector_index(directory)["trained_on"] == 250  # grown, but not twice as large
+    assert open_index(directory).manifest.vector_index["trained_on"] == 350
+    # Removing most of it makes the segment worth rewriting: 100 chunks, exact again.
     with open_writer(directory, embedder, CHUNKING) as writer:
-        add(writer, embedder, "third", paragraphs=_many_paragraphs(200, 12))
+        writer.remove_document("first")
         writer.commit().close()
-    info = _vector_index(directory)
-    assert info["trained_on"] == 550 and info["cells"] == 23  # round(sqrt(550))
     reader = open_index(directory)
-    # A filter naming an id that is not in the index falls back to the filtered index search.
-    third = reader.chunk_ids(ChunkFilter(doc_ids=("third",)))
-    wanted = np.append(third[:3], 10**9)
-    probe = embedder.embed_passages(["标题third\n" + _many_paragraphs(200, 12)[1]])[0]
-    assert exact_search(reader._vectors, probe, 2, wanted) is None
-    hits = index_search(reader._vectors, probe.reshape(1, -1), 2, wanted)
+    assert reader.manifest.vector_index == {"type": "flat"}
+    assert [s.deleted.size for s in reader.segments.segments] == [0]
+    # Four segments of one tier are merged into one, trained on all of them.
+    monkeypatch.setattr(merge_policy, "SMALLEST_TIER_CHUNKS", 1000)
+    for number in range(3):
+        with open_writer(directory, embedder, CHUNKING) as writer:
+            add(writer, embedder, f"more{number}", paragraphs=_many_paragraphs(50, 20 + number))
+            writer.commit().close()
+    reader = open_index(directory)
+    assert len(reader.segments.segments) == 1 and reader.chunk_count == 250
+    assert reader.manifest.vector_index["trained_on"] == 250
+    third = reader.chunk_ids(ChunkFilter(doc_ids=("more2",)))
+    probe = embedder.embed_passages(["标题more2\n" + _many_paragraphs(50, 22)[1]])[0]
+    hits = index_search(
+        reader.segments.segments[0].vectors, probe.reshape(1, -1), 2, allowed=third[:3]
+    )
     assert hits[0][0] == int(third[1]) and {i for i, _ in hits} <= set(third[:3].tolist())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
+from semsearch.ingest.boundary import failure_reason
 from semsearch.ingest.document import Extracted, UnreadableFileError
+from semsearch.ingest.formats.package import check_zip_package
 
 
 def extract_docx(path: Path, data: bytes) -> Extracted:
@@ -21,17 +22,21 @@ def extract_docx(path: Path, data: bytes) -> Extracted:
         The text in body order, with the first ``Title``/``Heading 1`` paragraph as title hint.
 
     Raises:
-        UnreadableFileError: not a zip package, or not a Word document inside.
+        UnreadableFileError: not a zip package, one that would unpack to too much (see
+            :mod:`~semsearch.ingest.formats.package`), or not a Word document inside
+            (malformed XML, a damaged stream…).
     """
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     if not data.startswith(b"PK"):
         raise UnreadableFileError(path, "not a valid .docx file (not a zip package)")
+    check_zip_package(path, data, ".docx")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise UnreadableFileError(path, f"not a valid .docx file ({error})") from None
+    except MemoryError:
+        raise  # the memory limit: the boundary stops the reader
+    except Exception as error:  # python-docx, zipfile, zlib and lxml each raise their own
+        raise UnreadableFileError(path, failure_reason(error, "not a valid .docx file")) from None
     lines: list[str] = []
     title: str | None = None
     body = document.element.body

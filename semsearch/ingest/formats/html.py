@@ -27,9 +27,11 @@ def extract_html(path: Path, data: bytes) -> Extracted:
     """
     import trafilatura
 
+    notes: list[str] = []
     html = _decode_declared(data)
     if html is None:
-        html = decode_or_raise(path, data)
+        decoded = decode_or_raise(path, data)
+        html, notes = decoded.text, decoded.notes
     text = trafilatura.extract(
         html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
     )
@@ -43,7 +45,7 @@ def extract_html(path: Path, data: bytes) -> Extracted:
         metadata = None
     if metadata is not None:
         title, date, author = metadata.title, metadata.date, metadata.author
-    return Extracted(text, title=title, date=date, author=author)
+    return Extracted(text, title=title, date=date, author=author, notes=notes)
 
 
 def _decode_declared(data: bytes) -> str | None:

@@ -26,12 +26,16 @@ def extract_markdown(path: Path, data: bytes) -> Extracted:
         data: Its bytes.
 
     Returns:
-        The text, with the front matter's title, date and author (or the first heading) as hints.
+        The text, with the front matter's title, date and author (or the first heading) as hints
+        (a note when invalid bytes were replaced).
 
     Raises:
         UnreadableFileError: binary or undecodable content.
     """
-    return markdown_to_text(decode_or_raise(path, data))
+    decoded = decode_or_raise(path, data)
+    extracted = markdown_to_text(decoded.text)
+    extracted.notes.extend(decoded.notes)
+    return extracted
 
 
 def markdown_to_text(text: str) -> Extracted:

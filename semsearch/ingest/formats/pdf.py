@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+from semsearch.ingest.boundary import failure_reason
 from semsearch.ingest.document import Extracted, UnreadableFileError
 from semsearch.ingest.formats.layout import join_wrapped
 from semsearch.text import ends_sentence
@@ -27,7 +28,6 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         UnreadableFileError: no PDF header, a corrupt or encrypted file, or no text layer.
     """
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     if b"%PDF" not in data[:1024]:
         raise UnreadableFileError(path, "not a valid .pdf file (no PDF header)")
@@ -37,10 +37,10 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
             raise UnreadableFileError(path, "encrypted PDF", "save an unprotected copy")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata is not None else None
-    except UnreadableFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise UnreadableFileError(path, f"not a valid .pdf file ({error})") from None
+    except (UnreadableFileError, MemoryError):
+        raise  # a reason already, or the memory limit (the boundary stops the reader)
+    except Exception as error:  # pypdf raises many kinds on damaged files
+        raise UnreadableFileError(path, failure_reason(error, "not a valid .pdf file")) from None
     if not any(page.strip() for page in pages):
         raise UnreadableFileError(
             path, "PDF has no text layer (scanned?)", "run OCR on it or add a text version"

@@ -16,9 +16,10 @@ def extract_plain_text(path: Path, data: bytes) -> Extracted:
         data: Its bytes.
 
     Returns:
-        The text, with no hints.
+        The text, with no hints (a note when invalid bytes were replaced).
 
     Raises:
         UnreadableFileError: binary or undecodable content.
     """
-    return Extracted(decode_or_raise(path, data))
+    decoded = decode_or_raise(path, data)
+    return Extracted(decoded.text, notes=decoded.notes)

@@ -5,10 +5,16 @@
     index/
       current -> gen-000007           swapped atomically (semsearch.atomic.swap_symlink)
       gen-000006/                     the previous generation (kept for readers that just opened it)
-      gen-000007/                     manifest.json, vectors.faiss, meta.sqlite, keyword/
+      gen-000007/                     manifest.json, meta.sqlite, deleted.npy, seg-NNNNNN/…
+        seg-000003/                   records.sqlite, vectors.faiss, keyword/ (hard links to the
+                                      same files of gen-000006 when unchanged)
       gen-000008.tmp-<pid>/           the next generation while a writer prepares it
       .write.lock                     held by the one writer (filelock)
       .write.owner                    that writer's pid, for the message of a second one
+      .verified.json                  files whose checksum was verified (storage.local.checksums)
+
+A generation written before segments (format 1) holds ``vectors.faiss``, ``meta.sqlite`` (every
+record) and ``keyword/`` at its top level: it is read as one segment of that folder.
 
 A writer prepares the next generation in a temporary folder beside the others and publishes it
 with :mod:`semsearch.atomic`: rename into place, then swap ``current``. A process killed at any
@@ -20,12 +26,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from semsearch.atomic import (
     TEMP_MARK,
+    fsync_path,
     is_temporary,
     move_into_place,
     remove_path,
@@ -38,13 +46,19 @@ from semsearch.storage.manifest import Manifest, rebuild_hint
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
-VECTORS_FILE = "vectors.faiss"
+#: The generation's catalog: documents (without their text) and skipped files.
 META_FILE = "meta.sqlite"
+#: Ids of chunks deleted but still held by a segment (tombstones), int64, sorted.
+DELETED_FILE = "deleted.npy"
+#: A segment's files: its records (chunks, document texts, sentence vectors), vectors, BM25.
+RECORDS_FILE = "records.sqlite"
+VECTORS_FILE = "vectors.faiss"
 KEYWORD_DIR = "keyword"
 LOCK_FILE = ".write.lock"
 LOCK_OWNER_FILE = ".write.owner"
 
 _GENERATION_RE = re.compile(r"^gen-(\d{6})$")
+_SEGMENT_RE = re.compile(r"^seg-(\d{6})$")
 
 
 def generation_number(name: str) -> int | None:
@@ -56,6 +70,17 @@ def generation_number(name: str) -> int | None:
 def generation_name(number: int) -> str:
     """The folder name of generation ``number``."""
     return f"gen-{number:06d}"
+
+
+def segment_number(name: str) -> int | None:
+    """The number of a segment folder's name (``seg-000003`` → 3), None for other names."""
+    match = _SEGMENT_RE.match(name)
+    return int(match.group(1)) if match else None
+
+
+def segment_name(number: int) -> str:
+    """The folder name of segment ``number``."""
+    return f"seg-{number:06d}"
 
 
 def looks_like_index(index_dir: Path) -> bool:
@@ -134,13 +159,34 @@ def generation_of(work_dir: Path) -> str:
     return work_dir.name.split(TEMP_MARK)[0]
 
 
+def generation_files(generation_dir: Path) -> list[str]:
+    """Every file of a generation but its manifest.
+
+    Args:
+        generation_dir: The generation folder.
+
+    Returns:
+        Their paths relative to it (posix), sorted.
+    """
+    files = []
+    for folder, _dirs, names in os.walk(generation_dir):
+        relative = Path(folder).relative_to(generation_dir)
+        files += [(relative / name).as_posix() for name in names]
+    return sorted(name for name in files if name != MANIFEST_FILE)
+
+
 def file_sizes(generation_dir: Path) -> dict[str, int]:
-    """The size of every file of a generation but its manifest (recorded in the manifest)."""
-    sizes = {}
-    for path in sorted(generation_dir.rglob("*")):
-        if path.is_file() and path.name != MANIFEST_FILE:
-            sizes[path.relative_to(generation_dir).as_posix()] = path.stat().st_size
-    return sizes
+    """The size of every file of a generation but its manifest (recorded in the manifest).
+
+    Args:
+        generation_dir: The generation folder.
+
+    Returns:
+        Relative path (posix) → size in bytes.
+    """
+    return {
+        name: os.stat(generation_dir / name).st_size for name in generation_files(generation_dir)
+    }
 
 
 def generation_footprint(generation_dir: Path) -> VersionFiles:
@@ -194,7 +240,7 @@ class IndexFolder:
                 f"Another semsearch build/update is running on {index_dir} (pid {owner}).",
                 "Wait for it to finish, then run the command again.",
             ) from None
-        self._locked = True
+        self._locked = True  # released by unlock() even if noting the owner fails
         # The lock file itself is truncated by every contender, so the owner goes in its own file.
         owner_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
 
@@ -230,19 +276,34 @@ class IndexFolder:
         work_dir.mkdir()
         return work_dir
 
-    def publish(self, work_dir: Path) -> str:
+    def publish(self, work_dir: Path, linked: Collection[str] = ()) -> str:
         """Make a finished work folder the current generation; keep only it and the previous.
 
         Args:
             work_dir: A folder from :meth:`new_work_dir`, complete with its manifest.
+            linked: Its files that are hard links to files of a published generation: they
+                are on disk already, so only the other files (and every folder) are flushed.
 
         Returns:
             The name of the new generation.
         """
         generation = generation_of(work_dir)
         previous = current_number(self.index_dir)
-        move_into_place(work_dir, self.index_dir / generation)
-        swap_symlink(self.index_dir / CURRENT_LINK, generation)
+        for folder, _dirs, files in os.walk(work_dir):
+            for name in files:
+                path = Path(folder) / name
+                if path.relative_to(work_dir).as_posix() not in linked:
+                    fsync_path(path)
+            fsync_path(Path(folder))
+        move_into_place(work_dir, self.index_dir / generation, durable=False)
+        fsync_path(self.index_dir)
+        try:
+            swap_symlink(self.index_dir / CURRENT_LINK, generation)
+        except BaseException:
+            # Not made current: remove it now rather than leave it to the next writer.
+            remove_path(self.index_dir / generation)
+            remove_path(temporary_sibling(self.index_dir / CURRENT_LINK, str(os.getpid())))
+            raise
         keep = {generation} | ({generation_name(previous)} if previous is not None else set())
         for entry in self.index_dir.iterdir():
             if generation_number(entry.name) is not None and entry.name not in keep:

@@ -1,12 +1,18 @@
-"""The SQLite schema of ``meta.sqlite`` and its ordered list of named upgrades.
+"""The SQLite schemas: the catalog ``meta.sqlite`` with its ordered list of named upgrades, and a
+segment's ``records.sqlite``.
 
-A database records how many upgrades it has been through in ``PRAGMA user_version``. The writer
+A catalog records how many upgrades it has been through in ``PRAGMA user_version``. The writer
 applies the missing ones, in order, to its working copy, so an index made by an older semsearch
 is brought up to date by its next update and the published generation is current. Databases
 written before versions were recorded have ``user_version`` 0 but already hold the ``initial``
-tables; every later upgrade is written to be harmless where its change is already there
-(``IF NOT EXISTS``). A reader needs no upgrade: it never looks at what an older database lacks
-(the manifest tells it what is complete).
+tables; ``sentence_vectors`` is written to be harmless where its change is already there
+(``IF NOT EXISTS``). A reader needs no upgrade: the manifest's format says which layout it reads.
+
+The ``segments`` upgrade turned the one database of a generation into a small catalog (documents
+without their text, skipped files) and segments: every chunk row, document text and sentence
+vector moves to the segment the writer makes of the old generation (it copies them from the old
+database before the catalog loses them). Segment records are written once and never upgraded;
+``RECORDS_VERSION`` tells a reader whether it knows their layout.
 """
 
 from __future__ import annotations
@@ -18,7 +24,23 @@ from pathlib import Path
 from semsearch.errors import IndexStoreError
 from semsearch.storage.manifest import damaged, rebuild_hint
 
-_INITIAL = """
+# A chunk's row; before segments it also held its keyword tokens (a JSON list, ``tokens``).
+_CHUNK_COLUMNS = """
+    chunk_id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    title TEXT NOT NULL,
+    embed_key TEXT NOT NULL"""
+_CHUNK_INDEXES = """
+CREATE UNIQUE INDEX chunks_by_doc ON chunks(doc_id, idx);
+CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
+"""
+
+_INITIAL = f"""
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
@@ -37,21 +59,9 @@ CREATE TABLE documents (
 );
 CREATE INDEX documents_by_file ON documents(file_path);
 CREATE INDEX documents_by_date ON documents(date);
-CREATE TABLE chunks (
-    chunk_id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    title TEXT NOT NULL,
-    embed_key TEXT NOT NULL,
+CREATE TABLE chunks ({_CHUNK_COLUMNS},
     tokens TEXT NOT NULL
-);
-CREATE UNIQUE INDEX chunks_by_doc ON chunks(doc_id, idx);
-CREATE INDEX chunks_by_embed_key ON chunks(embed_key);
-CREATE TABLE skipped (
+);{_CHUNK_INDEXES}CREATE TABLE skipped (
     path TEXT NOT NULL,
     reason TEXT NOT NULL
 );
@@ -66,11 +76,42 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 );
 """
 
-#: Every change of the schema, oldest first: ``(name, SQL)``. Append, never edit or reorder.
+# The records of chunks move to the segments; a document keeps the range of its chunk ids (ids
+# given to a document are consecutive) and the name of the segment that holds its text.
+_SEGMENTS = """
+ALTER TABLE documents ADD COLUMN first_chunk_id INTEGER;
+ALTER TABLE documents ADD COLUMN segment TEXT;
+UPDATE documents SET first_chunk_id =
+    (SELECT min(chunk_id) FROM chunks WHERE chunks.doc_id = documents.doc_id);
+DROP TABLE chunks;
+DROP TABLE IF EXISTS sentence_vectors;
+ALTER TABLE documents DROP COLUMN text;
+ALTER TABLE documents DROP COLUMN removed;
+CREATE INDEX documents_by_segment ON documents(segment);
+"""
+
+#: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
+#: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
     ("initial", _INITIAL),
     ("sentence_vectors", _SENTENCE_VECTORS),
+    ("segments", _SEGMENTS),
 )
+
+#: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
+#: (a table named ``documents`` with the columns of the same name in a format-1 database, so one
+#: query reads both), and the sentence vectors of its chunk texts.
+RECORDS_SCHEMA = f"""
+CREATE TABLE chunks ({_CHUNK_COLUMNS}
+);{_CHUNK_INDEXES}
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    removed TEXT NOT NULL
+);
+{_SENTENCE_VECTORS}"""
+#: The layout of segment records (``PRAGMA user_version`` of ``records.sqlite``).
+RECORDS_VERSION = 1
 
 
 def applied_upgrades(db: sqlite3.Connection) -> int:
@@ -112,36 +153,62 @@ def upgrade(db: sqlite3.Connection, path: Path, index_dir: Path) -> list[str]:
     return [name for name, _sql in UPGRADES[done:]]
 
 
-def open_readonly(path: Path, index_dir: Path) -> sqlite3.Connection:
-    """Open a published generation's database for reading.
-
-    Raises:
-        IndexStoreError: The file is missing or cannot be opened.
-    """
-    if not path.is_file():
-        raise damaged(path, "is missing", index_dir)
-    # immutable=1: the generation never changes, so SQLite takes no locks and keeps its file
-    # descriptor; the reader survives the writer deleting this generation later.
-    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
-    try:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-    except sqlite3.DatabaseError as error:
-        raise damaged(path, f"cannot be opened ({error})", index_dir) from None
-
-
 def open_working_copy(path: Path, base: Path | None, index_dir: Path) -> sqlite3.Connection:
-    """Create the next generation's database: a copy of the base one (or a new one), upgraded.
+    """Create the next generation's catalog: a copy of the base one (or a new one), upgraded.
 
     Args:
         path: Where the working copy goes (inside the temporary generation folder).
-        base: The current generation's database, or None to start empty.
+        base: The current generation's catalog (or format-1 database), or None to start empty.
         index_dir: The index folder (for messages).
     """
     if base is not None:
         shutil.copyfile(base, path)
-    db = sqlite3.connect(path)
-    # The working copy is thrown away if the process dies, so it needs no journal.
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
+    db = _scratch_database(path)
     upgrade(db, path, index_dir)
     return db
+
+
+def new_records(path: Path) -> sqlite3.Connection:
+    """Create a new segment's ``records.sqlite``, empty, of the current layout.
+
+    Args:
+        path: Where it goes (inside the temporary generation).
+
+    Returns:
+        A writable connection without a journal (a crash throws the folder away).
+    """
+    db = _scratch_database(path)
+    db.executescript(RECORDS_SCHEMA)
+    db.execute(f"PRAGMA user_version = {RECORDS_VERSION}")
+    return db
+
+
+def _scratch_database(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    # A database being written is thrown away if the process dies, so it needs no journal.
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    return db
+
+
+def check_records_version(db: sqlite3.Connection, path: Path, index_dir: Path) -> None:
+    """Refuse segment records of a layout this semsearch does not know.
+
+    Args:
+        db: The records database.
+        path: Its file (for the message).
+        index_dir: The index folder (for the hint).
+
+    Raises:
+        IndexStoreError: A newer layout, or not a records database at all.
+    """
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise damaged(path, f"is not a valid index database ({error})", index_dir) from None
+    if version != RECORDS_VERSION:
+        raise IndexStoreError(
+            f"The index database {path} has records version {version}; this semsearch knows "
+            f"{RECORDS_VERSION}.",
+            rebuild_hint(index_dir),
+        )

@@ -1,9 +1,10 @@
-"""Sentence vectors in ``meta.sqlite``: their storage format, reading them, and keeping them whole.
+"""Sentence vectors in a segment's records: their storage format, reading them, keeping them whole.
 
-Each distinct chunk text (content key ``embed_key``) has one row: a float16 matrix of its
-sentences' vectors, empty for a chunk of one sentence. The manifest records the sentence
-version only when every chunk has its row (:meth:`SentenceVectorTable.manifest_entry`); readers
-use them only then.
+Each distinct chunk text (content key ``embed_key``) of a segment has one row: a float16 matrix
+of its sentences' vectors, empty for a chunk of one sentence. A segment stores the rows of its
+own chunks (a text held by two segments has a row in each), so it is complete on its own. The
+manifest records the sentence version only when every chunk has its row
+(:meth:`SentenceVectorTable.manifest_entry`); readers use them only then.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from semsearch.storage.local.metadata import StoredRecords
+from semsearch.storage.local.records import SegmentRecords
 from semsearch.storage.manifest import Manifest, sentence_info
 
 
@@ -30,26 +31,36 @@ def from_blob(blob: bytes, dimension: int) -> np.ndarray:
 
 
 def read_for_chunks(
-    records: StoredRecords, chunk_ids: Sequence[int], dimension: int
+    records: SegmentRecords, chunk_ids: Sequence[int], dimension: int
 ) -> dict[int, np.ndarray]:
-    """The sentence vectors of the given chunks that have two or more sentences, by chunk id."""
-    rows = records.select_in(
-        "SELECT c.chunk_id, s.vectors FROM chunks c JOIN sentence_vectors s "
-        "ON s.embed_key = c.embed_key WHERE c.chunk_id IN ({marks})",
-        [int(i) for i in chunk_ids],
-    )
+    """The sentence vectors of the given chunks that have two or more sentences.
+
+    Args:
+        records: A segment's records.
+        chunk_ids: Chunk ids (of that segment).
+        dimension: The vector size.
+
+    Returns:
+        Chunk id → float32 ``(sentences, dimension)`` matrix.
+    """
+    rows = records.sentence_blobs_of_chunks(chunk_ids)
     return {int(chunk_id): from_blob(blob, dimension) for chunk_id, blob in rows if blob}
 
 
 def read_for_keys(
-    records: StoredRecords, keys: Iterable[str], dimension: int
+    records: SegmentRecords, keys: Iterable[str], dimension: int
 ) -> dict[str, np.ndarray]:
-    """The stored sentence vectors of these content keys (maybe zero rows each)."""
-    rows = records.select_in(
-        "SELECT embed_key, vectors FROM sentence_vectors WHERE embed_key IN ({marks})",
-        list(dict.fromkeys(keys)),
-    )
-    return {key: from_blob(blob, dimension) for key, blob in rows}
+    """The stored sentence vectors of some chunk texts.
+
+    Args:
+        records: A segment's records.
+        keys: Content keys.
+        dimension: The vector size.
+
+    Returns:
+        Content key → float32 matrix (maybe of zero rows) for the keys stored there.
+    """
+    return {key: from_blob(blob, dimension) for key, blob in records.sentence_blobs_of_keys(keys)}
 
 
 def is_current(manifest: Manifest) -> bool:
@@ -58,12 +69,13 @@ def is_current(manifest: Manifest) -> bool:
 
 
 class SentenceVectorTable:
-    """The sentence vectors of the generation being written.
+    """The sentence vectors of the segments being written.
 
-    Two facts carry over from the starting generation: up to which chunk id the vectors are
-    known to be complete (chunk ids only go up, so on a complete base only later ids can lack
-    them), and whether the rows in the table are of the current version (an index made before
-    sentence vectors, or by another version, has none or old ones until :meth:`clear`).
+    Two facts carry over from the starting generation: whether its segments are complete (then
+    only the chunks of a new segment can lack rows), and whether the rows there are of the
+    current version (an index made before sentence vectors, or by another version, has none or
+    old ones until :meth:`clear`). A writer whose start is not complete rewrites every chunk
+    into its new segment before asking what is missing (segments never change).
 
     Args:
         base: The starting generation's manifest, or None for a new index.
@@ -71,28 +83,34 @@ class SentenceVectorTable:
     """
 
     def __init__(self, base: Manifest | None, dimension: int) -> None:
-        current = base is None or is_current(base)
         self.dimension = dimension
-        self._rows_current = current
-        self._complete_below = base.next_chunk_id if base is not None and current else 0
-
-    @property
-    def complete_at_start(self) -> bool:
-        """Whether the starting generation had every chunk's vectors, of this version."""
-        return self._complete_below > 0
+        self.complete_at_start = base is not None and is_current(base)
+        self.rows_current = base is None or is_current(base)
 
     def missing(self, db: sqlite3.Connection, limit: int = -1) -> list[tuple[str, str, str]]:
-        """``(embed_key, title, text)`` of each distinct chunk text lacking its row."""
+        """The chunk texts of a segment lacking their row.
+
+        Args:
+            db: The segment's records.
+            limit: How many at most (-1: all).
+
+        Returns:
+            ``(embed_key, title, text)`` of each distinct text.
+        """
         rows = db.execute(
             "SELECT c.embed_key, min(c.title), min(c.text) FROM chunks c "
             "LEFT JOIN sentence_vectors s ON s.embed_key = c.embed_key "
-            "WHERE c.chunk_id >= ? AND s.embed_key IS NULL GROUP BY c.embed_key LIMIT ?",
-            (self._complete_below, limit),
+            "WHERE s.embed_key IS NULL GROUP BY c.embed_key LIMIT ?",
+            (limit,),
         ).fetchall()
         return [(str(key), str(title), str(text)) for key, title, text in rows]
 
     def add(self, db: sqlite3.Connection, vectors_by_key: dict[str, np.ndarray]) -> None:
         """Store sentence vectors by content key (an empty matrix for a one-sentence chunk).
+
+        Args:
+            db: The records of the segment being written.
+            vectors_by_key: Content key → float32 ``(sentences, dimension)`` matrix.
 
         Raises:
             ValueError: A matrix of the wrong shape.
@@ -106,19 +124,35 @@ class SentenceVectorTable:
         )
 
     def clear(self, db: sqlite3.Connection) -> None:
-        """Drop every row: they are of an old version (or partial) and are made again."""
-        db.execute("DELETE FROM sentence_vectors")
-        self._rows_current = True
-        self._complete_below = 0
+        """Drop every row of a segment: they are of an old version (or partial), made again.
 
-    def drop_unused(self, db: sqlite3.Connection) -> None:
-        """Delete the rows of texts no chunk has any more."""
+        Args:
+            db: The segment's records.
+        """
+        db.execute("DELETE FROM sentence_vectors")
+        self.rows_current = True
+
+    @staticmethod
+    def drop_unused(db: sqlite3.Connection) -> None:
+        """Delete the rows of texts no chunk of the segment has any more.
+
+        Args:
+            db: The segment's records.
+        """
         db.execute(
             "DELETE FROM sentence_vectors WHERE embed_key NOT IN (SELECT embed_key FROM chunks)"
         )
 
-    def manifest_entry(self, db: sqlite3.Connection) -> dict[str, Any] | None:
-        """What the new manifest says about sentence vectors: recorded only when complete."""
-        if not self._rows_current or self.missing(db, limit=1):
+    def manifest_entry(self, dbs: Sequence[sqlite3.Connection]) -> dict[str, Any] | None:
+        """What the new manifest says about sentence vectors: recorded only when complete.
+
+        Args:
+            dbs: The records of every segment written (kept ones are complete when the start
+                was).
+
+        Returns:
+            :func:`sentence_info` when every chunk has its row, else None.
+        """
+        if not self.rows_current or any(self.missing(db, limit=1) for db in dbs):
             return None
         return sentence_info()

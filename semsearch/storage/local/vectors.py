@@ -1,19 +1,20 @@
-"""The chunk vectors of a generation (``vectors.faiss``): exact below a size, IVF above.
+"""The chunk vectors of a segment (``vectors.faiss``): exact below a size, IVF above.
 
 Vectors are L2-normalized, so the inner product is the cosine; each is stored under its chunk
-id. Up to :data:`APPROXIMATE_MIN_CHUNKS` the index is exact (``IndexIDMap2(IndexFlatIP)``),
-from there on approximate (``IndexIVFFlat``: inverted lists over k-means cells, a query scans
-``nprobe`` of them). :func:`fit_to_size` switches between the two as an index grows and shrinks;
+id. A segment of fewer than :data:`APPROXIMATE_MIN_CHUNKS` chunks is exact
+(``IndexIDMap2(IndexFlatIP)``), a larger one approximate (``IndexIVFFlat``: inverted lists over
+k-means cells, a query scans ``nprobe`` of them). A segment is never changed: its kind is chosen
+when it is written (:func:`build_for`), and a merge writes a new one, trained anew.
 docs/performance.md has the measurements behind every threshold here.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import faiss
 import numpy as np
@@ -25,37 +26,41 @@ from semsearch.storage.manifest import damaged
 # (docs/performance.md). Training an IVF index, which does benefit, asks for all cores itself.
 faiss.omp_set_num_threads(1)
 
-#: From this many chunks on, vectors are kept in an approximate index (IVF, inverted lists over
-#: k-means cells) instead of an exact one: a query then scans ``nprobe`` cells instead of every
-#: vector. Below it exact search is fast enough (docs/performance.md has the measurements).
+#: From this many chunks on, a segment's vectors are kept in an approximate index (IVF, inverted
+#: lists over k-means cells) instead of an exact one: a query then scans ``nprobe`` cells instead
+#: of every vector. Below it exact search is fast enough (docs/performance.md has the
+#: measurements).
 APPROXIMATE_MIN_CHUNKS = 200_000
-#: An approximate index goes back to exact search when it shrinks below this many chunks.
-EXACT_MAX_CHUNKS = APPROXIMATE_MIN_CHUNKS // 2
 #: Cells of the IVF index per chunk count: ``sqrt(n)`` cells within these bounds.
 IVF_MIN_CELLS = 256
 IVF_MAX_CELLS = 4096
 #: Training samples per cell (k-means on a sample keeps training to seconds).
 IVF_TRAINING_POINTS_PER_CELL = 64
-#: The IVF index is retrained (cells recomputed) once it holds this many times the vectors it
-#: was trained on, so that the cells keep following the corpus.
-IVF_RETRAIN_GROWTH = 2.0
 #: A filtered vector search over at most this many chunks is computed exactly from the stored
 #: vectors (a matrix product over the allowed ones) instead of scanning the index with a filter.
 EXACT_FILTER_MAX_CHUNKS = 50_000
 
 
-def read_vectors(path: Path, index_dir: Path) -> faiss.Index:
+def read_vectors(path: Path, index_dir: Path, handle: BinaryIO | None = None) -> faiss.Index:
     """Read ``vectors.faiss`` into memory.
+
+    Args:
+        path: The file.
+        index_dir: The index folder (for the hint of errors).
+        handle: The file, opened before (it is read even if its path was deleted since).
+
+    Returns:
+        The exact or IVF index.
 
     Raises:
         IndexStoreError: Missing, truncated, corrupt or of another kind.
     """
-    if not path.is_file():
+    if handle is None and not path.is_file():
         raise damaged(path, "is missing", index_dir)
     try:
-        vectors = faiss.read_index(str(path))
+        vectors = faiss.read_index(_readable(path, handle))
     except RuntimeError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "read error"
+        reason = _last_line(error)
         raise damaged(path, f"is truncated or corrupt (FAISS: {reason[:160]})", index_dir) from None
     if not isinstance(vectors, faiss.IndexIDMap2 | faiss.IndexIVFFlat):
         raise damaged(
@@ -64,9 +69,40 @@ def read_vectors(path: Path, index_dir: Path) -> faiss.Index:
     return vectors
 
 
+def _readable(path: Path, handle: BinaryIO | None) -> str | faiss.IOReader:
+    """What FAISS reads a file from: its path, or the path of an open handle."""
+    if handle is None:
+        return str(path)
+    handle.seek(0)
+    by_descriptor = Path(f"/proc/self/fd/{handle.fileno()}")
+    if by_descriptor.exists():  # Linux: a name for the open file, deleted or not, read fast
+        return str(by_descriptor)
+    return faiss.BufferedIOReader(faiss.PyCallbackIOReader(handle.read), 1 << 20)
+
+
 def write_vectors(vectors: faiss.Index, path: Path) -> None:
-    """Write a vector index to ``path``."""
-    faiss.write_index(vectors, str(path))
+    """Write a vector index to ``path``.
+
+    Raises:
+        OSError: The file cannot be written (FAISS's ``RuntimeError`` made an ``OSError`` with
+            the system's error number when its message names one, so every write failure
+            reads the same).
+    """
+    try:
+        faiss.write_index(vectors, str(path))
+    except RuntimeError as error:
+        # FAISS ends its message with the system's reason: "… write error in <path>: 8110 !=
+        # 38400 (No space left on device)".
+        text = str(error)
+        for number in sorted(errno.errorcode):
+            if f"({os.strerror(number)})" in text:
+                raise OSError(number, os.strerror(number), path.name) from error
+        raise OSError(f"FAISS could not write {path.name}: {_last_line(error)}") from error
+
+
+def _last_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[-1] if text else "write error"
 
 
 def is_approximate(vectors: faiss.Index) -> bool:
@@ -127,25 +163,6 @@ def build_ivf_index(
     return index
 
 
-def all_vectors(vectors: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(ids, vectors)`` of every entry of an exact or IVF index (ids sorted)."""
-    if isinstance(vectors, faiss.IndexIDMap2):
-        ids = faiss.vector_to_array(vectors.id_map).astype(np.int64)
-    else:
-        ids_parts = []
-        invlists = vectors.invlists
-        for cell in range(vectors.nlist):
-            size = invlists.list_size(cell)
-            if size:
-                pointer = invlists.get_ids(cell)
-                ids_parts.append(faiss.rev_swig_ptr(pointer, size).copy())
-        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
-    ids = np.sort(ids.astype(np.int64))
-    if not len(ids):
-        return ids, np.zeros((0, vectors.d), dtype=np.float32)
-    return ids, vectors.reconstruct_batch(ids)
-
-
 def describe(vectors: faiss.Index, trained_on: int) -> dict[str, Any]:
     """The manifest's ``vector_index`` entry: kind and parameters of ``vectors.faiss``."""
     if is_approximate(vectors):
@@ -158,53 +175,19 @@ def describe(vectors: faiss.Index, trained_on: int) -> dict[str, Any]:
     return {"type": "flat"}
 
 
-def fit_to_size(
-    vectors: faiss.Index, trained_on: int, timings: dict[str, float]
-) -> tuple[faiss.Index, dict[str, Any]]:
-    """Switch between exact and approximate search as the index crosses the thresholds.
-
-    An exact index becomes IVF at :data:`APPROXIMATE_MIN_CHUNKS`; an IVF index goes back to
-    exact below :data:`EXACT_MAX_CHUNKS` (the gap avoids switching back and forth), and is
-    retrained when it has grown :data:`IVF_RETRAIN_GROWTH` times since its cells were made.
-    Ids never change.
-
-    Args:
-        vectors: The index with every change applied.
-        trained_on: How many vectors its cells were trained on (0 for an exact index).
-        timings: Receives ``vectors_train`` when an IVF index is trained.
-
-    Returns:
-        The index to write and its manifest entry (:func:`describe`).
-    """
-    count = int(vectors.ntotal)
-    if is_approximate(vectors):
-        shrunk = count < EXACT_MAX_CHUNKS
-        train = not shrunk and trained_on > 0 and count >= IVF_RETRAIN_GROWTH * trained_on
-    else:
-        shrunk, train = False, count >= APPROXIMATE_MIN_CHUNKS
-    if shrunk:
-        ids, matrix = all_vectors(vectors)
-        vectors, _ = build_for(ids, matrix, int(vectors.d), timings)
-        trained_on = 0
-    elif train:
-        started = time.perf_counter()
-        ids, matrix = all_vectors(vectors)
-        vectors = build_ivf_index(matrix, ids)
-        timings["vectors_train"] = time.perf_counter() - started
-        trained_on = count
-    return vectors, describe(vectors, trained_on)
-
-
 def build_for(
     ids: np.ndarray, matrix: np.ndarray, dimension: int, timings: dict[str, float]
 ) -> tuple[faiss.Index, dict[str, Any]]:
-    """A new vector index of the kind its size calls for (what :func:`fit_to_size` would make).
+    """A new vector index of the kind its size calls for.
 
     Args:
         ids: The chunk ids.
         matrix: One normalized float32 row per id.
         dimension: The vector size (for an empty index).
         timings: Receives ``vectors_train`` when an IVF index is trained.
+
+    Returns:
+        The index and its manifest entry (:func:`describe`).
     """
     if len(ids) >= APPROXIMATE_MIN_CHUNKS:
         # Straight to IVF: at a million chunks an exact index first would cost gigabytes.
@@ -221,37 +204,54 @@ def build_for(
     return vectors, describe(vectors, 0)
 
 
-def remove_ids(vectors: faiss.Index, ids: np.ndarray) -> None:
-    """Remove the vectors of these chunk ids (absent ids are ignored)."""
-    # The IVF index finds ids through its hash table, which takes a plain id list.
-    if is_approximate(vectors):
-        vectors.remove_ids(faiss.IDSelectorArray(ids))
-    else:
-        vectors.remove_ids(faiss.IDSelectorBatch(ids))
+def best_first(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best ``(id, score)`` pairs, best first; ties broken by the lower id, as FAISS does.
 
+    Args:
+        ids: Chunk ids (int64).
+        scores: One score per id.
+        k: How many at most.
 
-def exact_search(
-    vectors: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray
-) -> list[tuple[int, float]] | None:
-    """Score the allowed chunks exactly from their stored vectors (None if an id is unknown)."""
-    try:
-        candidates = vectors.reconstruct_batch(allowed)
-    except RuntimeError:  # an id that is not in the index: let the filtered index search decide
-        return None
-    scores = candidates @ query
-    k = min(k, len(allowed))
-    top = np.argpartition(-scores, k - 1)[:k] if len(allowed) > k else np.arange(len(allowed))
-    # Best first; ties broken by the lower chunk id, as FAISS does.
-    order = np.lexsort((allowed[top], -scores[top]))
-    return [(int(allowed[top[i]]), float(scores[top[i]])) for i in order]
+    Returns:
+        The pairs, best first.
+    """
+    k = min(k, len(ids))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if len(ids) > k else np.arange(len(ids))
+    order = np.lexsort((ids[top], -scores[top]))
+    return [(int(ids[top[i]]), float(scores[top[i]])) for i in order]
 
 
 def index_search(
-    vectors: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None
+    vectors: faiss.Index,
+    query: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None = None,
+    excluded: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """Search the index itself, optionally restricted to ``allowed`` chunk ids."""
+    """Search one segment's index, restricted to ``allowed`` ids or without ``excluded`` ones.
+
+    Args:
+        vectors: The segment's index.
+        query: A ``(1, dimension)`` float32 query.
+        k: How many results at most.
+        allowed: Only these ids are candidates (a filter; takes precedence over ``excluded``).
+        excluded: These ids are never returned (the segment's deleted chunks).
+
+    Returns:
+        ``(chunk id, cosine)`` pairs, best first.
+    """
     k = min(k, int(vectors.ntotal), int(allowed.size) if allowed is not None else k)
-    selector = faiss.IDSelectorBatch(allowed) if allowed is not None else None
+    if k <= 0:
+        return []
+    selector = None
+    if allowed is not None:
+        selector = faiss.IDSelectorBatch(allowed)
+    elif excluded is not None and len(excluded):
+        # ``inner`` stays referenced until the search is over: IDSelectorNot does not own it.
+        inner = faiss.IDSelectorBatch(excluded)
+        selector = faiss.IDSelectorNot(inner)
     if is_approximate(vectors):
         nprobe = int(vectors.nprobe)
         if allowed is not None:
@@ -270,54 +270,14 @@ def index_search(
 
 
 def exact_scores(vectors: faiss.Index, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """The cosine of each given chunk to the query, from its stored vector (NaN if unknown)."""
-    try:
-        return vectors.reconstruct_batch(ids) @ query
-    except RuntimeError:  # an id that is not in the index: score the others one by one
-        scores = np.full(len(ids), np.nan, dtype=np.float32)
-        for row, chunk_id in enumerate(ids):
-            try:
-                scores[row] = vectors.reconstruct(int(chunk_id)) @ query
-            except RuntimeError:
-                continue
-        return scores
+    """The cosine of each given chunk to the query, from its stored vector.
 
+    Args:
+        vectors: A segment's index holding every id of ``ids``.
+        query: The normalized query, shape (dimension,).
+        ids: Chunk ids (int64).
 
-class PendingVectors:
-    """The chunk vectors added and removed by a write, applied to the index at commit."""
-
-    def __init__(self) -> None:
-        self._ids: list[np.ndarray] = []
-        self._matrices: list[np.ndarray] = []
-        self._removed: list[int] = []
-
-    def add(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        """Add one normalized float32 row per chunk id."""
-        self._ids.append(ids)
-        self._matrices.append(matrix)
-
-    def remove(self, ids: Sequence[int]) -> None:
-        """Remove the vectors of these chunk ids."""
-        self._removed.extend(ids)
-
-    def apply_to(
-        self, vectors: faiss.Index, trained_on: int, timings: dict[str, float]
-    ) -> tuple[faiss.Index, dict[str, Any]]:
-        """Apply the changes to the previous generation's index, then :func:`fit_to_size`."""
-        if self._removed:
-            remove_ids(vectors, np.array(sorted(set(self._removed)), dtype=np.int64))
-        if self._ids:
-            vectors.add_with_ids(np.concatenate(self._matrices), np.concatenate(self._ids))
-        return fit_to_size(vectors, trained_on, timings)
-
-    def build(
-        self, dimension: int, timings: dict[str, float]
-    ) -> tuple[faiss.Index, dict[str, Any]]:
-        """A new index of the added vectors (a new or rebuilt index), see :func:`build_for`."""
-        if not self._ids:
-            return build_for(
-                np.zeros(0, np.int64), np.zeros((0, dimension), np.float32), dimension, timings
-            )
-        matrix = np.concatenate(self._matrices)
-        self._matrices = []  # at a million chunks, the parts and the whole are gigabytes each
-        return build_for(np.concatenate(self._ids), matrix, dimension, timings)
+    Returns:
+        One float32 cosine per id.
+    """
+    return vectors.reconstruct_batch(ids) @ query

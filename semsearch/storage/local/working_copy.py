@@ -1,14 +1,13 @@
-"""The next generation's ``meta.sqlite`` while a writer changes it: every SQL write.
+"""The next generation's catalog while a writer changes it: every SQL write of the catalog.
 
-The working copy starts as a copy of the current generation's database (or an empty one),
-upgraded to the current schema (:mod:`semsearch.storage.local.schema`). It lives in the
-temporary generation folder, so a crash throws it away with the folder.
+The working copy starts as a copy of the current generation's catalog (or an empty one),
+upgraded to the current schema (:mod:`semsearch.storage.local.schema`). It holds one small row
+per document, so copying it costs little even for a large index. It lives in the temporary
+generation folder, so a crash throws it away with the folder.
 """
 
 from __future__ import annotations
 
-import json
-import operator
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,25 +17,15 @@ from semsearch.storage.base import FileState
 from semsearch.storage.local.schema import open_working_copy
 
 if TYPE_CHECKING:
-    from semsearch.chunking import Chunk
     from semsearch.ingest import Document
 
 
-#: The columns of a chunk row that come from the chunk itself, in table order.
-_CHUNK_FIELDS = operator.attrgetter("index", "paragraph", "start", "end", "text", "title")
-
-
-def _tokens_json(tokens: Sequence[str]) -> str:
-    """The stored form of a chunk's keyword tokens (a JSON list, characters unescaped)."""
-    return json.dumps(list(tokens), ensure_ascii=False)
-
-
-class WorkingCopy:
-    """The database of the generation being written.
+class CatalogCopy:
+    """The catalog of the generation being written.
 
     Args:
         path: Where it goes (inside the temporary generation folder).
-        base: The current generation's database to start from, or None to start empty.
+        base: The current generation's catalog to start from, or None to start empty.
         index_dir: The index folder (for messages).
     """
 
@@ -47,25 +36,27 @@ class WorkingCopy:
         self,
         document: Document,
         state: FileState | None,
-        chunks: Sequence[Chunk],
-        ids: Sequence[int],
-        tokens: Sequence[Sequence[str]],
-        embed_keys: Sequence[str],
+        chunk_count: int,
+        first_chunk_id: int,
+        segment: str,
     ) -> None:
-        """Insert a document and its chunks (the ids are given by the writer).
+        """Insert a document's row.
+
+        Args:
+            document: The document.
+            state: Its file's path, size and mtime (None: not read from a file).
+            chunk_count: How many chunks it has.
+            first_chunk_id: The id of its first chunk (the others follow).
+            segment: The segment holding its text and chunks.
 
         Raises:
             ValueError: The document id is already there.
         """
-        removed = json.dumps(
-            [[line.line_no, line.text, line.reason] for line in document.removed],
-            ensure_ascii=False,
-        )
         try:
             self.db.execute(
                 "INSERT INTO documents (doc_id, path, file_path, file_size, file_mtime_ns, title, "
-                "date, source, author, content_hash, script, chunk_count, text, removed) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "date, source, author, content_hash, script, chunk_count, first_chunk_id, "
+                "segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.doc_id,
                     document.path,
@@ -78,58 +69,89 @@ class WorkingCopy:
                     document.author,
                     document.content_hash,
                     document.script,
-                    len(chunks),
-                    document.text,
-                    removed,
+                    chunk_count,
+                    first_chunk_id,
+                    segment,
                 ),
             )
         except sqlite3.IntegrityError:
             raise ValueError(f"document {document.doc_id!r} is already in the index") from None
-        self.db.executemany(
-            "INSERT INTO chunks (chunk_id, doc_id, idx, paragraph, start_char, end_char, text, "
-            "title, embed_key, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (chunk_id, document.doc_id, *_CHUNK_FIELDS(chunk), key, _tokens_json(t))
-                for chunk_id, chunk, key, t in zip(ids, chunks, embed_keys, tokens, strict=True)
-            ],
-        )
 
-    def remove_document(self, doc_id: str) -> tuple[bool, list[int]]:
-        """Delete a document and its chunks.
+    def remove_document(self, doc_id: str) -> tuple[str, list[int]] | None:
+        """Delete a document's row.
+
+        Args:
+            doc_id: The document.
 
         Returns:
-            Whether the document was there, and the ids of its chunks.
+            The segment that held it and its chunk ids, or None if it was not there.
         """
-        ids = [
-            row[0]
-            for row in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))
-        ]
-        deleted = self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
-        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        return bool(deleted), ids
+        row = self.db.execute(
+            "SELECT segment, first_chunk_id, chunk_count FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        segment, first, count = row
+        return segment or "", list(range(first, first + count)) if count else []
 
     def update_file_state(self, doc_id: str, state: FileState) -> None:
-        """Record a document's new file path, size and mtime."""
+        """Record a document's new file path, size and mtime.
+
+        Args:
+            doc_id: The document.
+            state: Its file's new state.
+        """
         self.db.execute(
             "UPDATE documents SET file_path = ?, file_size = ?, file_mtime_ns = ? WHERE doc_id = ?",
             (state.file_path, state.size, state.mtime_ns, doc_id),
         )
 
-    def set_tokens(self, tokens_by_chunk: dict[int, list[str]]) -> None:
-        """Replace the stored keyword tokens of chunks."""
+    def documents_in(self, segment: str) -> list[str]:
+        """The documents whose text a segment holds.
+
+        Args:
+            segment: The segment's name ("" for a format-1 generation's).
+
+        Returns:
+            Their ids.
+        """
+        rows = self.db.execute(
+            "SELECT doc_id FROM documents WHERE coalesce(segment, '') = ?", (segment,)
+        )
+        return [row[0] for row in rows]
+
+    def move_documents(self, segments: Sequence[str], to: str) -> None:
+        """Record that the documents of some segments are now held by another (a merge).
+
+        Args:
+            segments: The merged segments' names.
+            to: The new segment's name.
+        """
         self.db.executemany(
-            "UPDATE chunks SET tokens = ? WHERE chunk_id = ?",
-            [(_tokens_json(t), cid) for cid, t in tokens_by_chunk.items()],
+            "UPDATE documents SET segment = ? WHERE coalesce(segment, '') = ?",
+            [(to, name) for name in segments],
         )
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:
-        """Replace the list of skipped files by ``(path, reason)`` rows."""
+        """Replace the list of skipped files.
+
+        Args:
+            rows: ``(path, reason)`` pairs.
+        """
         self.db.execute("DELETE FROM skipped")
         self.db.executemany("INSERT INTO skipped (path, reason) VALUES (?, ?)", rows)
 
     def counts(self) -> tuple[int, int]:
-        """``(chunks, documents)`` in the working copy."""
-        (chunks,) = self.db.execute("SELECT count(*) FROM chunks").fetchone()
+        """How many chunks and documents the working copy lists.
+
+        Returns:
+            ``(chunks, documents)``.
+        """
+        (chunks,) = self.db.execute(
+            "SELECT coalesce(sum(chunk_count), 0) FROM documents"
+        ).fetchone()
         (documents,) = self.db.execute("SELECT count(*) FROM documents").fetchone()
         return int(chunks), int(documents)
 
@@ -139,7 +161,8 @@ class WorkingCopy:
         free_pages = self.db.execute("PRAGMA freelist_count").fetchone()[0]
         all_pages = self.db.execute("PRAGMA page_count").fetchone()[0]
         if free_pages > max(64, all_pages // 4):
-            # Deleted documents leave free pages; compact before the file is copied again.
+            # Deleted rows (or the records an upgrade moved out) leave free pages; compact
+            # before the file is copied again.
             self.db.execute("VACUUM")
         self.db.close()
 

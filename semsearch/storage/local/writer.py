@@ -8,12 +8,14 @@ the previous generation stays current::
         writer.add_document(document, chunks, vectors, tokens, keys, state)
         writer.commit()
 
-The jobs are split: :class:`~semsearch.storage.local.generations.IndexFolder` (the lock,
-leftovers, publishing), :class:`~semsearch.storage.local.working_copy.WorkingCopy` (SQL writes),
-:class:`~semsearch.storage.local.vectors.PendingVectors` (FAISS changes and the exact/IVF
-policy), :class:`~semsearch.storage.local.sentences.SentenceVectorTable` (sentence vectors) and
-:mod:`~semsearch.storage.local.commit` (assembling the generation); this class keeps track of
-what changed.
+A write costs what it changes: added chunks go into one new segment
+(:class:`~semsearch.storage.local.segment_builder.SegmentBuilder`), removed ones become
+tombstones, the catalog (:class:`~semsearch.storage.local.working_copy.CatalogCopy`, one small
+row per document) is copied and changed, and every other file is hard-linked from the previous
+generation (:mod:`~semsearch.storage.local.commit`). Upgrades that change every chunk (a new
+tokenizer, new sentence vectors, the format before segments) merge every segment into the new
+one instead. :class:`~semsearch.storage.local.generations.IndexFolder` takes the lock, removes
+leftovers and publishes; this class keeps track of what changed.
 """
 
 from __future__ import annotations
@@ -27,19 +29,23 @@ import numpy as np
 
 from semsearch.atomic import remove_path
 from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, WriteOptions
-from semsearch.storage.local.commit import Start, starting_point, write_generation
-from semsearch.storage.local.generations import META_FILE, IndexFolder
-from semsearch.storage.local.reader import LocalIndex, open_local_index
+from semsearch.storage.local.checksums import remember_written
+from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
+from semsearch.storage.local.failures import reported_as_write_failure, writes_files
+from semsearch.storage.local.generations import META_FILE, IndexFolder, segment_name, segment_number
+from semsearch.storage.local.opening import open_local_index
+from semsearch.storage.local.reader import LocalIndex
+from semsearch.storage.local.segment_builder import SegmentBuilder
 from semsearch.storage.local.sentences import SentenceVectorTable
-from semsearch.storage.local.vectors import PendingVectors
-from semsearch.storage.local.working_copy import WorkingCopy
+from semsearch.storage.local.start import Start, starting_point
+from semsearch.storage.local.working_copy import CatalogCopy
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.ingest import Document, SkippedFile
     from semsearch.lexical import KeywordIndex
 
-#: What a write can change; chunk changes mean new vectors and a new BM25.
+#: What a write can change; chunk changes mean a new segment or tombstones.
 CHUNKS = "chunks"
 RECORDS = "records"
 
@@ -66,6 +72,7 @@ class LocalWriter:
         self.embedder = embedder
         self.chunking = chunking
         self.base: LocalIndex | None = start.base
+        self.index_dir = folder.index_dir
         self.timings: dict[str, float] = {}
         #: Manifest keys kept as they are (the synthetic benchmark notes its recipe).
         self.extra_manifest: dict[str, Any] = {}
@@ -74,13 +81,13 @@ class LocalWriter:
         self._roots = list(start.base.manifest.corpus_roots) if start.base else []
         self._scanned_at_ns: int | None = None
         self._work_dir: Path | None = None
-        self._copy: WorkingCopy | None = None
-        self._vectors = PendingVectors()
+        self._catalog: CatalogCopy | None = None
+        self._changes: Changes | None = None
         self._sentences = SentenceVectorTable(
             start.base.manifest if start.base else None, int(embedder.dimension)
         )
         self._next_chunk_id = start.next_chunk_id
-        self._changes: set[str] = set()
+        self._changed: set[str] = set()
 
     def __enter__(self) -> LocalWriter:
         return self
@@ -91,26 +98,37 @@ class LocalWriter:
     @property
     def changed(self) -> bool:
         """Whether anything differs from the starting generation (a commit is worth it)."""
-        return bool(self._changes)
+        return bool(self._changed)
 
+    @writes_files
     def begin(self) -> None:
-        """Create the working copy of the next generation (done on the first change anyway).
+        """Create the next generation's folder, catalog and segment (done on the first change).
 
         From here on a temporary generation folder exists; a crash leaves it for the next
         writer to remove.
         """
-        if self._copy is not None:
+        if self._changes is not None:
             return
         started = time.perf_counter()
         self._work_dir = self._folder.new_work_dir()
-        base_meta = self.base.path / META_FILE if self.base is not None else None
-        self._copy = WorkingCopy(self._work_dir / META_FILE, base_meta, self._folder.index_dir)
+        base_catalog = self.base.path / META_FILE if self.base is not None else None
+        self._catalog = CatalogCopy(self._work_dir / META_FILE, base_catalog, self.index_dir)
+        entries = (self.base.manifest.segments or []) if self.base is not None else []
+        numbers = [segment_number(entry["name"]) or 0 for entry in entries]
+        folder = self._work_dir / segment_name(max([0, *numbers]) + 1)
+        self._changes = Changes(SegmentBuilder(folder, int(self.embedder.dimension)))
         self.timings["copy"] = time.perf_counter() - started
 
-    def _working_copy(self) -> WorkingCopy:
+    def _pending(self, everything: bool = False) -> tuple[CatalogCopy, Changes]:
+        """The catalog and the changes; with ``everything``, every segment of the start merged
+        into the new one first (an upgrade that changes all chunks)."""
         self.begin()
-        assert self._copy is not None
-        return self._copy
+        assert self._catalog is not None and self._changes is not None
+        if everything and absorb_everything(
+            self._changes, self.base, self._catalog, self._sentences.rows_current
+        ):
+            self._changed.update((CHUNKS, RECORDS))
+        return self._catalog, self._changes
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Return chunk vectors already computed for these content keys (``embed_key``).
@@ -126,6 +144,7 @@ class LocalWriter:
         source = self._start.vector_source
         return source.sentence_vectors_for_keys(keys) if source is not None else {}
 
+    @writes_files
     def add_document(
         self,
         document: Document,
@@ -141,7 +160,7 @@ class LocalWriter:
             document: The cleaned document (its ``doc_id`` must not be in the index).
             chunks: Its chunks, in order.
             vectors: One normalized float32 row per chunk.
-            tokens: One token list per chunk (``keyword.tokenize`` of the passage text).
+            tokens: One token list per chunk (``lexical.tokenize`` of the passage text).
             embed_keys: One content key per chunk (``embed_key``).
             state: The file's path, size and mtime (None for documents not read from a file).
 
@@ -159,34 +178,41 @@ class LocalWriter:
             raise ValueError(
                 f"vectors have dimension {matrix.shape[1]}, the index {self.embedder.dimension}"
             )
+        catalog, changes = self._pending()
         ids = list(range(self._next_chunk_id, self._next_chunk_id + count))
-        self._working_copy().add_document(document, state, chunks, ids, tokens, embed_keys)
+        builder = changes.builder
+        catalog.add_document(document, state, count, self._next_chunk_id, builder.name)
+        builder.add_document(document, chunks, ids, matrix, tokens, embed_keys)
         self._next_chunk_id += count
-        if count:
-            self._vectors.add(np.array(ids, dtype=np.int64), matrix)
-            self._changes.add(CHUNKS)
-        self._changes.add(RECORDS)
+        self._changed.update((CHUNKS, RECORDS) if count else (RECORDS,))
         return ids
 
+    @writes_files
     def remove_document(self, doc_id: str) -> int:
         """Remove a document and its chunks from the next generation.
 
         Returns:
             The number of chunks removed (0 if the document was not there).
         """
-        deleted, ids = self._working_copy().remove_document(doc_id)
-        self._vectors.remove(ids)
-        if deleted:
-            self._changes.add(RECORDS)
-            if ids:
-                self._changes.add(CHUNKS)
+        catalog, changes = self._pending()
+        found = catalog.remove_document(doc_id)
+        if found is None:
+            return 0
+        segment, ids = found
+        if segment == changes.builder.name or segment in changes.absorbed:
+            changes.builder.remove_document(doc_id)
+        else:
+            changes.deleted.setdefault(segment, set()).update(ids)
+        self._changed.update((CHUNKS, RECORDS) if ids else (RECORDS,))
         return len(ids)
 
+    @writes_files
     def update_file_state(self, doc_id: str, state: FileState) -> None:
         """Record a new size/mtime for a file whose content did not change (it was touched)."""
-        self._working_copy().update_file_state(doc_id, state)
-        self._changes.add(RECORDS)
+        self._pending()[0].update_file_state(doc_id, state)
+        self._changed.add(RECORDS)
 
+    @writes_files
     def set_sources(
         self,
         roots: Sequence[str],
@@ -202,16 +228,17 @@ class LocalWriter:
         """
         if list(roots) != self._roots:
             self._roots = list(roots)
-            self._changes.add(RECORDS)
+            self._changed.add(RECORDS)
         new = sorted((s.path, s.reason) for s in skipped)
         old = sorted((s.path, s.reason) for s in (self.base.skipped_files() if self.base else []))
-        if new != old or self._copy is not None:
-            self._working_copy().replace_skipped(new)
+        if new != old or self._changes is not None:
+            self._pending()[0].replace_skipped(new)
         if new != old:
-            self._changes.add(RECORDS)
+            self._changed.add(RECORDS)
         if scanned_at_ns is not None:
             self._scanned_at_ns = scanned_at_ns
 
+    @writes_files
     def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:
         """Replace the stored keyword tokens of every chunk of the starting generation.
 
@@ -220,79 +247,91 @@ class LocalWriter:
         """
         if self.base is None:
             return
-        tokens = {
-            chunk_id: list(tokens_of(title, text))
-            for chunk_id, title, text in self.base.chunk_texts()
-        }
-        self._working_copy().set_tokens(tokens)
-        self._changes.update((CHUNKS, RECORDS))
+        self._pending(everything=True)[1].builder.retokenize(tokens_of)
+        self._changed.update((CHUNKS, RECORDS))
 
+    @writes_files
     def chunks_without_sentence_vectors(self) -> list[tuple[str, str, str]]:
         """Return ``(embed_key, title, text)`` of each distinct chunk text lacking sentence vectors.
 
         Normally these are the chunks added in this write; after :meth:`clear_sentence_vectors`
         (or on a starting generation without complete ones) every chunk's.
         """
-        if self._copy is None and self._sentences.complete_at_start:
-            return []  # nothing was added
-        return self._sentences.missing(self._working_copy().db)
+        if self._sentences.complete_at_start:
+            if self._changes is None:
+                return []  # nothing was added
+            return self._sentences.missing(self._changes.builder.db)
+        return self._sentences.missing(self._pending(everything=True)[1].builder.db)
 
+    @writes_files
     def add_sentence_vectors(self, vectors_by_key: dict[str, np.ndarray]) -> None:
         """Store sentence vectors by content key (an empty matrix for a one-sentence chunk)."""
         if not vectors_by_key:
             return
-        self._sentences.add(self._working_copy().db, vectors_by_key)
-        self._changes.add(RECORDS)
+        self._sentences.add(self._pending()[1].builder.db, vectors_by_key)
+        self._changed.add(RECORDS)
 
+    @writes_files
     def clear_sentence_vectors(self) -> None:
         """Drop every stored sentence vector (old version or partial); all are made again."""
-        self._sentences.clear(self._working_copy().db)
+        self._sentences.clear(self._pending(everything=True)[1].builder.db)
 
     def commit(self, keyword_index: KeywordIndex | None = None) -> LocalIndex:
         """Write the next generation, make it current atomically and remove old generations.
 
         Args:
-            keyword_index: BM25 to publish instead of one rebuilt from the stored tokens (the
-                synthetic benchmark builds it from term counts).
+            keyword_index: BM25 of exactly the chunks added, to publish instead of one computed
+                from their tokens (the synthetic benchmark builds it from term counts).
 
         Returns:
             A reader of the new generation.
+
+        Raises:
+            IndexStoreError: The file system refused a write (the previous generation stays).
         """
-        copy = self._working_copy()
-        assert self._work_dir is not None
-        write_generation(
-            self._work_dir,
-            copy,
-            self._vectors,
-            self._sentences,
-            base=self.base,
-            chunks_changed=CHUNKS in self._changes,
-            keyword_index=keyword_index,
-            manifest_values={
-                "model_id": self.embedder.model_id,
-                "model_fingerprint": self.embedder.fingerprint,
-                "dimension": int(self.embedder.dimension),
-                "chunking": self.chunking.as_dict(),
-                "next_chunk_id": self._next_chunk_id,
-                "created_at": self._start.created_at,
-                "corpus_roots": self._roots,
-                "scanned_at_ns": self._scanned_at_ns,
-                "extra": dict(self.extra_manifest),
-            },
-            timings=self.timings,
-        )
-        self._copy = None
-        started = time.perf_counter()
-        self._folder.publish(self._work_dir)
-        self._work_dir = None
-        self.timings["publish"] = time.perf_counter() - started
-        return open_local_index(self._folder.index_dir)
+        with reported_as_write_failure(self.index_dir):
+            # The format before segments is rewritten once, as one segment.
+            legacy = self.base is not None and self.base.manifest.segments is None
+            catalog, changes = self._pending(everything=legacy)
+            assert self._work_dir is not None
+            written, linked = write_generation(
+                self._work_dir,
+                catalog,
+                changes,
+                self._sentences,
+                self.base,
+                manifest_values={
+                    "model_id": self.embedder.model_id,
+                    "model_fingerprint": self.embedder.fingerprint,
+                    "dimension": int(self.embedder.dimension),
+                    "chunking": self.chunking.as_dict(),
+                    "next_chunk_id": self._next_chunk_id,
+                    "created_at": self._start.created_at,
+                    "corpus_roots": self._roots,
+                    "scanned_at_ns": self._scanned_at_ns,
+                    "extra": dict(self.extra_manifest),
+                },
+                timings=self.timings,
+                keyword=keyword_index.segments[0] if keyword_index is not None else None,
+            )
+            self._catalog = self._changes = None
+            started = time.perf_counter()
+            generation = self._folder.publish(self._work_dir, set(linked))
+            self._work_dir = None
+            self.timings["publish"] = time.perf_counter() - started
+        reader = open_local_index(self.index_dir, verify="none", lazy=True)
+        generation_dir = self.index_dir / generation
+        remember_written(self.index_dir, generation_dir, written, linked, reader.manifest.crc32)
+        return reader
 
     def close(self) -> None:
         """Discard uncommitted work and release the lock (safe to call twice)."""
-        if self._copy is not None:
-            self._copy.close()
-            self._copy = None
+        if self._changes is not None:
+            self._changes.builder.close()
+            self._changes = None
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
         if self._work_dir is not None:
             remove_path(self._work_dir)
             self._work_dir = None
@@ -316,14 +355,16 @@ def open_local_writer(
         options: Rebuild or not, reuse of old vectors, lock timeout (default: an update).
 
     Raises:
-        IndexStoreError: Another writer holds the lock, the folder is not an index, or
-            (without ``rebuild``) the current generation is corrupt or incompatible.
+        IndexStoreError: Another writer holds the lock, the folder is not an index, the file
+            system refuses to write there, or (without ``rebuild``) the current generation is
+            corrupt or incompatible.
     """
     options = options or WriteOptions()
     folder = IndexFolder(Path(index_dir), options.lock_timeout)
-    folder.lock()
     try:
-        folder.remove_leftovers()
+        with reported_as_write_failure(folder.index_dir):
+            folder.lock()
+            folder.remove_leftovers()
         start = starting_point(folder.index_dir, embedder, chunking, options)
     except BaseException:
         folder.unlock()

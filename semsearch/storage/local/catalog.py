@@ -1,0 +1,181 @@
+"""Reading a generation's catalog (``meta.sqlite``): documents, file states, skipped files.
+
+The catalog holds one small row per document: its metadata, the range of its chunk ids (a
+document's chunks get consecutive ids) and the segment holding its text. Chunk records live in
+the segments (:mod:`semsearch.storage.local.records`). A generation written before segments
+(format 1) has every record in this one database; :class:`Catalog` reads both layouts, which
+differ only in how a filter finds its chunks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import numpy as np
+
+from semsearch.ingest import SkippedFile
+from semsearch.storage.base import ChunkFilter, DocumentRecord, FileState, StoredFile
+from semsearch.storage.local.database import Database
+
+_DOCUMENT_COLUMNS = "doc_id, path, title, date, source, author, content_hash, script, chunk_count"
+
+
+class Catalog(Database):
+    """The catalog of one published generation (see :class:`Database` for the arguments).
+
+    Attributes:
+        legacy: Whether it is a format-1 database holding every record.
+    """
+
+    legacy = False
+
+    def documents(self) -> list[DocumentRecord]:
+        """Every document, without its text.
+
+        Returns:
+            The records, ordered by path.
+        """
+        rows = self.select(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY path, doc_id")
+        return [DocumentRecord(*row, text="") for row in rows]
+
+    def document(self, doc_id: str) -> tuple[DocumentRecord, str | None] | None:
+        """One document without its text, and the segment holding the text.
+
+        Args:
+            doc_id: The document.
+
+        Returns:
+            ``(record, segment name)`` (the name is None before segments), or None for an
+            unknown id.
+        """
+        segment = "NULL" if self.legacy else "segment"
+        rows = self.select(
+            f"SELECT {_DOCUMENT_COLUMNS}, {segment} FROM documents WHERE doc_id = ?", (doc_id,)
+        )
+        if not rows:
+            return None
+        return DocumentRecord(*rows[0][:-1], text=""), rows[0][-1]
+
+    def places(self, doc_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        """What a hit shows of its document.
+
+        Args:
+            doc_ids: Document ids (repeats allowed).
+
+        Returns:
+            ``doc_id → (path, date)`` of the documents found.
+        """
+        rows = self.select_in(
+            "SELECT doc_id, path, date FROM documents WHERE doc_id IN ({marks})",
+            list(dict.fromkeys(doc_ids)),
+        )
+        return {doc_id: (path, date) for doc_id, path, date in rows}
+
+    def matching_chunk_ids(self, where: ChunkFilter) -> np.ndarray:
+        """The chunks whose document passes every condition of a filter.
+
+        Args:
+            where: The filter (not empty).
+
+        Returns:
+            Sorted int64 chunk ids.
+        """
+        conditions: list[str] = []
+        params: list[Any] = []
+        if where.doc_ids is not None:
+            wanted = list(where.doc_ids)
+            if not wanted:
+                return np.zeros(0, dtype=np.int64)
+            conditions.append(f"d.doc_id IN ({','.join('?' * len(wanted))})")
+            params.extend(wanted)
+        if where.date_from is not None:
+            conditions.append("d.date >= ?")
+            params.append(where.date_from)
+        if where.date_to is not None:
+            conditions.append("d.date <= ?")
+            params.append(where.date_to)
+        if self.legacy:
+            clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+            rows = self.select(
+                f"SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) {clause}", params
+            )
+            return np.sort(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
+        conditions.append("d.chunk_count > 0")
+        rows = self.select(
+            f"SELECT d.first_chunk_id, d.chunk_count FROM documents d "
+            f"WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        return id_ranges(rows)
+
+    def skipped_files(self) -> list[SkippedFile]:
+        """The files the last build/update could not index.
+
+        Returns:
+            Each file with the reason, ordered by path.
+        """
+        rows = self.select("SELECT path, reason FROM skipped ORDER BY path")
+        return [SkippedFile(path, reason) for path, reason in rows]
+
+    def stored_files(self) -> list[StoredFile]:
+        """Each document's file state (the indexer's view of what is indexed).
+
+        Returns:
+            One entry per document.
+        """
+        rows = self.select(
+            "SELECT doc_id, path, content_hash, file_path, file_size, file_mtime_ns FROM documents"
+        )
+        files = []
+        for doc_id, path, content_hash, file_path, size, mtime_ns in rows:
+            state = FileState(file_path, size, mtime_ns) if file_path is not None else None
+            files.append(StoredFile(doc_id, path, content_hash, state))
+        return files
+
+    def counts(self) -> tuple[int, int]:
+        """How many chunks and documents the catalog lists, checking that every table reads.
+
+        Returns:
+            ``(chunks, documents)``.
+
+        Raises:
+            IndexStoreError: The file is not a valid index database.
+        """
+        chunks = (
+            "SELECT count(*) FROM chunks"
+            if self.legacy
+            else ("SELECT coalesce(sum(chunk_count), 0) FROM documents")
+        )
+        try:
+            (chunk_count,) = self._db.execute(chunks).fetchone()
+            (document_count,) = self._db.execute("SELECT count(*) FROM documents").fetchone()
+            self._db.execute("SELECT count(*) FROM skipped").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise self.damaged(f"is not a valid index database ({error})") from None
+        return int(chunk_count), int(document_count)
+
+
+class LegacyCatalog(Catalog):
+    """The one database of a format-1 generation, read as a catalog."""
+
+    legacy = True
+
+
+def id_ranges(rows: list[tuple[int, int]]) -> np.ndarray:
+    """Expand ranges of ids.
+
+    Args:
+        rows: ``(first id, count)`` pairs.
+
+    Returns:
+        Every id of every range, sorted (int64).
+    """
+    if not rows:
+        return np.zeros(0, dtype=np.int64)
+    firsts = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    sizes = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+    ends = np.cumsum(sizes)
+    ids = np.arange(ends[-1], dtype=np.int64) + np.repeat(firsts - (ends - sizes), sizes)
+    ids.sort()
+    return ids

@@ -1,0 +1,1 @@
+"""Tests of semsearch.evaluation: sets, metrics, the vector cache, the runner and its table."""
