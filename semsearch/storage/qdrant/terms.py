@@ -179,8 +179,9 @@ def exact_scores(
 ) -> np.ndarray:
     """BM25 scores with the local engine's arithmetic, bit for bit.
 
-    The local index stores ``float32(float32 idf · tfc)`` per (term, chunk), with tfc computed in
-    float64, and adds a query's terms in query order, repeats included, in float32.
+    The local index stores ``float32(tfc)`` per (term, chunk), with tfc computed in float64,
+    multiplies it by the float32 idf at query time, in float32, and adds a query's terms in query
+    order, repeats included, in float32.
 
     Args:
         sequence: The query's term ids (:func:`query_terms`).
@@ -213,9 +214,7 @@ def exact_scores(
             parameters.k1,
             parameters.b,
         )
-        weights[row, wanted] = (column_idfs[wanted].astype(np.float64) * component).astype(
-            np.float32
-        )
+        weights[row, wanted] = component.astype(np.float32) * column_idfs[wanted]
     scores = np.zeros(len(chunks), dtype=np.float32)
     for term in sequence:
         column = columns.get(term)
