@@ -142,7 +142,7 @@ def render_search(live: LiveIndex | None) -> None:
     Args:
         live: The version to search (None: the box is disabled).
     """
-    from semsearch.search import MODES
+    from semsearch.service.choices import MODES
 
     query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")
     query = query_col.text_input(
@@ -196,7 +196,7 @@ def main() -> None:
     )
     st.html(PAGE_CSS)
     service = page_service()
-    index_dir, corpus_dir = service.index_dir, service.corpus_dir
+    index_dir, corpus_dir = service.location, service.corpus_dir
 
     st.title(":material/travel_explore: semsearch")
     caption = st.empty()
