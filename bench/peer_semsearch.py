@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import load_average, peak_rss_mb
+from peer_result import load_average, time_queries, write_peer_result
 
 from semsearch.chunking import Chunk
 from semsearch.embed import load_embedder
@@ -67,26 +66,18 @@ def main() -> None:
         build_from_chunks(index_dir, documents, chunks_by_doc, embedder)
         index_seconds = time.perf_counter() - started
         searcher = Searcher(open_index(index_dir), embedder)
-        for query in queries[:WARM_UP]:
-            searcher.search(query["text"], k=K, mode="hybrid", context=False, highlight=False)
-        timings, rankings = [], []
-        for query in queries:
-            started = time.perf_counter()
-            found = searcher.search(
-                query["text"], k=K, mode="hybrid", context=False, highlight=False
-            )
-            timings.append((time.perf_counter() - started) * 1000.0)
-            rankings.append([article_of[hit.doc_id] for hit in found.hits])
-    result = {
-        "system": "semsearch",
-        "load_seconds": round(load_seconds, 2),
-        "index_seconds": round(index_seconds, 2),
-        "query_p50_ms": round(statistics.median(timings), 2),
-        "rankings": rankings,
-        "peak_rss_mb": peak_rss_mb(),
-        "load_average": load_before,
-    }
-    Path(result_file).write_text(json.dumps(result), encoding="utf-8")
+        timings, rankings = time_queries(
+            lambda text: [
+                article_of[hit.doc_id]
+                for hit in searcher.search(
+                    text, k=K, mode="hybrid", context=False, highlight=False
+                ).hits
+            ],
+            queries,
+            WARM_UP,
+        )
+    seconds = {"load_seconds": load_seconds, "index_seconds": index_seconds}
+    write_peer_result(str(result_file), "semsearch", seconds, timings, rankings, load_before)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ Usage (by ``bench/peers.py``)::
 from __future__ import annotations
 
 import json
-import os
-import resource
-import statistics
 import sys
 import time
+
+from peer_result import load_average, time_queries, write_peer_result
 
 #: Results per query (MRR@10 needs 10).
 K = 10
@@ -61,7 +60,7 @@ def main() -> None:
     # txtai loads the model lazily; one tiny batch loads it outside the timed index.
     embeddings.batchtransform(["预热"])
     load_seconds = time.perf_counter() - started
-    load_before = os.getloadavg()
+    load_before = load_average()
     started = time.perf_counter()
     embeddings.index(
         (chunk["id"], f"{chunk['title']}\n{chunk['text']}" if chunk["title"] else chunk["text"])
@@ -69,25 +68,13 @@ def main() -> None:
     )
     index_seconds = time.perf_counter() - started
     article_of = {chunk["id"]: chunk["article"] for chunk in chunks}
-    for query in queries[:WARM_UP]:
-        embeddings.search(query["text"], K)
-    timings, rankings = [], []
-    for query in queries:
-        started = time.perf_counter()
-        found = embeddings.search(query["text"], K)
-        timings.append((time.perf_counter() - started) * 1000.0)
-        rankings.append([article_of[str(hit["id"])] for hit in found])
-    result = {
-        "system": "txtai",
-        "load_seconds": round(load_seconds, 2),
-        "index_seconds": round(index_seconds, 2),
-        "query_p50_ms": round(statistics.median(timings), 2),
-        "rankings": rankings,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "load_average": [round(value, 2) for value in load_before],
-    }
-    with open(result_file, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
+    timings, rankings = time_queries(
+        lambda text: [article_of[str(hit["id"])] for hit in embeddings.search(text, K)],
+        queries,
+        WARM_UP,
+    )
+    seconds = {"load_seconds": load_seconds, "index_seconds": index_seconds}
+    write_peer_result(result_file, "txtai", seconds, timings, rankings, load_before)
 
 
 if __name__ == "__main__":

@@ -43,3 +43,24 @@ def test_the_peer_installs_a_pinned_cpu_torch_first() -> None:
     assert "txtai==9.14.0" in peers.PEER_PACKAGES
     assert all("==" in package for package in peers.PEER_PACKAGES)
     assert peers.PEER_DIR.is_relative_to(peers.REPO / "bench" / ".peers")
+
+
+def test_both_runners_time_queries_and_write_the_result_alike(tmp_path: Path) -> None:
+    import peer_result
+
+    searched: list[str] = []
+
+    def search(text: str) -> list[str]:
+        searched.append(text)
+        return [text.upper()]
+
+    queries = [{"text": "a"}, {"text": "b"}, {"text": "c"}]
+    timings, rankings = peer_result.time_queries(search, queries, warm_up=2)
+    assert searched == ["a", "b", "a", "b", "c"] and rankings == [["A"], ["B"], ["C"]]
+    assert len(timings) == 3 and min(timings) >= 0
+    path = tmp_path / "result.json"
+    seconds = {"load_seconds": 1.234, "index_seconds": 5.678}
+    peer_result.write_peer_result(str(path), "txtai", seconds, [1.0, 3.0, 2.0], rankings, [1, 2, 3])
+    result = json.loads(path.read_text(encoding="utf-8"))
+    assert result["query_p50_ms"] == 2.0 and result["index_seconds"] == 5.68
+    assert result["system"] == "txtai" and result["peak_rss_mb"] > 0
