@@ -19,6 +19,8 @@ ENV_INDEX = "SEMSEARCH_INDEX"
 ENV_MODEL = "SEMSEARCH_MODEL"
 ENV_MODEL_CACHE = "SEMSEARCH_MODEL_CACHE"
 ENV_CORPUS = "SEMSEARCH_CORPUS"
+#: Set to 1 (or true, yes, on), the page's server keeps the index in step with its folders.
+ENV_WATCH = "SEMSEARCH_WATCH"
 
 
 def default_index_dir() -> Path:
@@ -42,3 +44,8 @@ def default_model_cache() -> Path:
 def default_corpus_dir() -> Path:
     """Return the article folder indexed by default: ``$SEMSEARCH_CORPUS`` or ``seeds/``."""
     return Path(os.environ.get(ENV_CORPUS) or "seeds")
+
+
+def watch_enabled() -> bool:
+    """Return whether the page's server watches the corpus: ``$SEMSEARCH_WATCH`` set to 1/true."""
+    return os.environ.get(ENV_WATCH, "").strip().lower() in {"1", "true", "yes", "on"}

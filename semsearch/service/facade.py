@@ -9,6 +9,8 @@ importing the service (and ``semsearch --help``) stays fast.
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from semsearch import settings
 from semsearch.errors import IndexStoreError, SemsearchError
+from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
 from semsearch.service.live import LiveIndex
 from semsearch.service.reports import IndexInfo, Inspection, describe_index
 from semsearch.service.uploading import UploadOutcome, save_each, unexpected_error
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.indexing import IndexReport
     from semsearch.progress import Reporter
+    from semsearch.service.watching import ObserverFactory, Watcher, WatchListener
     from semsearch.storage.manifest import Manifest
 
 LOG = logging.getLogger(__name__)
@@ -284,6 +288,50 @@ class Service:
         manifest = self._live_manifest()
         covered = [Path(root) for root in manifest.corpus_roots] if manifest else []
         return [root for root in [*covered, self.corpus_dir] if root.exists()]
+
+    def covered_roots(self, paths: Sequence[Path] | None = None) -> list[Path]:
+        """Name the files and folders an update of ``paths`` covers (what a watcher follows).
+
+        Args:
+            paths: Files and folders, or None for the index's own.
+
+        Returns:
+            ``paths``; without them the folders the index was built from, or (a new index)
+            the corpus folder.
+        """
+        if paths:
+            return [Path(path) for path in paths]
+        manifest = self._live_manifest()
+        if manifest is not None and manifest.corpus_roots:
+            return [Path(root) for root in manifest.corpus_roots]
+        return [self.corpus_dir]
+
+    def watcher(
+        self,
+        paths: Sequence[Path] | None,
+        listener: WatchListener,
+        quiet_seconds: float = DEFAULT_QUIET_SECONDS,
+        observer_factory: ObserverFactory | None = None,
+    ) -> Watcher:
+        """Make a watcher that keeps the index in step with files (see :mod:`.watching`).
+
+        Its updates are this service's :meth:`index_files`, with the model kept loaded between
+        them.
+
+        Args:
+            paths: The files and folders to follow (None: those the index covers).
+            listener: Told about every update, notice and failure.
+            quiet_seconds: How long the folders must be quiet before an update.
+            observer_factory: Makes the file-event observer (default: the system's events).
+
+        Returns:
+            The watcher; :meth:`~semsearch.service.watching.Watcher.run` starts it.
+        """
+        from semsearch.service.watching import Watcher
+
+        keeping = copy.copy(self)
+        keeping._loader = functools.lru_cache(maxsize=2)(self.load_embedder)
+        return Watcher(keeping, paths, listener, quiet_seconds, observer_factory)
 
     def save_uploads(
         self, files: Sequence[tuple[str, bytes]], reporter: Reporter | None = None
