@@ -239,3 +239,27 @@ class Watcher:
         self._waiting_for_lock = False
         self.listener.round_done(report)
         return True
+
+
+def watch_in_background(watcher: Watcher) -> threading.Thread:
+    """Run a watcher in a daemon thread for the life of the process (the page's server).
+
+    A failure of its first update is logged (the page shows the index's state itself) instead
+    of ending the thread with a traceback.
+
+    Args:
+        watcher: The watcher, not started.
+
+    Returns:
+        The running thread.
+    """
+
+    def watch() -> None:
+        try:
+            watcher.run()
+        except SemsearchError as error:
+            LOG.warning("Watching the corpus stopped: %s", error)
+
+    thread = threading.Thread(target=watch, name="semsearch-watch", daemon=True)
+    thread.start()
+    return thread
