@@ -91,13 +91,19 @@ class LoggingListener:
 
 
 class _NoticeReporter(NullReporter):
-    """Passes an update's messages (skipped files, vanished folders) on; no progress bars."""
+    """Passes an update's messages (skipped files, vanished folders) on, each once; no bars.
+
+    Every update names the files it skips again; said once, they do not bury the rounds.
+    """
 
     def __init__(self, listener: WatchListener) -> None:
         self.listener = listener
+        self.said: set[str] = set()
 
     def message(self, text: str) -> None:
-        self.listener.notice(text)
+        if text not in self.said:
+            self.said.add(text)
+            self.listener.notice(text)
 
 
 class _EventRelay(FileSystemEventHandler):
@@ -183,6 +189,7 @@ class Watcher:
         self.listener = listener
         self.debouncer = Debouncer(quiet_seconds)
         self.observer_factory = observer_factory
+        self._reporter = _NoticeReporter(listener)
         self._waiting_for_lock = False
 
     def run(self, stop: threading.Event | None = None) -> None:
@@ -225,7 +232,7 @@ class Watcher:
             SemsearchError: Only for the ``first`` update; later ones tell the listener.
         """
         try:
-            report = self.service.index_files(self.paths, reporter=_NoticeReporter(self.listener))
+            report = self.service.index_files(self.paths, reporter=self._reporter)
         except IndexLockedError as error:
             if not self._waiting_for_lock:
                 self.listener.notice(f"{error.message} Waiting for it to finish.")

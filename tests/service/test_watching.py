@@ -96,9 +96,9 @@ class Running:
 def start(service: Service) -> Iterator[Callable[..., Running]]:
     started: list[Running] = []
 
-    def start_watcher(**options: object) -> Running:
+    def start_watcher(quiet: float = QUIET, **options: object) -> Running:
         listener = RecordingListener()
-        running = Running(service.watcher(None, listener, QUIET, **options), listener)
+        running = Running(service.watcher(None, listener, quiet, **options), listener)
         started.append(running.start())
         return running
 
@@ -125,6 +125,7 @@ def test_first_round_builds_then_drop_edit_delete_follow(
 
     article.unlink()
     wait_until(lambda: "quantum.txt" not in paths_found(service, "拓扑材料"), "it is gone")
+    wait_until(lambda: len(listener.reports) == 4, "the listener heard of every round")
     done = [(r.added, r.changed, r.removed) for r in listener.reports[1:]]
     assert (1, 0, 0) in done and (0, 1, 0) in done and (0, 0, 1) in done
     assert not listener.errors
@@ -152,6 +153,11 @@ def test_temporary_hidden_and_index_files_start_no_round(
         assert len(listener.reports) == 1  # only the first round; the index wrote too
         (corpus / "draft.txt.part").rename(corpus / "draft.txt")  # a finished download
         wait_until(lambda: len(listener.reports) == 2, "the renamed file started a round")
+        (corpus / "draft.txt").write_text(ARTICLE, encoding="utf-8")
+        wait_until(lambda: len(listener.reports) == 3, "the edit started a round")
+        assert listener.reports[2].changed == 1
+        # Every update skips notes.odt again; the watcher says so once.
+        assert sum("notes.odt" in notice for notice in listener.notices) == 1
     finally:
         running.finish()
 
@@ -216,14 +222,15 @@ def test_the_first_round_failing_ends_watching(service: Service, corpus: Path) -
 def test_a_file_written_slowly_is_indexed_once_complete(
     service: Service, corpus: Path, start: Callable[..., Running]
 ) -> None:
-    running = start()
+    quiet = 1.0  # long beside the writer's pauses, so that a busy machine cannot stretch them
+    running = start(quiet)
     pieces = [ARTICLE, "第二段：研究院计划建成原型机。\n", "第三段：首任院长发表讲话。\n"]
     with (corpus / "slow.txt").open("w", encoding="utf-8") as handle:
         for piece in pieces:
             handle.write(piece)
             handle.flush()
-            time.sleep(QUIET / 2)  # pauses shorter than the quiet window: still being written
+            time.sleep(quiet / 5)  # pauses shorter than the quiet window: still being written
     wait_until(lambda: "slow.txt" in paths_found(service, "首任院长"), "the whole file is found")
-    time.sleep(QUIET * 3)
+    time.sleep(quiet * 2)
     rounds = [(r.added, r.changed) for r in running.listener.reports[1:]]
     assert rounds == [(1, 0)]  # indexed once, whole: never half-way and then changed
