@@ -214,9 +214,9 @@ def main() -> None:
     )
     st.html(PAGE_CSS)
     service = page_service()
-    index_dir, corpus_dir = service.index_dir, service.corpus_dir
+    index_dir, corpus_dir = service.location, service.corpus_dir
     if settings.watch_enabled():
-        start_watching(str(index_dir.resolve()))
+        start_watching(str(service.index_dir.resolve()))
 
     st.title(":material/travel_explore: semsearch")
     caption = st.empty()

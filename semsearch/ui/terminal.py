@@ -155,12 +155,12 @@ class TerminalWatchListener:
     """Tells the terminal what ``semsearch watch`` does: one line per update, on stderr.
 
     Args:
-        index_dir: The index folder, as given.
+        location: Where the index lives, as shown to people.
         clock: The time of day shown at the start of each line (injected by tests).
     """
 
-    def __init__(self, index_dir: Path, clock: Callable[[], str] | None = None) -> None:
-        self.index_dir = index_dir
+    def __init__(self, location: str | Path, clock: Callable[[], str] | None = None) -> None:
+        self.location = location
         self._clock = clock or (lambda: time.strftime("%H:%M:%S"))
 
     def started(self, roots: list[Path]) -> None:
@@ -175,7 +175,7 @@ class TerminalWatchListener:
         else:
             done = f"{report.added} added, {report.changed} changed, {report.removed} removed"
         err.print(
-            f"[dim]{self._clock()}[/] Index {markup_safe(self.index_dir)}: {done} "
+            f"[dim]{self._clock()}[/] Index {markup_safe(self.location)}: {done} "
             f"({report.seconds:.1f} s)."
         )
 
