@@ -312,23 +312,6 @@ class Service:
         covered = [Path(root) for root in manifest.corpus_roots] if manifest else []
         return [root for root in [*covered, self.corpus_dir] if root.exists()]
 
-    def covered_roots(self, paths: Sequence[Path] | None = None) -> list[Path]:
-        """Name the files and folders an update of ``paths`` covers (what a watcher follows).
-
-        Args:
-            paths: Files and folders, or None for the index's own.
-
-        Returns:
-            ``paths``; without them the folders the index was built from, or (a new index)
-            the corpus folder.
-        """
-        if paths:
-            return [Path(path) for path in paths]
-        manifest = self._live_manifest()
-        if manifest is not None and manifest.corpus_roots:
-            return [Path(root) for root in manifest.corpus_roots]
-        return [self.corpus_dir]
-
     def watcher(
         self,
         paths: Sequence[Path] | None,
@@ -336,10 +319,7 @@ class Service:
         quiet_seconds: float = DEFAULT_QUIET_SECONDS,
         observer_factory: ObserverFactory | None = None,
     ) -> Watcher:
-        """Make a watcher that keeps the index in step with files (see :mod:`.watching`).
-
-        Its updates are this service's :meth:`index_files`, with the model kept loaded between
-        them.
+        """Make a watcher whose updates are :meth:`index_files`, the model kept between them.
 
         Args:
             paths: The files and folders to follow (None: those the index covers).

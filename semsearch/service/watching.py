@@ -165,6 +165,30 @@ def start_observer(
         return started(PollingObserver)
 
 
+def watched_roots(service: Service, paths: Sequence[Path] | None) -> list[Path]:
+    """Name what an update of ``paths`` covers, which is what a watcher follows.
+
+    Args:
+        service: The service over the index.
+        paths: Files and folders, or None for the index's own.
+
+    Returns:
+        ``paths``; without them the folders the index was built from, or (none recorded) the
+        corpus folder.
+
+    Raises:
+        IndexStoreError: The index cannot be read.
+    """
+    from semsearch.storage import live_manifest
+
+    if paths:
+        return [Path(path) for path in paths]
+    manifest = live_manifest(service.index_dir, service.engine)
+    if manifest is not None and manifest.corpus_roots:
+        return [Path(root) for root in manifest.corpus_roots]
+    return [service.corpus_dir]
+
+
 class Watcher:
     """Keeps one index in step with its folders until told to stop.
 
@@ -208,7 +232,7 @@ class Watcher:
         while not self._round(first=True):
             if stop.wait(self.debouncer.quiet_seconds):
                 return
-        roots = self.service.covered_roots(self.paths)
+        roots = watched_roots(self.service, self.paths)
         for missing in (root for root in roots if not root.exists()):
             self.listener.notice(f"{missing} does not exist; it is not watched.")
         roots = [root for root in roots if root.exists()]
