@@ -234,3 +234,16 @@ def test_a_file_written_slowly_is_indexed_once_complete(
     time.sleep(quiet * 2)
     rounds = [(r.added, r.changed) for r in running.listener.reports[1:]]
     assert rounds == [(1, 0)]  # indexed once, whole: never half-way and then changed
+
+
+def test_in_background_a_failing_first_round_is_logged(
+    service: Service, corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from semsearch.service.watching import LoggingListener, watch_in_background
+
+    watcher = service.watcher([corpus / "missing"], LoggingListener(), QUIET)
+    with caplog.at_level("WARNING", logger="semsearch.service.watching"):
+        thread = watch_in_background(watcher)
+        thread.join(DEADLINE)
+    assert not thread.is_alive()
+    assert "Watching the corpus stopped: No such file" in caplog.text
