@@ -13,25 +13,115 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+# Typer carries its own click; its usage error is the one a command group raises.
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
 
 from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
+from semsearch.terminal_safe import escape_for_terminal
 from semsearch.ui import terminal
 from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
 
+#: Words users type for a command, and the command they mean (close typos are click's job).
+COMMAND_SYNONYMS = {
+    "search": "query",
+    "find": "query",
+    "ask": "query",
+    "index": "build",
+    "create": "build",
+    "refresh": "update",
+    "sync": "update",
+    "reindex": "update",
+    "status": "info",
+    "stats": "info",
+    "show": "inspect",
+    "read": "inspect",
+    "evaluate": "eval",
+    "bench": "eval",
+    "download": "prepare-model",
+    "prepare": "prepare-model",
+    "model": "prepare-model",
+}
+
+
+def _no_type_label(ctx: Any) -> None:
+    return None
+
+
+def _without_type_label(param: Any) -> Any:
+    """The parameter with no type label in help (its metavar says more than Typer's ``<bool>``)."""
+    if param is not None:
+        param.display_type_rich = _no_type_label
+    return param
+
+
+class SuggestingGroup(TyperGroup):
+    """The command group: suggests the command meant by a common synonym; help without types.
+
+    Typer labels each parameter with its Python type (``<list[Path]>``, ``<bool>``); every
+    parameter here has a metavar instead (FOLDER, N, DATE…; empty for a flag).
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        """The ``--help`` option, without a type label."""
+        return _without_type_label(super().get_help_option(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A command by name, its parameters and ``--help`` without type labels."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not getattr(command, "_labels_dropped", False):
+            for param in command.params:
+                # An option's metavar shows in the type column; an argument's names it.
+                if param.param_type_name == "argument" or param.metavar == "":
+                    _without_type_label(param)
+            make_help_option = command.get_help_option
+            command.get_help_option = lambda ctx: _without_type_label(make_help_option(ctx))
+            command._labels_dropped = True
+        return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        """Find the command ``args`` name; for an unknown one, suggest the nearest.
+
+        Args:
+            ctx: The click context.
+            args: The remaining arguments, the command's name first.
+
+        Returns:
+            The command's name, the command and its arguments.
+
+        Raises:
+            UsageError: For an unknown command (with a suggestion when there is one).
+        """
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
+            meant = COMMAND_SYNONYMS.get(args[0].lower()) if args else None
+            if meant is not None and "Did you mean" not in error.message:
+                error.message = f"{error.message.rstrip('.')}. Did you mean '{meant}'?"
+            raise
+
+
 app = typer.Typer(
     name="semsearch",
+    cls=SuggestingGroup,
     help=(
         "Local semantic search over Chinese news articles.\n\n"
         'Typical use: `semsearch build seeds/` once, then `semsearch query "..."`; '
-        "`semsearch update` after adding or changing articles."
+        "`semsearch update` after adding or changing articles.\n\n"
+        f"The index used: --index, else {settings.INDEX_DISCOVERY_RULE}. "
+        f"Environment variables: ${settings.ENV_INDEX} (index folder), ${settings.ENV_CORPUS} "
+        f"(articles indexed by default, else seeds/), ${settings.ENV_MODEL} (model for a new "
+        f"index), ${settings.ENV_MODEL_CACHE} (converted models). Paragraphs are numbered from "
+        "1, as on the page. Times are shown in local time."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -44,8 +134,9 @@ IndexOption = Annotated[
     typer.Option(
         "--index",
         "-i",
-        help=f"Index folder [default: ${settings.ENV_INDEX} or index/].",
-        show_default=False,
+        metavar="FOLDER",
+        help="Index folder.",
+        show_default=settings.INDEX_DISCOVERY_RULE,
     ),
 ]
 ModelOption = Annotated[
@@ -53,30 +144,34 @@ ModelOption = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help=(
-            "Sentence-transformers model name or local folder [default: the model the index "
-            f"was built with; for a new index, eval and prepare-model: ${settings.ENV_MODEL} or "
-            f"{settings.DEFAULT_MODEL}]."
+        metavar="NAME",
+        help="Sentence-transformers model name or local folder.",
+        show_default=(
+            "the model the index was built with; for a new index, eval and prepare-model: "
+            f"${settings.ENV_MODEL}, else {settings.DEFAULT_MODEL}"
         ),
-        show_default=False,
     ),
 ]
 ModelCacheOption = Annotated[
     Path | None,
     typer.Option(
         "--model-cache",
-        help=f"Where the converted default model is kept [default: ${settings.ENV_MODEL_CACHE} "
-        "or the user cache dir].",
-        show_default=False,
+        metavar="FOLDER",
+        help="Where the converted default model is kept.",
+        show_default=f"${settings.ENV_MODEL_CACHE}, else the user cache folder",
     ),
 ]
 PathsArgument = Annotated[
     list[Path] | None,
     typer.Argument(
+        metavar="PATHS",
         help="Files and folders of articles (.txt .md .html .htm .docx .pdf), searched "
         "recursively.",
         show_default=False,
     ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", metavar="", help="Print one JSON object on stdout.")
 ]
 
 
@@ -112,7 +207,8 @@ def build(
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Start from scratch, discarding the old index.")
+        bool,
+        typer.Option("--rebuild", metavar="", help="Start from scratch, discarding the old index."),
     ] = False,
 ) -> None:
     """Index articles (default: seeds/). An existing index is updated unless --rebuild."""
@@ -135,28 +231,50 @@ def update(
 
 @app.command()
 def query(
-    text: Annotated[str, typer.Argument(help="What to look for, in any words or script.")],
-    k: Annotated[int, typer.Option("-k", "--top", min=1, max=1000, help="Results.")] = 10,
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT", help="What to look for: words or a question, in any language or script."
+        ),
+    ],
+    k: Annotated[
+        int, typer.Option("-k", "--top", min=1, max=1000, metavar="N", help="How many results.")
+    ] = 10,
     mode: Annotated[
         str,
         typer.Option(
             "--mode",
-            help="hybrid (default), semantic (meaning only) or keyword (BM25 on words).",
+            metavar="MODE",
+            help="hybrid (meaning and words), semantic (meaning only) or keyword (BM25 on words).",
         ),
     ] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     doc: Annotated[
         list[str] | None,
-        typer.Option("--doc", help="Only these articles (doc id or a part of the file path)."),
+        typer.Option(
+            "--doc",
+            metavar="TEXT",
+            help="Only these articles (doc id or a part of the file path); repeatable.",
+        ),
     ] = None,
     date_from: Annotated[
-        str | None, typer.Option("--from", help="Only articles dated on/after YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help="Only articles dated on/after YYYY-MM-DD (undated articles are left out and "
+            "counted).",
+        ),
     ] = None,
     date_to: Annotated[
-        str | None, typer.Option("--to", help="Only articles dated on/before YYYY-MM-DD.")
+        str | None,
+        typer.Option("--to", metavar="DATE", help="Only articles dated on/before YYYY-MM-DD."),
     ] = None,
     collapse: Annotated[
-        bool, typer.Option("--collapse", help="Show only the best paragraph of each article.")
+        bool,
+        typer.Option(
+            "--collapse", metavar="", help="Show only the best paragraph of each article."
+        ),
     ] = False,
     index: IndexOption = None,
     model: ModelOption = None,
@@ -189,7 +307,7 @@ def query(
 @app.command()
 def info(
     index: IndexOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Describe the index: documents, chunks, model, sizes, times, skipped files."""
     described = _service(index, None, None).info()
@@ -201,10 +319,11 @@ def info(
 
 @app.command()
 def inspect(
-    file: Annotated[Path, typer.Argument(help="An article file to clean and cut.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An article file to clean and cut.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Show how a file is read: metadata, cleaned text, removed lines and chunks."""
+    _check_article_file(file)
     inspection = _service(None, None, None).inspect(file)
     if as_json:
         terminal.print_json(inspection.to_json())
@@ -212,16 +331,33 @@ def inspect(
         terminal.print_inspection(inspection)
 
 
+def _check_article_file(file: Path) -> None:
+    """Stop with a clear message when ``inspect`` is given no file or a folder."""
+    shown = escape_for_terminal(str(file))
+    if not file.exists():
+        raise SemsearchError(
+            f"{shown}: no such file.",
+            f"Check the name; a relative path starts from {escape_for_terminal(str(Path.cwd()))}.",
+        )
+    if file.is_dir():
+        raise SemsearchError(
+            f"{shown} is a folder.", "inspect reads one article file; name a file inside it."
+        )
+
+
 @app.command(name="eval")
 def evaluate(
     directory: Annotated[
         Path,
-        typer.Argument(help="An evaluation set: a folder with corpus.jsonl and queries.jsonl."),
+        typer.Argument(
+            metavar="FOLDER",
+            help="An evaluation set: a folder with corpus.jsonl and queries.jsonl.",
+        ),
     ],
     modes: Annotated[
-        str, typer.Option("--modes", help="Comma-separated modes to compare.")
+        str, typer.Option("--modes", metavar="MODES", help="Comma-separated modes to compare.")
     ] = "semantic,keyword,hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
 ) -> None:

@@ -199,3 +199,42 @@ def test_update_uses_the_index_own_model_unless_one_is_named(
     refused = runner.invoke(cli.app, ["update", "--model", "fake-b"])
     assert isinstance(refused.exception, IndexStoreError)
     assert "fake-a" in refused.exception.message
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    """Run the command in-process (no model needed); exit code and everything printed."""
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+
+    done = CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "200"})
+    return done.exit_code, done.output
+
+
+def test_help_shows_defaults_environment_variables_and_the_index_rule() -> None:
+    code, text = _invoke("query", "--help")
+    assert code == 0
+    assert "$SEMSEARCH_INDEX" in text and "$SEMSEARCH_MODEL_CACHE" in text
+    assert "nearest index/" in text and "[default: 10]" in text
+    assert "<list" not in text and "<bool>" not in text and "<str>" not in text
+    code, text = _invoke("--help")
+    assert "The index used: --index, else $SEMSEARCH_INDEX" in text
+    assert "$SEMSEARCH_CORPUS" in text and "local time" in text
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("qurey", "query"), ("search", "query")])
+def test_a_mistyped_command_gets_a_suggestion(typed: str, meant: str) -> None:
+    code, text = _invoke(typed, "x")
+    assert code == 2 and f"Did you mean '{meant}'" in text
+
+
+def test_inspect_of_a_missing_file_or_a_folder_says_so(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+    from semsearch.errors import SemsearchError
+
+    for target, words in ((tmp_path / "nope.txt", "no such file"), (tmp_path, "is a folder")):
+        done = CliRunner().invoke(cli.app, ["inspect", str(target)])
+        assert isinstance(done.exception, SemsearchError)
+        assert words in done.exception.message

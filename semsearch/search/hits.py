@@ -45,6 +45,8 @@ class Hit:
     def to_json(self) -> dict[str, Any]:
         """Return the hit as a JSON-serializable dict (highlights as ``[start, end]`` lists)."""
         payload = asdict(self)
+        # People count paragraphs from 1 (the page shows ¶1); ``paragraph`` stays 0-based inside.
+        payload["paragraph"] = self.paragraph + 1
         payload["highlights"] = [list(span) for span in self.highlights]
         return payload
 

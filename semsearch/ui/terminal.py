@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from semsearch.terminal_safe import escape_for_terminal, escape_json_for_terminal
+from semsearch.ui.page import format_timestamp
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -31,6 +33,10 @@ err = Console(stderr=True, highlight=False)
 
 #: Characters of a hit's neighbouring text shown on each side in the terminal.
 CONTEXT_CHARS = 60
+#: Spaces before a hit's details, kept on every wrapped line.
+INDENT = 4
+#: Manifest fields that are times, shown in local time as on the page.
+TIME_FIELDS = ("created_at", "updated_at")
 
 
 def markup_safe(value: object) -> str:
@@ -196,11 +202,11 @@ def print_result(result: SearchResult) -> None:
         header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
         header.append(f"  score {hit.score:.3f}", style="magenta")
         out.print(header)
-        meta = f"    {escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
+        meta = f"{escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
         if hit.date:
             meta += f"  {escape_for_terminal(hit.date)}"
-        out.print(Text(meta, style="dim"))
-        body = Text("    ")
+        out.print(Padding(Text(meta, style="dim"), (0, 0, 0, INDENT)))
+        body = Text()
         if hit.context_before:
             body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
             body.append(" ")
@@ -208,7 +214,7 @@ def print_result(result: SearchResult) -> None:
         if hit.context_after:
             body.append(" ")
             body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
-        out.print(body)
+        out.print(Padding(body, (0, 0, 0, INDENT)))
         out.print()
 
 
@@ -226,8 +232,10 @@ def print_info(info: IndexInfo) -> None:
         info: The description.
     """
     table = _key_table()
-    for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
+    for key in ("index", "documents", "chunks", "model", "dimension"):
         table.add_row(key, markup_safe(getattr(info, key)))
+    for key in TIME_FIELDS:
+        table.add_row(key, markup_safe(format_timestamp(getattr(info, key))) + " (local time)")
     table.add_row("chunking", markup_safe(json.dumps(info.chunking, ensure_ascii=False)))
     table.add_row(
         "sentence vectors",
