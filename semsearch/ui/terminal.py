@@ -7,6 +7,7 @@ and notices to stderr, so ``--json`` output stays clean.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +20,14 @@ from rich.table import Table
 from rich.text import Text
 
 from semsearch.terminal_safe import escape_for_terminal, escape_json_for_terminal
+from semsearch.text import merge_spans
 from semsearch.ui.page import format_timestamp
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.errors import SemsearchError
     from semsearch.indexing import IndexReport
-    from semsearch.search import SearchResult
+    from semsearch.search import Hit, SearchResult
     from semsearch.service import IndexInfo, Inspection
 
 out = Console(highlight=False, soft_wrap=False)
@@ -35,6 +37,13 @@ err = Console(stderr=True, highlight=False)
 CONTEXT_CHARS = 60
 #: Spaces before a hit's details, kept on every wrapped line.
 INDENT = 4
+#: The query's words in a hit.
+HIGHLIGHT_STYLE = "bold black on yellow"
+#: The hit's sentence nearest the question.
+ANSWER_STYLE = "underline"
+#: How each match strength is shown (:mod:`semsearch.search.confidence`).
+CONFIDENCE_STYLES = {"strong": "bold green", "possible": "yellow", "weak": "dim"}
+CONFIDENCE_WORDS = {"strong": "strong match", "possible": "possible match", "weak": "weak match"}
 #: Manifest fields that are times, shown in local time as on the page.
 TIME_FIELDS = ("created_at", "updated_at")
 
@@ -156,18 +165,25 @@ def print_report(report: IndexReport, index_dir: Path) -> None:
     )
 
 
-def _hit_text(text: str, highlights: list[tuple[int, int]]) -> Text:
-    # Escaping changes lengths, so each piece between highlight bounds is escaped on its own.
+def _hit_text(
+    text: str, highlights: list[tuple[int, int]], answer: tuple[int, int] | None = None
+) -> Text:
+    """The hit's text with the query's words highlighted and its answer sentence underlined.
+
+    Escaping changes lengths, so each piece between span bounds is escaped on its own.
+    """
+    spans = merge_spans(highlights, len(text))
+    bounds = sorted({0, len(text), *(b for span in spans for b in span), *(answer or ())})
     rendered = Text()
-    position = 0
-    for start, end in sorted(highlights):
-        start = max(start, position)
-        if end <= start:
+    for start, end in itertools.pairwise(bounds):
+        if end <= start or start >= len(text):
             continue
-        rendered.append(_multiline_safe(text[position:start]))
-        rendered.append(_multiline_safe(text[start:end]), style="bold black on yellow")
-        position = end
-    rendered.append(_multiline_safe(text[position:]))
+        styles = []
+        if any(s <= start and end <= e for s, e in spans):
+            styles.append(HIGHLIGHT_STYLE)
+        if answer and answer[0] <= start and end <= answer[1]:
+            styles.append(ANSWER_STYLE)
+        rendered.append(_multiline_safe(text[start:end]), style=" ".join(styles) or None)
     return rendered
 
 
@@ -184,7 +200,10 @@ def _trim_after(text: str, limit: int = CONTEXT_CHARS) -> str:
 
 
 def print_result(result: SearchResult) -> None:
-    """Print the hits of a search: rank, title, score, place, the passage with its context.
+    """Print the hits of a search: rank, title, score, match strength, place, the passage.
+
+    The query's words are highlighted and the sentence nearest the question underlined; a
+    divider comes before the first weak match.
 
     Args:
         result: The search's result.
@@ -196,26 +215,48 @@ def print_result(result: SearchResult) -> None:
         f"[bold]{len(result.hits)}[/] results for “{markup_safe(result.query)}” "
         f"(mode {result.mode}, {result.took_ms:.0f} ms)\n"
     )
+    divided = False
     for hit in result.hits:
-        header = Text()
-        header.append(f"{hit.rank:>2}. ", style="bold")
-        header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
-        header.append(f"  score {hit.score:.3f}", style="magenta")
-        out.print(header)
-        meta = f"{escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
-        if hit.date:
-            meta += f"  {escape_for_terminal(hit.date)}"
-        out.print(Padding(Text(meta, style="dim"), (0, 0, 0, INDENT)))
-        body = Text()
-        if hit.context_before:
-            body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
-            body.append(" ")
-        body.append_text(_hit_text(hit.text, hit.highlights))
-        if hit.context_after:
-            body.append(" ")
-            body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
-        out.print(Padding(body, (0, 0, 0, INDENT)))
-        out.print()
+        if not divided and hit.confidence is not None and hit.confidence.label == "weak":
+            _print_weak_divider(first=hit.rank == 1)
+            divided = True
+        _print_hit(hit)
+
+
+def _print_weak_divider(first: bool) -> None:
+    if first:
+        out.rule("[dim]No strong match: these are the nearest passages, likely not an answer")
+    else:
+        out.rule("[dim]Weak matches below")
+    out.print()
+
+
+def _print_hit(hit: Hit) -> None:
+    header = Text()
+    header.append(f"{hit.rank:>2}. ", style="bold")
+    header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
+    header.append(f"  score {hit.score:.3f}", style="magenta")
+    if hit.confidence is not None:
+        label = hit.confidence.label
+        header.append(
+            f"  {CONFIDENCE_WORDS[label]} {hit.confidence.value:.2f}",
+            style=CONFIDENCE_STYLES[label],
+        )
+    out.print(header)
+    meta = f"{escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
+    if hit.date:
+        meta += f"  {escape_for_terminal(hit.date)}"
+    out.print(Padding(Text(meta, style="dim"), (0, 0, 0, INDENT), expand=False))
+    body = Text()
+    if hit.context_before:
+        body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
+        body.append(" ")
+    body.append_text(_hit_text(hit.text, hit.highlights, hit.answer))
+    if hit.context_after:
+        body.append(" ")
+        body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
+    out.print(Padding(body, (0, 0, 0, INDENT), expand=False))
+    out.print()
 
 
 def _key_table() -> Table:
