@@ -61,13 +61,17 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    """The answer to one query: the hits, best first, and how long the search took."""
+    """The answer to one query: the hits, best first, and how long the search took.
+
+    ``undated_excluded`` counts the articles without a date that a date filter left out.
+    """
 
     query: str
     mode: str
     k: int
     took_ms: float
     hits: list[Hit]
+    undated_excluded: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as a JSON-serializable dict."""
@@ -77,6 +81,7 @@ class SearchResult:
             "k": self.k,
             "took_ms": round(self.took_ms, 2),
             "results": [hit.to_json() for hit in self.hits],
+            "undated_excluded": self.undated_excluded,
         }
 
 

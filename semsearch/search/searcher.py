@@ -176,7 +176,37 @@ class Searcher:
         if assess:
             assess_hits(self.reader, hits, vector, analyzed)
         took_ms = (time.perf_counter() - started) * 1000.0
-        return SearchResult(query=query, mode=mode, k=k, took_ms=took_ms, hits=hits)
+        return SearchResult(
+            query=query,
+            mode=mode,
+            k=k,
+            took_ms=took_ms,
+            hits=hits,
+            undated_excluded=self.undated_excluded(where),
+        )
+
+    def undated_excluded(self, where: ChunkFilter | None) -> int:
+        """How many articles a date filter leaves out because they carry no date.
+
+        An article without a date cannot be placed in a range, so a date filter leaves it out;
+        the count lets every interface say so instead of hiding it silently.
+
+        Args:
+            where: The search's filter.
+
+        Returns:
+            Undated articles among those the other filters keep (0 without a date filter).
+        """
+        if where is None or (where.date_from is None and where.date_to is None):
+            return 0
+        if self._documents is None:
+            self._documents = self.reader.documents()
+        wanted = None if where.doc_ids is None else set(where.doc_ids)
+        return sum(
+            1
+            for record in self._documents
+            if record.date is None and (wanted is None or record.doc_id in wanted)
+        )
 
     def _rank(
         self,

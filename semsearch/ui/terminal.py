@@ -208,6 +208,11 @@ def print_result(result: SearchResult) -> None:
     Args:
         result: The search's result.
     """
+    if result.undated_excluded:
+        err.print(
+            f"[yellow]{result.undated_excluded} article(s) without a date are left out by the "
+            "date filter.[/]"
+        )
     if not result.hits:
         out.print(f"No results for “{markup_safe(result.query)}” ({result.took_ms:.0f} ms).")
         return

@@ -60,3 +60,12 @@ def test_keyword_answer_without_a_shared_word_is_none() -> None:
 def test_json_paragraph_is_one_based(searcher: Searcher) -> None:
     hit = searcher.search("消费和投资拉动经济增长", k=1, mode="keyword").hits[0]
     assert hit.paragraph == 1 and hit.to_json()["paragraph"] == 2
+
+
+def test_a_date_filter_counts_the_undated_articles_it_leaves_out(searcher: Searcher) -> None:
+    dated = searcher.search("天气", k=5, date_from="2020-01-01")
+    assert all(hit.doc_id != "weather" for hit in dated.hits)
+    assert dated.undated_excluded == 1 and dated.to_json()["undated_excluded"] == 1
+    assert searcher.search("天气", k=5).undated_excluded == 0
+    only_econ = searcher.search("经济", k=5, date_to="2030-01-01", documents=["econ"])
+    assert only_econ.undated_excluded == 0
