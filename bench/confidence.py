@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import CACHE_DIR, EVAL_DIR, RESULTS_DIR, print_table, write_result  # noqa: E402
 
-from semsearch.search.confidence import LABELS, Calibration  # noqa: E402
+from semsearch.search.confidence import LABELS, Calibration, MatchFeatures  # noqa: E402
 
 SETS = ("cmrc2018_chunks", "xquad_zh", "drcd", "president_news")
 #: Questions per side (answerable, unanswerable) and set; enough for a stable AUC, quick to run.
@@ -151,7 +151,7 @@ def fit(rows: list[dict[str, Any]]) -> Calibration:
 
 def measure(calibration: Calibration, rows: list[dict[str, Any]]) -> dict[str, float]:
     """AUC, precision and recall of ``strong``, and the share of unanswerable ones ``weak``."""
-    values = np.array([calibration.probability(*row["features"]) for row in rows])
+    values = np.array([calibration.probability(MatchFeatures(*row["features"])) for row in rows])
     labels = np.array([row["answerable"] for row in rows])
     strong = values >= calibration.strong
     weak = values < calibration.possible
@@ -168,7 +168,7 @@ def measure(calibration: Calibration, rows: list[dict[str, Any]]) -> dict[str, f
 def _labels_of(calibration: Calibration, rows: list[dict[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys(LABELS, 0)
     for row in rows:
-        counts[calibration.judge(*row["features"]).label] += 1
+        counts[calibration.judge(MatchFeatures(*row["features"])).label] += 1
     return counts
 
 
@@ -192,8 +192,8 @@ def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "question": row["question"],
                 "answerable": row["answerable"],
-                "label": final.judge(*row["features"]).label,
-                "value": round(final.probability(*row["features"]), 3),
+                "label": final.judge(MatchFeatures(*row["features"])).label,
+                "value": round(final.probability(MatchFeatures(*row["features"])), 3),
             }
             for row in rows
             if row["origin"] == "english"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from semsearch.lexical import AnalyzedQuery, sentence_coverage, sentence_tokens
-from semsearch.search.confidence import BASELINE_RANK, CALIBRATION, Calibration
+from semsearch.search.confidence import BASELINE_RANK, CALIBRATION, Calibration, MatchFeatures
 from semsearch.text import sentence_spans
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def assess_hits(
             sentence_cosine = float(nearness[best])
         elif len(spans) == 1:
             hit.answer = spans[0]
-        hit.confidence = calibration.judge(float(cosine), sentence_cosine, sentence_cosine - crowd)
+        features = MatchFeatures(float(cosine), sentence_cosine, sentence_cosine - crowd)
+        hit.confidence = calibration.judge(features)
 
 
 def crowd_cosine(reader: SearchIndex, vector: np.ndarray) -> float:

@@ -27,6 +27,23 @@ BASELINE_RANK = 20
 
 
 @dataclass(frozen=True)
+class MatchFeatures:
+    """The query-independent evidence a hit's confidence is read from.
+
+    Attributes:
+        cosine: The chunk's cosine to the question (the model's similarity).
+        sentence_cosine: The cosine of the chunk's sentence nearest the question (the chunk's
+            own when it has one sentence).
+        margin: How far the sentence's cosine stands above the question's cosine to the
+            :data:`BASELINE_RANK`-th nearest chunk of the whole index (the crowd).
+    """
+
+    cosine: float
+    sentence_cosine: float
+    margin: float
+
+
+@dataclass(frozen=True)
 class Confidence:
     """How likely a hit answers the question.
 
@@ -34,11 +51,9 @@ class Confidence:
         label: ``strong``, ``possible`` or ``weak``.
         value: The calibrated probability in [0, 1] that the hit's article answers the question
             (fitted on as many answerable as unanswerable questions).
-        cosine: The chunk's cosine to the question (the model's similarity).
-        sentence_cosine: The cosine of the chunk's sentence nearest the question (the chunk's
-            own when it has one sentence).
-        margin: How far the sentence's cosine stands above the question's cosine to the
-            :data:`BASELINE_RANK`-th nearest chunk of the whole index (the crowd).
+        cosine: See :class:`MatchFeatures` (the features are kept for inspection).
+        sentence_cosine: See :class:`MatchFeatures`.
+        margin: See :class:`MatchFeatures`.
     """
 
     label: str
@@ -68,37 +83,33 @@ class Calibration:
     strong: float
     possible: float
 
-    def probability(self, cosine: float, sentence_cosine: float, margin: float) -> float:
+    def probability(self, features: MatchFeatures) -> float:
         """The calibrated probability that a hit with these features answers the question.
 
         Args:
-            cosine: The chunk's cosine to the question.
-            sentence_cosine: The best sentence's cosine.
-            margin: The sentence's cosine minus the crowd's.
+            features: The hit's evidence.
 
         Returns:
             A value in [0, 1].
         """
         logit = (
             self.intercept
-            + self.cosine_weight * cosine
-            + self.sentence_weight * sentence_cosine
-            + self.margin_weight * margin
+            + self.cosine_weight * features.cosine
+            + self.sentence_weight * features.sentence_cosine
+            + self.margin_weight * features.margin
         )
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
 
-    def judge(self, cosine: float, sentence_cosine: float, margin: float) -> Confidence:
-        """The confidence of a hit.
+    def judge(self, features: MatchFeatures) -> Confidence:
+        """The confidence of a hit: its calibrated probability and the label of that.
 
         Args:
-            cosine: The chunk's cosine to the question.
-            sentence_cosine: The best sentence's cosine.
-            margin: The sentence's cosine minus the crowd's.
+            features: The hit's evidence.
 
         Returns:
-            Its label and calibrated value.
+            The confidence, with the features it was read from.
         """
-        value = self.probability(cosine, sentence_cosine, margin)
+        value = self.probability(features)
         if value >= self.strong:
             label = "strong"
         elif value >= self.possible:
@@ -106,7 +117,11 @@ class Calibration:
         else:
             label = "weak"
         return Confidence(
-            label, round(value, 4), round(cosine, 4), round(sentence_cosine, 4), round(margin, 4)
+            label,
+            round(value, 4),
+            round(features.cosine, 4),
+            round(features.sentence_cosine, 4),
+            round(features.margin, 4),
         )
 
 

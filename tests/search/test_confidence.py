@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from semsearch.search.confidence import CALIBRATION, Calibration
+from semsearch.search.confidence import CALIBRATION, Calibration, MatchFeatures
 
 
 def test_labels_follow_the_cut_offs() -> None:
     calibration = Calibration(0.0, 0.0, 0.0, 10.0, strong=0.8, possible=0.5)
-    assert calibration.judge(0.9, 0.9, 1.0).label == "strong"  # p = 0.99995
-    assert calibration.judge(0.9, 0.9, 0.05).label == "possible"  # p = 0.62
-    assert calibration.judge(0.9, 0.9, -0.1).label == "weak"  # p = 0.27
+    assert calibration.judge(MatchFeatures(0.9, 0.9, 1.0)).label == "strong"  # p = 0.99995
+    assert calibration.judge(MatchFeatures(0.9, 0.9, 0.05)).label == "possible"  # p = 0.62
+    assert calibration.judge(MatchFeatures(0.9, 0.9, -0.1)).label == "weak"  # p = 0.27
 
 
 @pytest.mark.parametrize(
@@ -25,12 +25,12 @@ def test_labels_follow_the_cut_offs() -> None:
     ],
 )
 def test_the_fitted_calibration_on_typical_hits(features: tuple[float, ...], label: str) -> None:
-    assert CALIBRATION.judge(*features).label == label
+    assert CALIBRATION.judge(MatchFeatures(*features)).label == label
 
 
 def test_the_value_is_a_probability_rising_with_each_feature() -> None:
-    low = CALIBRATION.probability(0.85, 0.86, 0.02)
-    assert 0.0 <= low < CALIBRATION.probability(0.90, 0.86, 0.02) <= 1.0
-    assert low < CALIBRATION.probability(0.85, 0.90, 0.02)
-    assert low < CALIBRATION.probability(0.85, 0.86, 0.06)
-    assert CALIBRATION.probability(-5, -5, -5) == pytest.approx(0.0)
+    low = CALIBRATION.probability(MatchFeatures(0.85, 0.86, 0.02))
+    assert 0.0 <= low < CALIBRATION.probability(MatchFeatures(0.90, 0.86, 0.02)) <= 1.0
+    assert low < CALIBRATION.probability(MatchFeatures(0.85, 0.90, 0.02))
+    assert low < CALIBRATION.probability(MatchFeatures(0.85, 0.86, 0.06))
+    assert CALIBRATION.probability(MatchFeatures(-5, -5, -5)) == pytest.approx(0.0)

@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 
 from semsearch.search import Hit, SearchResult
-from semsearch.search.confidence import CALIBRATION
+from semsearch.search.confidence import CALIBRATION, MatchFeatures
 from semsearch.ui import terminal
 from semsearch.ui.terminal import ANSWER_STYLE, HIGHLIGHT_STYLE, _hit_text
 
@@ -27,7 +27,7 @@ def _hit(rank: int, features: tuple[float, float, float]) -> Hit:
         text=text,
         highlights=[(7, 9)],
         answer=(4, 12),
-        confidence=CALIBRATION.judge(*features),
+        confidence=CALIBRATION.judge(MatchFeatures(*features)),
     )
 
 
