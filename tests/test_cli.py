@@ -91,12 +91,30 @@ def test_query_json_schema_and_simplified_question(workdir: Path) -> None:
     assert first["rank"] == 1
     assert first["path"].endswith("000_02c521df31b8c6f7.txt")
     assert "焦裕禄干部学院" in first["text"]
+    assert first["paragraph"] >= 1  # 1-based, as on the page
+    start, end = first["answer"]
+    assert 0 <= start < end <= len(first["text"])
+    assert first["confidence"]["label"] in {"strong", "possible", "weak"}
+
+
+@pytest.mark.slow
+def test_match_strength_and_answer_sentence_from_a_subfolder(workdir: Path) -> None:
+    """The index is found from a subfolder; a true answer is strong, an unrelated one weak."""
+    answered = query_json(workdir / "seeds", "沂源培育了几家上市公司", "-k", "1")["results"][0]
+    assert answered["confidence"]["label"] == "strong"
+    start, end = answered["answer"]
+    assert "6家上市公司" in answered["text"][start:end]
+    unrelated = query_json(workdir / "seeds", "量子计算机芯片出口管制", "-k", "3")["results"]
+    assert all(hit["confidence"]["label"] == "weak" for hit in unrelated)
+    shown = run("query", "量子计算机芯片出口管制", "-k", "2", cwd=workdir / "seeds").stdout
+    assert "No strong match" in shown
 
 
 @pytest.mark.slow
 def test_traditional_and_english_queries(workdir: Path) -> None:
     traditional = query_json(workdir, "蘭考脫貧攻堅", "-k", "1")
     assert traditional["results"][0]["path"].endswith("001_92b96156f557c987.txt")
+    assert traditional["results"][0]["answer"] is not None
     # A simplified query reaches the traditional article too (OpenCC on the keyword side).
     simplified = query_json(workdir, "兰考脱贫攻坚", "-k", "1", "--mode", "keyword")
     assert simplified["results"][0]["path"].endswith("001_92b96156f557c987.txt")

@@ -6,6 +6,8 @@ OpenCC, and both must give the same metadata (the traditional one in its own scr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from semsearch.ingest.clean import clean_lines
@@ -13,7 +15,7 @@ from semsearch.text import to_simplified, to_traditional
 
 BODY = [
     "3月22日，全省经济工作会议在郑州召开，会议总结了过去一年的发展成绩，部署了今年的重点任务。",
-    "会议指出，要坚持稳中求进工作总基调，着力扩大国内需求，加快建设现代化产业体系，推动经济实现质的有效提升。",
+    "会议指出，要坚持稳中求进工作总基调，努力扩大国内需求，加快建设现代化产业体系，推动经济实现质的有效提升。",
 ]
 
 # (lines, title, date, source, author)
@@ -86,3 +88,18 @@ def test_traditional_twins_give_the_same_metadata_in_their_script(
     assert cleaned.author == (to_traditional(author) if author else None)
     assert cleaned.text == "\n".join(to_traditional(line) for line in BODY)
     assert to_simplified(cleaned.text) == "\n".join(BODY)
+
+
+def test_a_big5_file_of_a_traditional_twin_is_read_with_its_metadata(tmp_path: Path) -> None:
+    from semsearch.ingest import read_document
+
+    lines, title, date, source, _ = LAYOUTS[0]
+    path = tmp_path / "article.txt"
+    path.write_bytes("\n".join(to_traditional(line) for line in lines).encode("big5"))
+    document = read_document(path)
+    assert (document.title, document.date, document.source) == (
+        to_traditional(title),
+        date,
+        to_traditional(source),
+    )
+    assert document.script == "traditional"
