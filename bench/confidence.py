@@ -68,12 +68,30 @@ def _sample(items: list[str], count: int, seed: str) -> list[str]:
     return chosen[:count]
 
 
-def _top_features(searcher: Any, question: str) -> list[float] | None:
-    found = searcher.search(question, k=1, mode="hybrid", context=False, highlight=False)
-    if not found.hits or found.hits[0].confidence is None:
+def _gold_answers(name: str) -> dict[str, list[str]]:
+    """Question → its gold answer strings (sets that have them)."""
+    with (EVAL_DIR / name / "queries.jsonl").open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return {row["text"]: row.get("answers") or [] for row in rows}
+
+
+def _answer_check(reader: Any, hit: Any, question: str, gold: list[str]) -> dict[str, bool] | None:
+    """Whether the marked sentence, and the keyword-chosen one, hold a gold answer.
+
+    Only for a top hit whose text holds a gold answer at all (else the sentence cannot).
+    """
+    from semsearch.lexical import analyze_query
+    from semsearch.search.answer import keyword_answer
+
+    if hit.answer is None or not any(answer in hit.text for answer in gold):
         return None
-    confidence = found.hits[0].confidence
-    return [confidence.cosine, confidence.sentence_cosine, confidence.margin]
+    weights = reader.keyword_weights(analyze_query(question).tokens)
+    by_keywords = keyword_answer(hit.text, weights)
+
+    def holds(span: tuple[int, int] | None) -> bool:
+        return span is not None and any(answer in hit.text[slice(*span)] for answer in gold)
+
+    return {"marked": holds(hit.answer), "keywords": holds(by_keywords)}
 
 
 def collect(embedder: Any) -> list[dict[str, Any]]:
@@ -95,6 +113,7 @@ def collect(embedder: Any) -> list[dict[str, Any]]:
                 (q, True, "xquad_zh_tw") for q in _sample(_questions("xquad_zh_tw"), 60, "tw")
             ]
         asked += [(q, answerable, "english") for q, answerable in ENGLISH.get(name, [])]
+        gold = _gold_answers(name)
         documents, chunks_by_doc, _ = eval_documents(load_eval_set(EVAL_DIR / name))
         with tempfile.TemporaryDirectory(prefix="semsearch-confidence-") as scratch:
             index_dir = Path(scratch) / "index"
@@ -103,17 +122,29 @@ def collect(embedder: Any) -> list[dict[str, Any]]:
             try:
                 searcher = Searcher(reader, embedder)
                 for question, answerable, origin in asked:
-                    features = _top_features(searcher, question)
-                    if features is not None:
-                        rows.append(
-                            {
-                                "corpus": name,
-                                "origin": origin,
-                                "question": question,
-                                "answerable": answerable,
-                                "features": features,
-                            }
-                        )
+                    found = searcher.search(question, k=1, context=False, highlight=False)
+                    if not found.hits or found.hits[0].confidence is None:
+                        continue
+                    top = found.hits[0]
+                    confidence = top.confidence
+                    rows.append(
+                        {
+                            "corpus": name,
+                            "origin": origin,
+                            "question": question,
+                            "answerable": answerable,
+                            "features": [
+                                confidence.cosine,
+                                confidence.sentence_cosine,
+                                confidence.margin,
+                            ],
+                            "answer_sentence": _answer_check(
+                                reader, top, question, gold.get(question, [])
+                            )
+                            if origin == name
+                            else None,
+                        }
+                    )
             finally:
                 reader.close()
         print(f"{name}: {len(asked)} questions", file=sys.stderr)
@@ -182,6 +213,7 @@ def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
     final = fit(core)
     result = {
         "per_side": PER_SIDE,
+        "answer_sentence": _answer_sentence_figures(core),
         "held_out": held_out,
         "all_sets_in_sample": measure(final, core),
         "calibration": final.__dict__,
@@ -205,6 +237,28 @@ def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
     print_table("Confidence, each corpus held out of the fit", header, table)
     print(json.dumps(result["calibration"]))
     return result
+
+
+def _answer_sentence_figures(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per corpus: how often the marked sentence (and the keyword-chosen one) holds the answer."""
+    figures = {}
+    for name in SETS:
+        checks = [
+            row["answer_sentence"]
+            for row in rows
+            if row["corpus"] == name and row.get("answer_sentence")
+        ]
+        if checks:
+            figures[name] = {
+                "top hits holding a gold answer": len(checks),
+                "marked sentence holds it": round(
+                    sum(c["marked"] for c in checks) / len(checks), 4
+                ),
+                "keyword sentence holds it": round(
+                    sum(c["keywords"] for c in checks) / len(checks), 4
+                ),
+            }
+    return figures
 
 
 def main() -> None:
@@ -259,6 +313,21 @@ def _markdown(result: dict[str, Any]) -> str:
     lines += [
         f"- {row['question']} (answerable: {row['answerable']}): {row['label']} {row['value']}"
         for row in result["english_questions"]
+    ]
+    lines += [
+        "",
+        "## The answer sentence",
+        "",
+        "Of the answerable questions whose top hit holds a gold answer: how often the sentence "
+        "marked (nearest the question by sentence vectors) holds it, against the sentence with "
+        "most of the query's keyword weight (keyword mode's choice).",
+        "",
+        "| corpus | top hits holding a gold answer | marked sentence | keyword sentence |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        "| " + " | ".join([name, *(str(v) for v in figures.values())]) + " |"
+        for name, figures in result["answer_sentence"].items()
     ]
     return "\n".join(lines) + "\n"
 
