@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from semsearch import settings
-from semsearch.cli_group import SuggestingGroup
 from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
 from semsearch.terminal_safe import escape_for_terminal
 from semsearch.ui import terminal
+from semsearch.ui.command_group import SuggestingGroup
 from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 
 if TYPE_CHECKING:
