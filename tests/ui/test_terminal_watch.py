@@ -8,7 +8,7 @@ import pytest
 
 from semsearch.errors import SemsearchError
 from semsearch.indexing import IndexReport
-from semsearch.ui.terminal import TerminalWatchListener
+from semsearch.ui.terminal_watch import TerminalWatchListener
 
 
 @pytest.fixture
