@@ -222,6 +222,14 @@ def evaluate(
         str, typer.Option("--modes", help="Comma-separated modes to compare.")
     ] = "semantic,keyword,hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    articles: Annotated[
+        bool,
+        typer.Option(
+            "--articles",
+            help="Article level: write each row as an article file, index it through the real "
+            "reading, cleaning and chunking, and judge one hit per article.",
+        ),
+    ] = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
 ) -> None:
@@ -235,7 +243,7 @@ def evaluate(
         raise typer.BadParameter(f"choose from {', '.join(MODES)}", param_hint="--modes")
     service = _service(None, model, model_cache)
     with RichReporter(err) as reporter:
-        result = service.evaluate(directory, chosen, reporter=reporter)
+        result = service.evaluate(directory, chosen, reporter=reporter, articles=articles)
     if as_json:
         terminal.print_json(result)
     else:

@@ -327,7 +327,11 @@ class Service:
     # -- evaluation --------------------------------------------------------------------------
 
     def evaluate(
-        self, directory: Path, modes: Sequence[str], reporter: Reporter | None = None
+        self,
+        directory: Path,
+        modes: Sequence[str],
+        reporter: Reporter | None = None,
+        articles: bool = False,
     ) -> dict[str, Any]:
         """Measure retrieval quality on an evaluation set with the service's model.
 
@@ -335,6 +339,7 @@ class Service:
             directory: The set's folder (``corpus.jsonl``, ``queries.jsonl``).
             modes: The search modes to measure.
             reporter: Receives progress.
+            articles: Article level: rows indexed as article files, one hit per article.
 
         Returns:
             The metrics per mode (see :func:`semsearch.evaluation.run_eval`).
@@ -345,4 +350,4 @@ class Service:
         from semsearch.evaluation import run_eval
 
         embedder = self.load_embedder(self.model or settings.default_model())
-        return run_eval(directory, modes, embedder, reporter=reporter)
+        return run_eval(directory, modes, embedder, reporter=reporter, articles=articles)
