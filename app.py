@@ -196,7 +196,7 @@ def main() -> None:
     )
     st.html(PAGE_CSS)
     service = page_service()
-    index_dir, corpus_dir = service.index_dir, service.corpus_dir
+    index_dir, corpus_dir = service.location, service.corpus_dir
 
     st.title(":material/travel_explore: semsearch")
     caption = st.empty()

@@ -99,10 +99,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @contextlib.contextmanager
-def streamlit_server(cwd: Path, index: str, corpus: str) -> Iterator[str]:
+def streamlit_server(cwd: Path, index: str, corpus: str, **settings: str) -> Iterator[str]:
     """Run ``streamlit run app.py`` on a free port; stop its whole process group afterwards.
 
     Fails if the server logged a traceback: the page must turn every error into a message.
+    ``settings`` are more environment variables (``SEMSEARCH_ENGINE=…``).
     """
     port = _free_port()
     log = cwd / f"streamlit-{port}.log"
@@ -111,6 +112,7 @@ def streamlit_server(cwd: Path, index: str, corpus: str) -> Iterator[str]:
         "SEMSEARCH_INDEX": index,
         "SEMSEARCH_CORPUS": corpus,
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
@@ -224,6 +226,40 @@ def test_missing_index_shows_the_fix(browser: Browser, tmp_path: Path) -> None:
         expect(alert).to_contain_text("semsearch build articles")
         expect(tab.get_by_role("textbox", name="Search")).to_be_disabled()
         context.close()
+
+
+def test_the_page_searches_a_qdrant_index_a_cli_update_meanwhile_is_told(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """$SEMSEARCH_ENGINE=qdrant with a local-mode folder: the page searches it, and since local
+    mode serves one process at a time, a CLI update while the page has it open gets a message."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(seed, corpus / seed.name)
+    folder = tmp_path / "qdrant"
+    where = ["--engine", "qdrant", "--qdrant-url", str(folder), "--index", "news"]
+    command = [sys.executable, "-m", "semsearch.cli"]
+    built = subprocess.run(
+        [*command, "build", "articles", *where],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    engine = {"SEMSEARCH_ENGINE": "qdrant", "SEMSEARCH_QDRANT_URL": str(folder)}
+    with streamlit_server(tmp_path, "news", "articles", **engine) as url:
+        context, tab, _ = _open_page(browser, url)
+        search(tab, "焦裕禄干部学院建在哪里", timeout=FIRST_QUERY_TIMEOUT_MS)
+        expect(first_card(tab).locator(".ss-file")).to_contain_text("000_02c521df31b8c6f7.txt")
+        expect(tab.get_by_text("news on Qdrant at")).to_be_visible()
+        busy = subprocess.run(
+            [*command, "update", *where], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        context.close()
+    assert busy.returncode == 1 and "Traceback" not in busy.stderr
+    assert "is open in another process" in " ".join(busy.stderr.split())
 
 
 def test_first_visit_offers_example_queries_that_run(page: Page) -> None:

@@ -12,6 +12,7 @@ through :mod:`semsearch.search`, so it measures exactly what ships.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.evaluation.articles import article_key, write_articles
 from semsearch.evaluation.cache import CachedEmbedder
@@ -31,7 +33,7 @@ from semsearch.progress import NullReporter, Reporter
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.search import Searcher
-    from semsearch.storage import SearchIndex
+    from semsearch.storage import EngineConfig, SearchIndex
 
 
 def run_eval(
@@ -44,6 +46,7 @@ def run_eval(
     limit: int | None = None,
     query_time_samples: int = 20,
     articles: bool = False,
+    engine: str | EngineConfig = "local",
 ) -> dict[str, Any]:
     """Index an evaluation set in a temporary index and measure each search mode on it.
 
@@ -62,6 +65,9 @@ def run_eval(
             through the real reading, cleaning and chunking, searched with one hit per article
             and judged by article (:mod:`~semsearch.evaluation.articles`). Otherwise each row
             is one chunk and judged by row.
+        engine: The storage engine of the temporary index. A Qdrant one lives where
+            ``EngineConfig.qdrant_url`` says, as the index ``semsearch-eval-<set>``, replaced by
+            each run.
 
     Returns:
         ``{"set", "level", "chunks", "queries", "model", "query_embed_ms", "modes": {mode:
@@ -75,7 +81,7 @@ def run_eval(
         SemsearchError: For an unknown mode.
     """
     from semsearch.search import Searcher
-    from semsearch.storage import open_index
+    from semsearch.storage import engine_config, open_index
 
     _check_modes(modes)
     eval_set = load_eval_set(directory)
@@ -92,8 +98,9 @@ def run_eval(
     reporter = reporter or NullReporter()
     try:
         with tempfile.TemporaryDirectory(prefix="semsearch-eval-") as scratch:
-            index = _Indexed.build(eval_set, queries, Path(scratch), cached, reporter, articles)
-            reader = open_index(index.index_dir)
+            index_dir = Path(scratch) / _index_name(eval_set.name, engine_config(engine))
+            index = _Indexed.build(eval_set, queries, index_dir, cached, reporter, articles, engine)
+            reader = open_index(index_dir, engine=engine)
             try:
                 key_of_chunk = index.keys_by_chunk(reader)
                 if articles:
@@ -149,21 +156,26 @@ class _Indexed:
         cls,
         eval_set: EvalSet,
         queries: list[EvalQuery],
-        scratch: Path,
+        index_dir: Path,
         embedder: CachedEmbedder,
         reporter: Reporter,
         articles: bool,
+        engine: str | EngineConfig,
     ) -> _Indexed:
-        """Index the set in ``scratch``: rows as chunks, or (``articles``) as article files."""
+        """Index the set as ``index_dir``: rows as chunks, or (``articles``) as article files
+        written beside it."""
         from semsearch.indexing import build, build_from_chunks
 
-        index_dir = scratch / "index"
         if articles:
-            files = write_articles(eval_set, queries, scratch / "articles")
-            build([files.folder], index_dir, embedder, rebuild=True, reporter=reporter)
+            files = write_articles(eval_set, queries, index_dir.parent / "articles")
+            build(
+                [files.folder], index_dir, embedder, rebuild=True, reporter=reporter, engine=engine
+            )
             return cls(index_dir, files.queries, None)
         documents, chunks_by_doc, passage_of = eval_documents(eval_set)
-        build_from_chunks(index_dir, documents, chunks_by_doc, embedder, reporter=reporter)
+        build_from_chunks(
+            index_dir, documents, chunks_by_doc, embedder, reporter=reporter, engine=engine
+        )
         return cls(index_dir, queries, passage_of)
 
     def keys_by_chunk(self, reader: SearchIndex) -> dict[int, str]:
@@ -172,6 +184,14 @@ class _Indexed:
         if self.passage_of is None:
             return {chunk.chunk_id: article_key(chunk.path) for chunk in stored}
         return {chunk.chunk_id: self.passage_of[(chunk.doc_id, chunk.index)] for chunk in stored}
+
+
+def _index_name(set_name: str, engine: EngineConfig) -> str:
+    """The temporary index's name: a Qdrant place outside the scratch folder may be shared, so
+    the index there is named after the set (each run replaces it)."""
+    if engine.name != "qdrant" or not (engine.qdrant_url or settings.default_qdrant_url()):
+        return "index"
+    return "semsearch-eval-" + re.sub(r"[^A-Za-z0-9_-]", "-", set_name)
 
 
 def _median_embed_ms(embedder: Embedder, queries: Sequence[EvalQuery], samples: int) -> float:

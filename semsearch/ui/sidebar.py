@@ -32,7 +32,9 @@ def render_index_panel(
         info: The description of the live version (None: no index, or it cannot be used).
         problem: Why the index cannot be used, if it cannot.
     """
-    index_dir = service.index_dir
+    # The folder, or for a Qdrant index its name and where it lives.
+    index_dir = service.location
+    where = "Folder" if index_dir == str(service.index_dir) else "Index"
     with container:
         st.subheader("Index")
         if problem is not None:
@@ -47,7 +49,7 @@ def render_index_panel(
         st.markdown(
             f"**Model** {escape_markdown(str(info.model))}"
             f"  \n**Updated** {escape_markdown(format_timestamp(info.updated_at))}"
-            f"  \n**Folder** {escape_markdown(str(index_dir))}"
+            f"  \n**{where}** {escape_markdown(str(index_dir))}"
         )
         if info.skipped:
             with st.expander(f"{len(info.skipped)} skipped files", icon=":material/block:"):
