@@ -29,13 +29,18 @@ standard error of the paired per-query difference of reciprocal ranks).
 Usage (from the repository root; cached vectors make a run take minutes)::
 
     .venv/bin/python bench/tune.py
+    # on a busy machine, fill the cache set by set in parallel first:
+    .venv/bin/python bench/tune.py --warm cmrc2018_chunks &
+    .venv/bin/python bench/tune.py --warm drcd xquad_zh &
 
-Writes bench/results/tune.json and bench/results/tune.md.
+Writes bench/results/tune.json and bench/results/tune.md; reciprocal ranks are cached under
+``<user cache>/semsearch/tune/<model fingerprint>/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import sys
@@ -51,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from retrieval import DEPTH, rank_hybrid, rank_single  # noqa: E402
+from retrieval import DEPTH, hybrid_candidates, rank_single  # noqa: E402
 from retrieval_matrices import (  # noqa: E402
     SCHEMES,
     SetMatrices,
@@ -59,8 +64,16 @@ from retrieval_matrices import (  # noqa: E402
     passage_texts,
 )
 
+from semsearch import ranking  # noqa: E402
 from semsearch.evaluation import CachedEmbedder, load_eval_set, mrr_at_k  # noqa: E402
-from semsearch.lexical import DEFAULT_B, DEFAULT_K1, KeywordIndex, tokenize, tokenize_query  # noqa: E402
+from semsearch.lexical import (  # noqa: E402
+    DEFAULT_B,
+    DEFAULT_K1,
+    KeywordIndex,
+    sentence_coverage,
+    tokenize,
+    tokenize_query,
+)
 from semsearch.ranking import FusionConfig  # noqa: E402
 
 #: Groups of sets that share data: never split between fitting and reporting.
@@ -121,6 +134,35 @@ class TunedSet:
             self.data.keyword[key] = np.stack([index.scores(q) for q in self.query_tokens])
         return key
 
+    coverage: np.ndarray | None = None  # queries × rows sentence evidence, NaN: not yet known
+
+    def rank_hybrid(self, key: str, config: FusionConfig) -> list[np.ndarray]:
+        """``retrieval.rank_hybrid`` with the sentence evidence remembered across configurations.
+
+        Sentence evidence depends on the query and the chunk only, and computing it is most of
+        a replay's time; the ranking itself is the core's (``ranking.rank_hybrid``).
+        """
+        data = self.data
+        if self.coverage is None:
+            self.coverage = np.full(data.dense.shape, np.nan, dtype=np.float32)
+        rankings = []
+        for query in range(len(data.queries)):
+            candidates = hybrid_candidates(data, query, key, config)
+
+            def evidence(
+                positions: np.ndarray, pool: np.ndarray = candidates.ids, query: int = query
+            ) -> np.ndarray:
+                rows = pool[positions]
+                for row in rows[np.isnan(self.coverage[query, rows])]:
+                    self.coverage[query, row] = sentence_coverage(
+                        data.query_weights[query], data.sentences[row]
+                    )
+                return self.coverage[query, rows].astype(np.float64)
+
+            ranked = ranking.rank_hybrid(candidates, config, DEPTH, evidence)
+            rankings.append(np.array([row for row, _ in ranked], dtype=np.int64))
+        return rankings
+
     def reciprocal_ranks(self, rankings: Sequence[np.ndarray]) -> np.ndarray:
         """Per query, 1 / rank of the first relevant row in the top 10 (0 if none)."""
         ids = self.data.passage_ids
@@ -148,33 +190,81 @@ def load_set(folder: Path, embedder: CachedEmbedder) -> TunedSet:
 
 
 class Scorer:
-    """Per-query reciprocal ranks of each (set, mode, k1, b, fusion) asked, memoized."""
+    """Per-query reciprocal ranks of each (set, mode, k1, b, fusion) asked.
 
-    def __init__(self, sets: dict[str, TunedSet]) -> None:
-        self.sets = sets
+    Kept in memory and on disk (one ``.npy`` per key under ``cache_dir``), so that several
+    processes can fill the cache set by set (``--warm``) and the selection reads it. Sets are
+    loaded on first use.
+
+    Args:
+        load: Loads a set by name.
+        cache_dir: Where reciprocal ranks are kept (per model fingerprint).
+    """
+
+    def __init__(self, load: Callable[[str], TunedSet], cache_dir: Path) -> None:
+        self.load = load
+        self.sets: dict[str, TunedSet] = {}
+        self.cache_dir = cache_dir
         self.memo: dict[tuple, np.ndarray] = {}
+        cache_dir.mkdir(parents=True, exist_ok=True)
+
+    def tuned(self, name: str) -> TunedSet:
+        """The set, loaded once."""
+        if name not in self.sets:
+            self.sets[name] = self.load(name)
+        return self.sets[name]
+
+    def _remembered(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        if key not in self.memo:
+            digest = hashlib.sha1(repr(key).encode()).hexdigest()[:20]
+            path = self.cache_dir / f"{key[1]}-{digest}.npy"
+            if path.is_file():
+                self.memo[key] = np.load(path)
+            else:
+                self.memo[key] = compute()
+                np.save(path, self.memo[key])
+        return self.memo[key]
 
     def keyword(self, name: str, k1: float, b: float) -> np.ndarray:
         """Keyword mode with BM25 ``(k1, b)``."""
-        memo_key = ("keyword", name, k1, b)
-        if memo_key not in self.memo:
-            tuned = self.sets[name]
+
+        def compute() -> np.ndarray:
+            tuned = self.tuned(name)
             scores = tuned.data.keyword[tuned.keyword_key(k1, b)]
-            self.memo[memo_key] = tuned.reciprocal_ranks(rank_single(scores, True))
-        return self.memo[memo_key]
+            return tuned.reciprocal_ranks(rank_single(scores, True))
+
+        return self._remembered(("keyword", name, k1, b), compute)
 
     def hybrid(self, name: str, k1: float, b: float, config: FusionConfig) -> np.ndarray:
         """Hybrid mode with BM25 ``(k1, b)`` on the keyword side and fusion ``config``."""
-        memo_key = ("hybrid", name, k1, b, config)
-        if memo_key not in self.memo:
-            tuned = self.sets[name]
+
+        def compute() -> np.ndarray:
+            tuned = self.tuned(name)
             key = tuned.keyword_key(k1, b)
-            self.memo[memo_key] = tuned.reciprocal_ranks(rank_hybrid(tuned.data, key, config))
-        return self.memo[memo_key]
+            return tuned.reciprocal_ranks(tuned.rank_hybrid(key, config))
+
+        return self._remembered(("hybrid", name, k1, b, config), compute)
 
     def group_mean(self, group: str, measure: Callable[[str], np.ndarray]) -> float:
         """A group's MRR@10 (percent): the mean over its sets of ``measure(set name)``."""
         return float(np.mean([100.0 * measure(name).mean() for name in GROUPS[group]]))
+
+
+def warm(scorer: Scorer, names: Sequence[str]) -> None:
+    """Fill the cache for some sets: the (k1, b) grid, then every one-axis fusion change at
+    each of its points (what the rule asks first; its later steps combine changes)."""
+    for name in names:
+        scorer.keyword(name, *TEXTBOOK)
+        scorer.hybrid(name, *TEXTBOOK, CONVEX_PLAIN)
+        for k1, b in KEYWORD_GRID:
+            scorer.keyword(name, k1, b)
+            scorer.hybrid(name, k1, b, CURRENT)
+            print(f"{name} k1 {k1} b {b}", flush=True)
+        for k1, b in KEYWORD_GRID:
+            for axis, values in FUSION_AXES.items():
+                for value in values:
+                    scorer.hybrid(name, k1, b, replace(CURRENT, **{axis: value}))
+            print(f"{name} k1 {k1} b {b}: fusion axes", flush=True)
 
 
 def changed_values(k1: float, b: float, config: FusionConfig) -> int:
@@ -283,7 +373,7 @@ def grid_table(scorer: Scorer) -> dict[str, dict[str, dict[str, float]]]:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for k1, b in KEYWORD_GRID:
         row = {}
-        for name in scorer.sets:
+        for name in (n for names in GROUPS.values() for n in names):
             row[name] = {
                 "keyword": round(100 * scorer.keyword(name, k1, b).mean(), 2),
                 "hybrid": round(100 * scorer.hybrid(name, k1, b, CURRENT).mean(), 2),
@@ -336,17 +426,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model name or path (default: default)")
     parser.add_argument("--name", default="tune", help="results file name (default: tune)")
+    parser.add_argument("--warm", nargs="+", metavar="SET", help="only fill the cache for these")
     arguments = parser.parse_args()
 
     from semsearch.embed import load_embedder
+    from semsearch.evaluation import default_embedding_cache_dir
 
     embedder = CachedEmbedder(load_embedder(arguments.model))
-    sets = {
-        name: load_set(ROOT / "eval" / name, embedder)
-        for names in GROUPS.values()
-        for name in names
-    }
-    scorer = Scorer(sets)
+    cache_dir = default_embedding_cache_dir().parent / "tune" / embedder.fingerprint
+    scorer = Scorer(lambda name: load_set(ROOT / "eval" / name, embedder), cache_dir)
+    if arguments.warm:
+        warm(scorer, arguments.warm)
+        return
     payload = {
         "model": embedder.model_id,
         "groups": GROUPS,
