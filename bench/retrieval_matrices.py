@@ -57,7 +57,7 @@ SCHEMES = {
     "chars": KeywordScheme("BM25 Han 1–2-grams", tokenize, tokenize, 1.5, 0.75),
     "chars_q": KeywordScheme("+ question words removed", tokenize, tokenize_query, 1.5, 0.75),
     "final": KeywordScheme(
-        "+ k1 0.3, b 0.3 (keyword mode)",
+        f"+ k1 {DEFAULT_K1}, b {DEFAULT_B} (keyword mode)",
         tokenize,
         tokenize_query,
         DEFAULT_K1,
