@@ -25,6 +25,7 @@ from semsearch.terminal_safe import escape_for_terminal
 from semsearch.ui import terminal
 from semsearch.ui.command_group import SuggestingGroup
 from semsearch.ui.options import (
+    ArticlesOption,
     DebounceOption,
     EngineOption,
     IndexOption,
@@ -288,14 +289,7 @@ def evaluate(
         str, typer.Option("--modes", metavar="MODES", help="Comma-separated modes to compare.")
     ] = "semantic,keyword,hybrid",
     as_json: JsonOption = False,
-    articles: Annotated[
-        bool,
-        typer.Option(
-            "--articles",
-            help="Article level: write each row as an article file, index it through the real "
-            "reading, cleaning and chunking, and judge one hit per article.",
-        ),
-    ] = False,
+    articles: ArticlesOption = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
     engine: EngineOption = None,
