@@ -105,10 +105,13 @@ class _Discovery:
     def __init__(self) -> None:
         self.files: list[Path] = []
         self.skipped: list[SkippedFile] = []
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()
+        #: The folder being walked, resolved once for all its files (resolving each file's
+        #: path looks at every folder above it: 4 s of a no-op update at 23,000 files).
+        self._folder_resolved = ""
 
-    def consider(self, file: Path) -> None:
-        key = real_path(file)
+    def consider(self, file: Path, resolved: str | None = None) -> None:
+        key = resolved or os.path.realpath(file)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -129,6 +132,7 @@ class _Discovery:
         root = real_path(folder)
         for dirpath, dirnames, filenames in os.walk(folder):
             here = Path(dirpath)
+            self._folder_resolved = os.path.realpath(dirpath)
             # Pruning in place keeps os.walk out of hidden folders such as .git, of index
             # folders, and of linked folders (os.walk lists them but would not descend anyway).
             dirnames[:] = [
@@ -152,8 +156,8 @@ class _Discovery:
         return not is_index_folder(folder)
 
     def _found(self, file: Path, root: Path) -> None:
-        if not file.is_symlink():
-            self.consider(file)
+        if not os.path.islink(file):
+            self.consider(file, os.path.join(self._folder_resolved, file.name))
             return
         problem = link_problem(file, root)
         if problem is not None:
