@@ -20,6 +20,7 @@ import typer
 from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
+from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
 from semsearch.ui import terminal
 from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 
@@ -179,6 +180,37 @@ def update(
     Without PATHS, the folders the index was built from are used (or seeds/ for a new index).
     """
     _run_indexing(paths or None, index, model, model_cache, _engine(engine, qdrant_url))
+
+
+@app.command()
+def watch(
+    paths: PathsArgument = None,
+    index: IndexOption = None,
+    model: ModelOption = None,
+    model_cache: ModelCacheOption = None,
+    debounce: Annotated[
+        float,
+        typer.Option(
+            "--debounce",
+            min=0.1,
+            max=60.0,
+            help="Seconds the folders must be quiet (no file changing) before an update.",
+        ),
+    ] = DEFAULT_QUIET_SECONDS,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
+) -> None:
+    """Keep the index in step with the files: update within seconds of any change, until Ctrl-C.
+
+    Without PATHS, the folders the index was built from are watched (or seeds/ for a new
+    index). A file still being written is indexed once it is complete.
+    """
+    service = _service(index, model, model_cache, engine=_engine(engine, qdrant_url))
+    listener = terminal.TerminalWatchListener(service.location)
+    try:
+        service.watcher(paths or None, listener, quiet_seconds=debounce).run()
+    except KeyboardInterrupt:
+        err.print("Stopped watching. The index holds every update that finished.")
 
 
 @app.command()

@@ -29,6 +29,8 @@ ENV_QDRANT_API_KEY = "SEMSEARCH_QDRANT_API_KEY"
 
 #: The engine used when none is named: the embedded one (FAISS + SQLite + BM25 files).
 DEFAULT_ENGINE = "local"
+#: Set to 1 (or true, yes, on), the page's server keeps the index in step with its folders.
+ENV_WATCH = "SEMSEARCH_WATCH"
 
 
 def default_index_dir() -> Path:
@@ -62,3 +64,8 @@ def default_model_cache() -> Path:
 def default_corpus_dir() -> Path:
     """Return the article folder indexed by default: ``$SEMSEARCH_CORPUS`` or ``seeds/``."""
     return Path(os.environ.get(ENV_CORPUS) or "seeds")
+
+
+def watch_enabled() -> bool:
+    """Return whether the page's server watches the corpus: ``$SEMSEARCH_WATCH`` set to 1/true."""
+    return os.environ.get(ENV_WATCH, "").strip().lower() in {"1", "true", "yes", "on"}

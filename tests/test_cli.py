@@ -76,7 +76,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_help_lists_every_command() -> None:
     done = subprocess.run([*SEMSEARCH, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    for command in ("build", "update", "query", "info", "inspect", "eval"):
+    for command in ("build", "update", "watch", "query", "info", "inspect", "eval"):
         assert command in done.stdout
 
 
