@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import faiss
 import numpy as np
 
 from semsearch.lexical.bm25_segment import KeywordSegment
@@ -24,6 +23,9 @@ from semsearch.storage.local.vectors import (
     exact_scores,
     index_search,
 )
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class Segment:
