@@ -169,12 +169,11 @@ def render_header(tr: Texts) -> Any:
     title_col, lang_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.title(":material/travel_explore: semsearch")
     lang_col.selectbox(
-        "Language",
+        tr("page.language"),
         options=list(LANGUAGES),
         format_func=LANGUAGE_NAMES.get,
         key="lang",
         label_visibility="collapsed",
-        help=tr("page.language"),
     )
     return st.empty()
 
