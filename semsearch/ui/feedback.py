@@ -100,8 +100,8 @@ def show_unexpected(error: Exception, container: Any = st, tr: Texts | None = No
         tr: The page's language.
     """
     LOG.exception("Unexpected error in the semsearch page")
+    tr = tr or Texts("en")
     kind, message = escape_markdown(type(error).__name__), escape_markdown(str(error))
     container.error(
-        (tr or Texts("en"))("error.unexpected", kind=kind, message=message),
-        icon=":material/bug_report:",
+        tr("error.unexpected", kind=kind, message=message), icon=":material/bug_report:"
     )

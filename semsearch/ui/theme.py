@@ -7,7 +7,7 @@ secondary text is dimmed with opacity, which keeps its contrast in both themes. 
 below measure (WCAG 2 contrast ratio, AA asks ≥ 4.5): ``#1f1400`` on ``#ffd84d`` 13.1,
 ``#0b1a33`` on ``#cfe2ff`` 13.2, ``#fff`` on ``#2f5f96`` 6.6, ``#fff`` on ``#17663a`` 7.0,
 ``#fff`` on ``#8a4b08`` 6.8, ``#1f2937`` on ``#e5e7eb`` 11.9, ``#0b1a33`` on ``#a9cbfb``
-10.4 and on ``#e6effb`` 15.0; ``tests/test_webpage.py``
+10.4 and on ``#e6effb`` 15.0; ``tests/webpage/test_offline_and_readable.py``
 reads the computed colours in a real browser, in both themes.
 """
 
