@@ -184,7 +184,7 @@ def main() -> None:
     st.set_page_config(page_title=tr("page.tab"), page_icon=str(FAVICON), layout="wide")
     st.html(PAGE_CSS)
     service = preload.service()
-    index_dir, corpus_dir = service.index_dir, service.corpus_dir
+    index_dir, corpus_dir = service.location, service.corpus_dir
     caption = render_header(tr)
     with st.sidebar:
         index_box, upload_box, maintenance_box = st.container(), st.container(), st.container()

@@ -28,6 +28,7 @@ The CLI and app open it like any index.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -52,6 +53,11 @@ class BaseMaterial:
     vectors: np.ndarray
     token_ids: list[np.ndarray]
     vocabulary: dict[str, int]
+
+    @functools.cached_property
+    def words(self) -> list[str]:
+        """The vocabulary as a list: the token of each term id."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
 
 def base_vectors(embedder: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -148,6 +154,14 @@ def _synthetic_key(chunk_id: int) -> str:
     return f"synthetic-{chunk_id}"
 
 
+def synthetic_tokens(base: BaseMaterial, first: int, second: int) -> list[str]:
+    """The keyword tokens of one synthetic chunk: the first half of real chunk ``first``'s plus
+    the second half of real chunk ``second``'s (what :func:`synthetic_term_counts` counts)."""
+    words = base.words
+    a, b = base.token_ids[first], base.token_ids[second]
+    return [words[i] for i in a[: len(a) // 2]] + [words[i] for i in b[len(b) // 2 :]]
+
+
 def _document(
     base: BaseMaterial, rows: range, first: np.ndarray, second: np.ndarray, doc_id: str, day: int
 ) -> tuple[Any, list[Any]]:
@@ -181,25 +195,37 @@ def _document(
 
 
 def add_documents(
-    writer: Any, base: BaseMaterial, vectors: np.ndarray, first: np.ndarray, second: np.ndarray
+    writer: Any,
+    base: BaseMaterial,
+    vectors: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    with_tokens: bool = False,
+    first_row: int = 0,
 ) -> None:
     """Add the synthetic documents (ten chunks each) with their chunk vectors to the writer.
 
-    Chunk ``row`` gets id ``row + 1`` (a new index starts at 1), the id the BM25 part uses.
+    Chunk ``row`` gets id ``first_row + row + 1`` (a new index starts at 1), the id the BM25
+    part uses; ``first_row`` numbers documents added to an index of that many chunks after its
+    own. With ``with_tokens`` each chunk's keyword tokens are given too
+    (:func:`synthetic_tokens`; an engine that keeps BM25 itself, such as Qdrant, needs them),
+    else none are stored.
     """
     count = len(vectors)
     for number in range((count + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT):
         rows = range(number * CHUNKS_PER_DOCUMENT, min(count, (number + 1) * CHUNKS_PER_DOCUMENT))
+        number += first_row // CHUNKS_PER_DOCUMENT
         document, chunks = _document(
             base, rows, first, second, f"synthetic/{number:07d}.txt", number
         )
-        keys = [_synthetic_key(row + 1) for row in rows]
-        # No keyword tokens are stored: at 1M chunks the token lists do not fit in memory, and
-        # BM25 comes from term counts (synthetic_keyword_index).
-        ids = writer.add_document(
-            document, chunks, vectors[rows.start : rows.stop], [[] for _ in rows], keys
-        )
-        assert ids[0] == rows.start + 1, "a synthetic index must start at chunk id 1"
+        keys = [_synthetic_key(first_row + row + 1) for row in rows]
+        # Without tokens none are stored: at 1M chunks the token lists do not fit in memory, and
+        # the local engine's BM25 comes from term counts (synthetic_keyword_index).
+        tokens = [
+            synthetic_tokens(base, first[row], second[row]) if with_tokens else [] for row in rows
+        ]
+        ids = writer.add_document(document, chunks, vectors[rows.start : rows.stop], tokens, keys)
+        assert ids[0] == first_row + rows.start + 1, "synthetic chunk ids follow the rows"
 
 
 def _noisy_copies(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -223,7 +249,6 @@ def apply_updates(
     from semsearch.chunking import ChunkingConfig
     from semsearch.storage import open_writer
 
-    token_of = {term: token for token, term in base.vocabulary.items()}
     rng = np.random.default_rng(seed)
     seconds = []
     for number in range(count):
@@ -231,11 +256,7 @@ def apply_updates(
         vectors, first, second = synthetic_vectors(base.vectors, chunks, seed + number)
         doc_id = f"updates/{seed}-{number:05d}.txt"
         document, parts = _document(base, range(chunks), first, second, doc_id, number)
-        tokens = []
-        for a, b in zip(first, second, strict=True):
-            ids_a, ids_b = base.token_ids[a], base.token_ids[b]
-            halves = [*ids_a[: len(ids_a) // 2], *ids_b[len(ids_b) // 2 :]]
-            tokens.append([token_of[int(term)] for term in halves])
+        tokens = [synthetic_tokens(base, a, b) for a, b in zip(first, second, strict=True)]
         keys = [f"update-{seed}-{number}-{row}" for row in range(chunks)]
         with open_writer(index_dir, embedder, ChunkingConfig()) as writer:
             total = writer.base.document_count if writer.base is not None else 1
@@ -248,14 +269,15 @@ def apply_updates(
     return seconds
 
 
-def add_sentence_vectors(writer: Any, vectors: np.ndarray, seed: int) -> None:
-    """Store :data:`SENTENCES_PER_CHUNK` noisy copies of each chunk vector as its sentences."""
+def add_sentence_vectors(writer: Any, vectors: np.ndarray, seed: int, first_row: int = 0) -> None:
+    """Store :data:`SENTENCES_PER_CHUNK` noisy copies of each chunk vector as its sentences
+    (the chunks of :func:`add_documents` with the same ``first_row``)."""
     rng = np.random.default_rng(seed + 1)
     for start in range(0, len(vectors), 50_000):
         rows = np.arange(start, min(len(vectors), start + 50_000))
         noisy = _noisy_copies(vectors[rows], rng)
         writer.add_sentence_vectors(
-            {_synthetic_key(int(row) + 1): noisy[i] for i, row in enumerate(rows)}
+            {_synthetic_key(first_row + int(row) + 1): noisy[i] for i, row in enumerate(rows)}
         )
 
 

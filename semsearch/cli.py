@@ -25,6 +25,7 @@ from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
+    from semsearch.storage import EngineConfig
 
 app = typer.Typer(
     name="semsearch",
@@ -70,6 +71,26 @@ ModelCacheOption = Annotated[
         show_default=False,
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=f"Storage engine: local (FAISS + SQLite files) or qdrant [default: "
+        f"${settings.ENV_ENGINE} or local].",
+        show_default=False,
+    ),
+]
+QdrantUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--qdrant-url",
+        help=f"With --engine qdrant: a server or cluster URL (http(s)://host:6333, API key from "
+        f"${settings.ENV_QDRANT_API_KEY}) or a folder for Qdrant's in-process local mode; "
+        f"--index names the index there [default: ${settings.ENV_QDRANT_URL}, else local mode "
+        "in the --index folder].",
+        show_default=False,
+    ),
+]
 PathsArgument = Annotated[
     list[Path] | None,
     typer.Argument(
@@ -80,16 +101,37 @@ PathsArgument = Annotated[
 ]
 
 
+def _engine(engine: str | None, qdrant_url: str | None) -> EngineConfig:
+    """The engine the options ask for (``$SEMSEARCH_ENGINE`` when not given)."""
+    from semsearch.storage import ENGINES, EngineConfig
+
+    name = engine or settings.default_engine()
+    if name not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    if qdrant_url and name != "qdrant":
+        raise typer.BadParameter("it needs --engine qdrant", param_hint="--qdrant-url")
+    return EngineConfig(name, qdrant_url)
+
+
 def _service(
-    index: Path | None, model: str | None, model_cache: Path | None, announce: bool = True
+    index: Path | None,
+    model: str | None,
+    model_cache: Path | None,
+    announce: bool = True,
+    engine: EngineConfig | None = None,
 ) -> Service:
-    """The service a command asks; with ``announce``, a spinner shows while a model loads."""
+    """The service a command asks; with ``announce``, a spinner shows while a model loads.
+
+    ``engine`` None: a command that does not touch an index (the local engine, unused).
+    """
 
     def load(name: str) -> Embedder:
         return load_model(name, model_cache)
 
     loader = terminal.announced_loader(load) if announce else None
-    return Service.from_settings(index, model, model_cache, embedder_loader=loader)
+    return Service.from_settings(
+        index, model, model_cache, embedder_loader=loader, engine=engine or "local"
+    )
 
 
 def _run_indexing(
@@ -97,9 +139,10 @@ def _run_indexing(
     index: Path | None,
     model: str | None,
     model_cache: Path | None,
+    engine: EngineConfig,
     rebuild: bool = False,
 ) -> None:
-    service = _service(index, model, model_cache)
+    service = _service(index, model, model_cache, engine=engine)
     with RichReporter(err) as reporter:
         report = service.index_files(paths, rebuild=rebuild, reporter=reporter)
     terminal.print_report(report, service.index_dir)
@@ -114,9 +157,12 @@ def build(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Start from scratch, discarding the old index.")
     ] = False,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Index articles (default: seeds/). An existing index is updated unless --rebuild."""
-    _run_indexing(paths or [settings.default_corpus_dir()], index, model, model_cache, rebuild)
+    paths = paths or [settings.default_corpus_dir()]
+    _run_indexing(paths, index, model, model_cache, _engine(engine, qdrant_url), rebuild)
 
 
 @app.command()
@@ -125,12 +171,14 @@ def update(
     index: IndexOption = None,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Bring the index in line with the files: embed only what is new, drop what vanished.
 
     Without PATHS, the folders the index was built from are used (or seeds/ for a new index).
     """
-    _run_indexing(paths or None, index, model, model_cache)
+    _run_indexing(paths or None, index, model, model_cache, _engine(engine, qdrant_url))
 
 
 @app.command()
@@ -161,15 +209,18 @@ def query(
     index: IndexOption = None,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Search the index and print the best paragraphs."""
     from semsearch.search import MODES
 
     if mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
+    storage = _engine(engine, qdrant_url)
     if not text.strip():
         raise SemsearchError("The query is empty.", "Give some words to look for.")
-    service = _service(index, model, model_cache, announce=False)
+    service = _service(index, model, model_cache, announce=False, engine=storage)
     live = service.open_live(need_embedder=mode != "keyword")
     result = live.search(
         text,
@@ -190,9 +241,11 @@ def query(
 def info(
     index: IndexOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Describe the index: documents, chunks, model, sizes, times, skipped files."""
-    described = _service(index, None, None).info()
+    described = _service(index, None, None, engine=_engine(engine, qdrant_url)).info()
     if as_json:
         terminal.print_json(described.to_json())
     else:
@@ -224,8 +277,14 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
 ) -> None:
-    """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10, median query time)."""
+    """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10, median query time).
+
+    The set is indexed in a temporary index of the chosen engine (with --qdrant-url, as the
+    index semsearch-eval-<set> there, replaced by each run).
+    """
     from semsearch.evaluation import format_eval_table
     from semsearch.search import MODES
 
@@ -233,7 +292,7 @@ def evaluate(
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
         raise typer.BadParameter(f"choose from {', '.join(MODES)}", param_hint="--modes")
-    service = _service(None, model, model_cache)
+    service = _service(None, model, model_cache, engine=_engine(engine, qdrant_url))
     with RichReporter(err) as reporter:
         result = service.evaluate(directory, chosen, reporter=reporter)
     if as_json:

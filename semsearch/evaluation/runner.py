@@ -10,6 +10,7 @@ MRR@10, nDCG@10 (binary gains) and the median query time. It reaches the index o
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.evaluation.cache import CachedEmbedder
 from semsearch.evaluation.metrics import RANK_CUTOFF, score_rankings
@@ -27,6 +29,7 @@ from semsearch.progress import NullReporter, Reporter
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.search import Searcher
+    from semsearch.storage import EngineConfig
 
 
 def run_eval(
@@ -38,6 +41,7 @@ def run_eval(
     k: int = RANK_CUTOFF,
     limit: int | None = None,
     query_time_samples: int = 20,
+    engine: str | EngineConfig = "local",
 ) -> dict[str, Any]:
     """Index an evaluation set in a temporary index and measure each search mode on it.
 
@@ -52,6 +56,9 @@ def run_eval(
         limit: Only the first ``limit`` queries (for quick checks).
         query_time_samples: Queries embedded without the cache to time the model's share of a
             query (0 to skip).
+        engine: The storage engine of the temporary index. A Qdrant one lives where
+            ``EngineConfig.qdrant_url`` says, as the index ``semsearch-eval-<set>``, replaced by
+            each run.
 
     Returns:
         ``{"set", "chunks", "queries", "model", "query_embed_ms", "modes": {mode: {"R@1", "R@5",
@@ -65,7 +72,7 @@ def run_eval(
     """
     from semsearch.indexing import build_from_chunks
     from semsearch.search import MODES, Searcher
-    from semsearch.storage import open_index
+    from semsearch.storage import engine_config, open_index
 
     unknown = [mode for mode in modes if mode not in MODES]
     if unknown or not modes:
@@ -87,9 +94,11 @@ def run_eval(
     reporter = reporter or NullReporter()
     try:
         with tempfile.TemporaryDirectory(prefix="semsearch-eval-") as scratch:
-            index_dir = Path(scratch) / "index"
-            build_from_chunks(index_dir, documents, chunks_by_doc, cached, reporter=reporter)
-            reader = open_index(index_dir)
+            index_dir = Path(scratch) / _index_name(eval_set.name, engine_config(engine))
+            build_from_chunks(
+                index_dir, documents, chunks_by_doc, cached, reporter=reporter, engine=engine
+            )
+            reader = open_index(index_dir, engine=engine)
             try:
                 passage_by_chunk = {
                     chunk.chunk_id: passage_of[(chunk.doc_id, chunk.index)]
@@ -114,6 +123,14 @@ def run_eval(
     finally:
         cached.close()
     return result
+
+
+def _index_name(set_name: str, engine: EngineConfig) -> str:
+    """The temporary index's name: a Qdrant place outside the scratch folder may be shared, so
+    the index there is named after the set (each run replaces it)."""
+    if engine.name != "qdrant" or not (engine.qdrant_url or settings.default_qdrant_url()):
+        return "index"
+    return "semsearch-eval-" + re.sub(r"[^A-Za-z0-9_-]", "-", set_name)
 
 
 def _median_embed_ms(embedder: Embedder, queries: Sequence[EvalQuery], samples: int) -> float:

@@ -24,7 +24,7 @@ from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
 from semsearch.ingest import Document
 from semsearch.progress import NullReporter, Reporter
-from semsearch.storage import IndexWriter, open_writer
+from semsearch.storage import EngineConfig, IndexWriter, open_writer
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -37,6 +37,7 @@ def build(
     chunking: ChunkingConfig | None = None,
     rebuild: bool = False,
     reporter: Reporter | None = None,
+    engine: str | EngineConfig = "local",
 ) -> IndexReport:
     """Index files and folders into ``index_dir``.
 
@@ -51,6 +52,7 @@ def build(
         chunking: Chunking settings (default: ``ChunkingConfig()``).
         rebuild: Discard the existing index, e.g. after changing model or chunking settings.
         reporter: Receives progress (default: nothing shown).
+        engine: The storage engine holding the index (``storage.EngineConfig``).
 
     Returns:
         What was done.
@@ -59,7 +61,7 @@ def build(
         SemsearchError: A path does not exist, the index is locked, corrupt (without
             ``rebuild``) or was built with another model or chunking settings.
     """
-    return _synchronize(list(paths), index_dir, embedder, chunking, rebuild, reporter)
+    return _synchronize(list(paths), index_dir, embedder, chunking, rebuild, reporter, engine)
 
 
 def update(
@@ -68,6 +70,7 @@ def update(
     embedder: Embedder,
     chunking: ChunkingConfig | None = None,
     reporter: Reporter | None = None,
+    engine: str | EngineConfig = "local",
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``.
 
@@ -82,6 +85,7 @@ def update(
         embedder: The embedding model (must be the one the index was built with).
         chunking: Chunking settings (must be the index's; default: ``ChunkingConfig()``).
         reporter: Receives progress (default: nothing shown).
+        engine: The storage engine holding the index (``storage.EngineConfig``).
 
     Returns:
         What was done.
@@ -89,9 +93,8 @@ def update(
     Raises:
         SemsearchError: As for :func:`build` without ``rebuild``.
     """
-    return _synchronize(
-        None if paths is None else list(paths), index_dir, embedder, chunking, False, reporter
-    )
+    given = None if paths is None else list(paths)
+    return _synchronize(given, index_dir, embedder, chunking, False, reporter, engine)
 
 
 def build_from_chunks(
@@ -101,6 +104,7 @@ def build_from_chunks(
     embedder: Embedder,
     chunking: ChunkingConfig | None = None,
     reporter: Reporter | None = None,
+    engine: str | EngineConfig = "local",
 ) -> IndexReport:
     """Make an index of documents that are already cut into chunks (evaluation corpora).
 
@@ -114,6 +118,7 @@ def build_from_chunks(
         embedder: The embedding model.
         chunking: The settings recorded in the manifest (default: ``ChunkingConfig()``).
         reporter: Receives progress (default: nothing shown).
+        engine: The storage engine holding the index (``storage.EngineConfig``).
 
     Returns:
         What was done (every document counts as added).
@@ -122,7 +127,9 @@ def build_from_chunks(
     chunking = chunking or ChunkingConfig()
     reporter = reporter or NullReporter()
     report = IndexReport(index_dir=str(index_dir))
-    with open_writer(index_dir, embedder, chunking, rebuild=True, reuse_vectors=True) as writer:
+    with open_writer(
+        index_dir, embedder, chunking, rebuild=True, reuse_vectors=True, engine=engine
+    ) as writer:
         reporter.start(STAGE_READ, len(documents))
         new_documents = []
         for document in documents:
@@ -146,12 +153,13 @@ def _synchronize(
     chunking: ChunkingConfig | None,
     rebuild: bool,
     reporter: Reporter | None,
+    engine: str | EngineConfig,
 ) -> IndexReport:
     started = time.perf_counter()
     chunking = chunking or ChunkingConfig()
     reporter = reporter or NullReporter()
     report = IndexReport(index_dir=str(index_dir))
-    with open_writer(Path(index_dir), embedder, chunking, rebuild=rebuild) as writer:
+    with open_writer(Path(index_dir), embedder, chunking, rebuild=rebuild, engine=engine) as writer:
         base = writer.base
         stored = base.stored_files() if base is not None else []
         stored_roots = [Path(root) for root in base.manifest.corpus_roots] if base else []

@@ -34,7 +34,13 @@ from semsearch.search.request import (
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
-    from semsearch.storage import ChunkFilter, DocumentRecord, SearchIndex, StoredChunk
+    from semsearch.storage import (
+        ChunkFilter,
+        DocumentRecord,
+        EngineConfig,
+        SearchIndex,
+        StoredChunk,
+    )
 
 #: Collapsing keeps one hit per article, so it looks this many times deeper to still fill k.
 COLLAPSE_DEPTH_FACTOR = 8
@@ -202,6 +208,7 @@ def open_searcher(
     need_embedder: bool = True,
     fusion: ranking.FusionConfig | None = None,
     embedder_loader: Callable[[str], Embedder] | None = None,
+    engine: str | EngineConfig = "local",
 ) -> Searcher:
     """Open an index and, if needed, the model it was built with, ready to search.
 
@@ -213,6 +220,7 @@ def open_searcher(
         fusion: Hybrid settings (default :class:`~semsearch.ranking.FusionConfig`).
         embedder_loader: Loads a model by name instead of :func:`semsearch.embed.load_embedder`
             (the app passes its process-wide cache, so a new index generation reuses the model).
+        engine: The storage engine holding the index (``storage.EngineConfig``).
 
     Returns:
         The searcher.
@@ -224,7 +232,7 @@ def open_searcher(
     from semsearch.storage import open_index
     from semsearch.storage.manifest import check_compatible
 
-    reader = open_index(index_dir)
+    reader = open_index(index_dir, engine=engine)
     embedder = None
     if need_embedder:
         if embedder_loader is None:

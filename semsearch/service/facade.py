@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.indexing import IndexReport
     from semsearch.progress import Reporter
+    from semsearch.storage import EngineConfig
     from semsearch.storage.manifest import Manifest
 
 LOG = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class Service:
         corpus_dir: The folder of articles: where uploads are saved and what a new index covers.
         model: A model that replaces the index's own everywhere (the CLI's ``--model``).
         model_cache: Where converted models are kept (None: the configured place).
-        engine: The storage engine that holds the index.
+        engine: The storage engine that holds the index (a name or a
+            :class:`~semsearch.storage.EngineConfig` saying where a Qdrant index lives).
         embedder_loader: Loads a model by name (default :func:`load_model`).
     """
 
@@ -68,7 +70,7 @@ class Service:
         corpus_dir: Path,
         model: str | None = None,
         model_cache: Path | None = None,
-        engine: str = "local",
+        engine: str | EngineConfig = "local",
         embedder_loader: EmbedderLoader | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
@@ -85,6 +87,7 @@ class Service:
         model: str | None = None,
         model_cache: Path | None = None,
         embedder_loader: EmbedderLoader | None = None,
+        engine: str | EngineConfig | None = None,
     ) -> Service:
         """Make the service the settings describe (``$SEMSEARCH_INDEX``, ``$SEMSEARCH_CORPUS``…).
 
@@ -93,17 +96,33 @@ class Service:
             model: A model to use instead of the index's own (None: the index's own).
             model_cache: Where converted models are kept (None: the configured place).
             embedder_loader: Loads a model by name (default :func:`load_model`).
+            engine: The storage engine (None: ``$SEMSEARCH_ENGINE``, else the local one; a
+                Qdrant index lives at ``$SEMSEARCH_QDRANT_URL`` unless the config names a
+                place).
 
         Returns:
             The service.
+
+        Raises:
+            IndexStoreError: An unknown engine.
         """
+        from semsearch.storage import engine_config
+
         return cls(
             index_dir if index_dir is not None else settings.default_index_dir(),
             settings.default_corpus_dir(),
             model=model,
             model_cache=model_cache,
+            engine=engine_config(engine),
             embedder_loader=embedder_loader,
         )
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for people: its folder, or its name on a Qdrant place."""
+        from semsearch.storage import describe_location
+
+        return describe_location(self.index_dir, self.engine)
 
     # -- models ------------------------------------------------------------------------------
 
@@ -199,6 +218,7 @@ class Service:
             model_cache=self.model_cache,
             need_embedder=need_embedder,
             embedder_loader=self.load_embedder,
+            engine=self.engine,
         )
         return LiveIndex(searcher)
 
@@ -218,7 +238,7 @@ class Service:
 
         reader = live.reader if live is not None else open_index(self.index_dir, self.engine)
         disk = version_files(self.index_dir, reader.generation, self.engine)
-        return describe_index(reader, self.index_dir, disk)
+        return describe_index(reader, self.location, disk)
 
     def inspect(self, path: Path) -> Inspection:
         """Read one file as the indexer would: metadata, cleaned text, removed lines, chunks.
@@ -275,9 +295,12 @@ class Service:
         elif paths is None and self.live_version() is None:
             paths = [self.corpus_dir]  # a new index covers the corpus folder
         embedder = self.load_embedder(self.indexing_model(model))
+        engine = self.engine
         if rebuild:
-            return indexing.build(paths, self.index_dir, embedder, rebuild=True, reporter=reporter)
-        return indexing.update(paths, self.index_dir, embedder, reporter=reporter)
+            return indexing.build(
+                paths, self.index_dir, embedder, rebuild=True, reporter=reporter, engine=engine
+            )
+        return indexing.update(paths, self.index_dir, embedder, reporter=reporter, engine=engine)
 
     def _rebuild_roots(self) -> list[Path]:
         """What a rebuild covers by default: the index's roots and the corpus, those that exist."""
@@ -345,4 +368,4 @@ class Service:
         from semsearch.evaluation import run_eval
 
         embedder = self.load_embedder(self.model or settings.default_model())
-        return run_eval(directory, modes, embedder, reporter=reporter)
+        return run_eval(directory, modes, embedder, reporter=reporter, engine=self.engine)

@@ -66,12 +66,12 @@ class IndexInfo:
         return asdict(self)
 
 
-def describe_index(reader: SearchIndex, index_dir: Path, disk: VersionFiles) -> IndexInfo:
+def describe_index(reader: SearchIndex, index_dir: Path | str, disk: VersionFiles) -> IndexInfo:
     """Describe an open version of an index.
 
     Args:
         reader: The open version.
-        index_dir: The index folder (shown as given).
+        index_dir: The index folder (shown as given), or where another engine keeps it.
         disk: What the version occupies on disk.
 
     Returns:

@@ -165,6 +165,37 @@ def embed_key(model_fingerprint: str, passage: str) -> str:
     return hashlib.sha256(f"{model_fingerprint}\x00{passage}".encode()).hexdigest()
 
 
+def checked_chunk_vectors(
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    tokens: Sequence[Sequence[str]],
+    embed_keys: Sequence[str],
+    dimension: int,
+) -> np.ndarray:
+    """Check the arguments of :meth:`IndexWriter.add_document`; the vectors as one matrix.
+
+    Args:
+        chunks: The document's chunks.
+        vectors: One vector per chunk.
+        tokens: One token list per chunk.
+        embed_keys: One content key per chunk.
+        dimension: The index's vector size.
+
+    Returns:
+        A contiguous float32 ``(chunks, dimension)`` matrix.
+
+    Raises:
+        ValueError: The lengths or the vector size disagree.
+    """
+    count = len(chunks)
+    if not (len(tokens) == len(embed_keys) == count):
+        raise ValueError("chunks, tokens and embed_keys must have the same length")
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(count, -1)
+    if count and matrix.shape[1] != int(dimension):
+        raise ValueError(f"vectors have dimension {matrix.shape[1]}, the index {dimension}")
+    return matrix
+
+
 class SearchIndex(Protocol):
     """A read-only view of one version of an index; searching it never sees a half-written one.
 

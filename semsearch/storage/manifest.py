@@ -266,8 +266,6 @@ class Manifest:
                     f"The manifest {source} is damaged: {key!r} is {shown}, expected {expected}.",
                     rebuild_hint(index_dir),
                 )
-        if version >= 2 and data.get("segments") is None:
-            raise damaged(source, "lacks segments", index_dir)
         known = {"format_version", *_CHECKS}
         return cls(
             **{key: value for key, value in data.items() if key in known and value is not None},
@@ -318,7 +316,12 @@ class Manifest:
             raise damaged(path, "is missing", index_dir) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise damaged(path, f"is not valid JSON ({error})", index_dir) from None
-        return cls.from_dict(data, path, index_dir)
+        manifest = cls.from_dict(data, path, index_dir)
+        # Segments are the local engine's layout from format 2 on (a manifest file is always
+        # the local engine's; another engine keeps its manifest elsewhere, without segments).
+        if manifest.format_version >= 2 and manifest.segments is None:
+            raise damaged(path, "lacks segments", index_dir)
+        return manifest
 
     def write(self, path: Path) -> None:
         """Write the manifest file (UTF-8 JSON, indented)."""

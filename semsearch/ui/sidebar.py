@@ -38,7 +38,10 @@ def render_index_panel(
         problem: Why the index cannot be used, if it cannot.
         tr: The page's language.
     """
-    folder = markdown_code(str(service.index_dir))
+    # The folder, or for a Qdrant index its name and where it lives.
+    location = service.location
+    folder = markdown_code(location)
+    where = tr("index.folder") if location == str(service.index_dir) else tr("index.heading")
     with container:
         st.subheader(tr("index.heading"))
         if problem is not None:
@@ -53,7 +56,7 @@ def render_index_panel(
         st.markdown(
             f"**{tr('index.model')}** {escape_markdown(str(info.model))}"
             f"  \n**{tr('index.updated')}** {escape_markdown(format_timestamp(info.updated_at))}"
-            f"  \n**{tr('index.folder')}** {escape_markdown(str(service.index_dir))}"
+            f"  \n**{where}** {escape_markdown(location)}"
         )
         if info.skipped:
             skipped = tr("index.skipped", count=len(info.skipped))

@@ -1,13 +1,15 @@
 """The behaviour every storage engine owes the searcher and the indexer, through the protocols only.
 
-Each test runs once per engine (``ENGINES``); a new engine (Qdrant, issue 13) joins by being
-added there and passing. Nothing here knows about generations, FAISS, SQLite or file locks:
-only :func:`semsearch.storage.open_index`, :func:`semsearch.storage.open_writer` and the
+Each test runs once per engine: the local one, Qdrant in local mode (in this process's memory),
+and Qdrant on a real server when ``$SEMSEARCH_QDRANT_URL`` names one (skipped otherwise, with
+the reason in the test report). Nothing here knows about generations, FAISS, SQLite, points or
+locks: only :func:`semsearch.storage.open_index`, :func:`semsearch.storage.open_writer` and the
 :class:`SearchIndex` / :class:`IndexWriter` operations.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +17,13 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from semsearch import lexical
+from semsearch import lexical, settings
 from semsearch.chunking import ChunkingConfig, passage_text
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import SkippedFile
 from semsearch.storage import (
-    ENGINES,
     ChunkFilter,
+    EngineConfig,
     FileState,
     IndexWriter,
     SearchIndex,
@@ -33,19 +35,53 @@ from semsearch.storage import (
 
 from .helpers import ARTICLES, CHUNKING, add, make_document
 
+#: The engines under test: the local one, Qdrant in local mode, Qdrant on a server.
+ENGINE_CASES = ("local", "qdrant", "qdrant-server")
+SERVER_SKIP = f"no Qdrant server to test against: set ${settings.ENV_QDRANT_URL} to its URL"
 
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+Engine = str | EngineConfig
+
+
+@pytest.fixture(params=ENGINE_CASES)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    if request.param == "local":
+        return "local"
+    if request.param == "qdrant":
+        return EngineConfig("qdrant", qdrant_url=":memory:")
+    url = settings.default_qdrant_url()
+    if not url or not url.lower().startswith(("http://", "https://")):
+        pytest.skip(SERVER_SKIP)
+    return EngineConfig("qdrant", qdrant_url=url)
 
 
 @pytest.fixture
-def location(tmp_path: Path) -> Path:
-    return tmp_path / "index"
+def location(tmp_path: Path, engine: Engine) -> Iterator[Path]:
+    """The index: a folder, or for Qdrant a name of its own (a process or a server may hold
+    many), whose collections are deleted afterwards."""
+    if engine == "local":
+        yield tmp_path / "index"
+        return
+    name = f"semsearch-test-{uuid.uuid4().hex[:12]}"
+    yield tmp_path / name
+    assert isinstance(engine, EngineConfig)
+    drop_qdrant_index(engine, name)
+
+
+def drop_qdrant_index(engine: EngineConfig, name: str) -> None:
+    """Delete every collection of a Qdrant test index."""
+    from semsearch.storage.qdrant.connection import connect, release, resolve_place
+
+    connection = connect(resolve_place(engine.qdrant_url, Path(name)))
+    try:
+        for description in connection.call("get_collections").collections:
+            if description.name.startswith(f"{name}--"):
+                connection.call("delete_collection", description.name)
+    finally:
+        release(connection)
 
 
 @pytest.fixture
-def built(location: Path, engine: str, embedder: FakeEmbedder) -> Iterator[SearchIndex]:
+def built(location: Path, engine: Engine, embedder: FakeEmbedder) -> Iterator[SearchIndex]:
     """The three articles, one skipped file and one root, committed."""
     with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
         assert writer.base is None
@@ -57,7 +93,7 @@ def built(location: Path, engine: str, embedder: FakeEmbedder) -> Iterator[Searc
     reader.close()
 
 
-def reopen(location: Path, engine: str) -> SearchIndex:
+def reopen(location: Path, engine: Engine) -> SearchIndex:
     return open_index(location, engine=engine)
 
 
@@ -121,7 +157,7 @@ def test_rankings_and_rescoring(built: SearchIndex, embedder: FakeEmbedder) -> N
 
 
 def test_changes_keep_ids_and_a_discarded_write_changes_nothing(
-    built: SearchIndex, location: Path, engine: str, embedder: FakeEmbedder
+    built: SearchIndex, location: Path, engine: Engine, embedder: FakeEmbedder
 ) -> None:
     sport_ids = built.chunk_ids(ChunkFilter(doc_ids=("sport",))).tolist()
     highest = int(built.chunk_ids().max())
@@ -153,7 +189,7 @@ def fill_sentence_vectors(writer: IndexWriter, embedder: FakeEmbedder) -> int:
 
 
 def test_sentence_vectors_and_reuse_by_content_key(
-    location: Path, engine: str, embedder: FakeEmbedder
+    location: Path, engine: Engine, embedder: FakeEmbedder
 ) -> None:
     with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
         ids = add(writer, embedder, "sport")
@@ -176,7 +212,7 @@ def test_sentence_vectors_and_reuse_by_content_key(
 
 
 def test_another_model_or_chunking_is_refused(
-    built: SearchIndex, location: Path, engine: str
+    built: SearchIndex, location: Path, engine: Engine
 ) -> None:
     other = FakeEmbedder(model_id="other-model")
     with pytest.raises(IndexStoreError, match="built with the model 'fake-embedder'"):

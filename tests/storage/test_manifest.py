@@ -125,13 +125,20 @@ def test_a_value_of_the_wrong_type_is_named(key: str, value: Any, shown: str) ->
         ([1, 2], "is not a JSON object"),
         ({"format_version": 1}, "lacks model_id, model_fingerprint"),
         ({**OLD, "format_version": FORMAT_VERSION + 1}, f"has format version {FORMAT_VERSION + 1}"),
-        ({**OLD, "format_version": 2}, "lacks segments"),
         ({**OLD, "format_version": "1"}, "has format version '1'"),
     ],
 )
 def test_unusable_manifests(data: Any, expected: str) -> None:
     with pytest.raises(IndexStoreError, match=expected):
         load(data)
+
+
+def test_a_local_manifest_of_format_2_needs_segments(tmp_path: Path) -> None:
+    # Another engine's manifest (Qdrant's, read with from_dict) has no segments.
+    assert load({**OLD, "format_version": 2}).segments is None
+    (tmp_path / "manifest.json").write_text(json.dumps({**OLD, "format_version": 2}))
+    with pytest.raises(IndexStoreError, match="lacks segments"):
+        Manifest.read(tmp_path / "manifest.json", tmp_path)
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

@@ -91,11 +91,12 @@ def wait_warm(server: Server, timeout: float = 180) -> float:
 
 
 @contextlib.contextmanager
-def streamlit_server(cwd: Path, index: str, corpus: str) -> Iterator[Server]:
+def streamlit_server(cwd: Path, index: str, corpus: str, **settings: str) -> Iterator[Server]:
     """Run the page's server on a free port; stop its whole process group afterwards.
 
     Fails if the server logged a traceback (the page must turn every error into a message)
-    or watched files (no "Inotify" line: file watching is off).
+    or watched files (no "Inotify" line: file watching is off). ``settings`` are more
+    environment variables (``SEMSEARCH_ENGINE=…``).
     """
     port = _free_port()
     log = cwd / f"streamlit-{port}.log"
@@ -105,6 +106,7 @@ def streamlit_server(cwd: Path, index: str, corpus: str) -> Iterator[Server]:
         "SEMSEARCH_CORPUS": corpus,
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        **settings,
     }
     command = [
         sys.executable, "-m", "semsearch.ui.serve",

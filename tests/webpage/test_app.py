@@ -7,6 +7,9 @@ dialog, escaping, uploads. The server and browser are shared (``conftest.py``).
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.webpage.conftest import (
     FIRST_QUERY_TIMEOUT_MS,
     QUERY_TIMEOUT_MS,
+    SEEDS,
     first_card,
     open_tab,
     search,
@@ -45,6 +49,41 @@ def test_missing_index_shows_the_fix(browser: Browser, tmp_path: Path) -> None:
         expect(alert).to_contain_text("no-index-here")
         expect(alert).to_contain_text("semsearch build articles")
         expect(tab.page.get_by_role("textbox", name="Search")).to_be_disabled()
+
+
+def test_the_page_searches_a_qdrant_index_a_cli_update_meanwhile_is_told(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """$SEMSEARCH_ENGINE=qdrant with a local-mode folder: the page searches it, and since local
+    mode serves one process at a time, a CLI update while the page has it open gets a message."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(seed, corpus / seed.name)
+    folder = tmp_path / "qdrant"
+    where = ["--engine", "qdrant", "--qdrant-url", str(folder), "--index", "news"]
+    command = [sys.executable, "-m", "semsearch.cli"]
+    built = subprocess.run(
+        [*command, "build", "articles", *where],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    engine = {"SEMSEARCH_ENGINE": "qdrant", "SEMSEARCH_QDRANT_URL": str(folder)}
+    with (
+        streamlit_server(tmp_path, "news", "articles", **engine) as server,
+        open_tab(browser, f"{server.url}/?lang=en") as tab,
+    ):
+        search(tab.page, "焦裕禄干部学院建在哪里", timeout=FIRST_QUERY_TIMEOUT_MS)
+        expect(first_card(tab.page).locator(".ss-file")).to_contain_text("000_02c521df31b8c6f7.txt")
+        expect(tab.page.get_by_text("news on Qdrant at")).to_be_visible()
+        busy = subprocess.run(
+            [*command, "update", *where], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+    assert busy.returncode == 1 and "Traceback" not in busy.stderr
+    assert "is open in another process" in " ".join(busy.stderr.split())
 
 
 def test_first_visit_offers_example_queries_that_run(page: Page) -> None:
