@@ -91,6 +91,20 @@ def search_cached(live: LiveIndex, query: str, **options: Any) -> SearchResult:
     return result
 
 
+def _choice(
+    container: Any, tr: Texts, key: str, options: tuple[str, ...], **more: Any
+) -> str | None:
+    """One of a few options as buttons; labelled ``search.{key}``, each ``{key}.{option}``."""
+    return container.segmented_control(
+        tr(f"search.{key}"),
+        options=list(options),
+        format_func=lambda option: tr(f"{key}.{option}"),
+        key=key,
+        required=True,
+        **more,
+    )
+
+
 def _search_options(live: LiveIndex | None, tr: Texts) -> tuple[str, str, int]:
     """The search box, the mode and the number of results (values also in the URL)."""
     query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")
@@ -100,13 +114,7 @@ def _search_options(live: LiveIndex | None, tr: Texts) -> tuple[str, str, int]:
         placeholder=tr("search.placeholder"),
         disabled=live is None,
     )
-    mode = mode_col.segmented_control(
-        tr("search.mode"),
-        options=list(urlstate.MODES),
-        format_func=lambda m: tr(f"mode.{m}"),
-        key="mode",
-        required=True,
-    )
+    mode = _choice(mode_col, tr, "mode", urlstate.MODES)
     k = k_col.number_input(
         tr("search.k"), min_value=1, max_value=urlstate.MAX_RESULTS, step=1, key="k"
     )
@@ -126,14 +134,7 @@ def render_search(live: LiveIndex | None, tr: Texts) -> None:
     doc_ids, date_from, date_to = render_filters(live, tr)
     flat_col, sort_col = st.columns([3, 2], vertical_alignment="center")
     flat = flat_col.toggle(tr("search.flat"), key="flat")
-    sort = sort_col.segmented_control(
-        tr("search.sort"),
-        options=list(urlstate.SORTS),
-        format_func=lambda s: tr(f"sort.{s}"),
-        key="sort",
-        required=True,
-        label_visibility="collapsed",
-    )
+    sort = _choice(sort_col, tr, "sort", urlstate.SORTS, label_visibility="collapsed")
     if not query.strip():
         render_first_visit(live, tr)
         return

@@ -13,8 +13,9 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from semsearch.ui.cards import title_html
 from semsearch.ui.i18n import Texts
-from semsearch.ui.page import display_title, render_paragraphs
+from semsearch.ui.page import render_paragraphs
 
 if TYPE_CHECKING:
     from semsearch.search import Hit
@@ -137,11 +138,10 @@ def article_view_html(
         hit_ranges=ranges,
         subdue_outside_hit=True,
     )
-    title = html.escape(display_title(hit, tr("card.untitled")))
     return (
         f'<div class="ss-article-view" data-hits="{max(1, len(ranges))}" data-current="{current}">'
         f"{_navigation(len(ranges), current, tr)}"
-        f'<div class="ss-title">{title}</div>'
+        f'<div class="ss-title">{title_html(hit, tr)}</div>'
         f'<div class="ss-meta">{html.escape(_meta(article, tr))}</div>'
         f"{_article_block(body, tr)}</div>"
     )

@@ -87,6 +87,19 @@ def strength_badge(hit: Any, tr: Texts = _ENGLISH) -> str:
     )
 
 
+def title_html(hit: Hit, tr: Texts) -> str:
+    """The hit's title (or file name, or a placeholder), escaped.
+
+    Args:
+        hit: A search hit.
+        tr: The page's language.
+
+    Returns:
+        Escaped text.
+    """
+    return html.escape(display_title(hit, tr("card.untitled")))
+
+
 def _meta(hit: Hit, tr: Texts, with_file: bool) -> str:
     parts = []
     if with_file:
@@ -133,10 +146,9 @@ def hit_card_html(hit: Hit, tr: Texts = _ENGLISH) -> str:
     Returns:
         Escaped HTML for ``st.html``.
     """
-    title = html.escape(display_title(hit, tr("card.untitled")))
     return (
         '<div class="ss-card">'
-        f'<div class="ss-card-head"><span class="ss-title">{title}</span></div>'
+        f'<div class="ss-card-head"><span class="ss-title">{title_html(hit, tr)}</span></div>'
         f"{passage_html(hit, tr, with_file=True)}</div>"
     )
 
@@ -158,10 +170,10 @@ def group_head_html(hits: Sequence[Hit], tr: Texts = _ENGLISH) -> str:
     ]
     if best.date:
         meta.append(f'<span class="ss-date">{html.escape(tr.date(best.date))}</span>')
-    title = html.escape(display_title(best, tr("card.untitled")))
+    doc = html.escape(best.doc_id, quote=True)
     return (
-        f'<div class="ss-card ss-group" data-doc="{html.escape(best.doc_id, quote=True)}">'
-        f'<div class="ss-group-head"><span class="ss-title">{title}</span>'
+        f'<div class="ss-card ss-group" data-doc="{doc}">'
+        f'<div class="ss-group-head"><span class="ss-title">{title_html(best, tr)}</span>'
         f"{strength_badge(best, tr)}</div>"
         f'<div class="ss-meta">{"".join(meta)}</div></div>'
     )

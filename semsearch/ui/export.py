@@ -65,17 +65,8 @@ def _rows(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) ->
     return rows
 
 
-def results_csv(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) -> str:
-    """The result as CSV with a header row in the page's language (UTF-8 with BOM for Excel).
-
-    Args:
-        result: The search's result.
-        tr: The page's language.
-        sources: Each article's source by id.
-
-    Returns:
-        The CSV text.
-    """
+def _csv(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) -> str:
+    """CSV with a header row in the page's language (with a BOM: Excel then reads UTF-8)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(tr("export.columns").split(","))
@@ -83,34 +74,16 @@ def results_csv(result: SearchResult, tr: Texts, sources: Mapping[str, str | Non
     return "\ufeff" + buffer.getvalue()
 
 
-def results_json(result: SearchResult, sources: Mapping[str, str | None]) -> str:
-    """The result as JSON: the CLI's ``--json`` fields, plus each hit's source and citation-ready
-    metadata.
-
-    Args:
-        result: The search's result.
-        sources: Each article's source by id.
-
-    Returns:
-        Indented JSON (non-ASCII kept).
-    """
+def _json(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) -> str:
+    """The CLI's ``--json`` fields plus each hit's source; indented, non-ASCII kept."""
     payload = result.to_json()
     for item, hit in zip(payload["results"], result.hits, strict=True):
         item["source"] = sources.get(hit.doc_id)
     return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
 
 
-def results_markdown(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) -> str:
-    """The result as a Markdown list: each hit's citation and its passage as a quote.
-
-    Args:
-        result: The search's result.
-        tr: The page's language.
-        sources: Each article's source by id.
-
-    Returns:
-        The Markdown text.
-    """
+def _markdown(result: SearchResult, tr: Texts, sources: Mapping[str, str | None]) -> str:
+    """A Markdown list: each hit's citation, then its passage as a quote."""
     lines = [f"# {tr('export.heading', query=result.query)}", ""]
     for hit in result.hits:
         lines.append(f"{hit.rank}. {citation(hit, tr, sources.get(hit.doc_id))}")
@@ -135,8 +108,5 @@ def export_text(
     Returns:
         The text.
     """
-    if kind == "csv":
-        return results_csv(result, tr, sources)
-    if kind == "json":
-        return results_json(result, sources)
-    return results_markdown(result, tr, sources)
+    writer = {"csv": _csv, "json": _json}.get(kind, _markdown)
+    return writer(result, tr, sources)

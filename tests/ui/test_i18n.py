@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from semsearch.ui.cards import STRENGTHS
 from semsearch.ui.catalogue import MESSAGES, TRADITIONAL_OVERRIDES
 from semsearch.ui.i18n import LANGUAGES, Texts, choose_language, format_date, template
+from semsearch.ui.urlstate import MODES, SORTS
 
 REPO = Path(__file__).resolve().parents[2]
 #: Where the page's code asks for sentences: ``tr("key"`` / ``tr(f"prefix.{…}"``.
@@ -18,9 +20,13 @@ _LITERAL_KEY = re.compile(r"""\btr\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 _PREFIX_KEY = re.compile(r"""\btr\(\s*f["']([a-z_]+\.)\{""")
 #: Keys built at run time from a prefix, with every suffix the page can produce.
 DYNAMIC_SUFFIXES = {
-    "mode.": ("hybrid", "semantic", "keyword"),
-    "sort.": ("relevance", "date"),
-    "strength.": ("strong", "possible", "weak"),
+    "mode.": MODES,
+    "search.": ("mode", "sort"),  # app._choice: the label of each choice …
+    "strength.": STRENGTHS,
+}
+#: … and its options, ``tr(f"{key}.{option}")``.
+CHOICE_KEYS = {
+    f"{key}.{option}" for key, options in (("mode", MODES), ("sort", SORTS)) for option in options
 }
 
 
@@ -29,7 +35,7 @@ def _fields(text: str) -> set[str]:
 
 
 def _asked_keys() -> set[str]:
-    keys: set[str] = set()
+    keys: set[str] = set(CHOICE_KEYS)
     for source in PAGE_SOURCES:
         code = source.read_text(encoding="utf-8")
         keys.update(_LITERAL_KEY.findall(code))
