@@ -65,8 +65,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dated articles range from {lowest} to {highest}.",
     ),
     "filter.undated": (
-        "日期筛选不包括 {count} 篇没有日期的文章。",
-        "The date filter leaves out {count} undated articles.",
+        "日期筛选不包括没有日期的文章（共 {count} 篇）。",
+        "The date filter leaves out the articles without a date ({count}).",
     ),
     # -- results ------------------------------------------------------------------------------
     "results.summary": (

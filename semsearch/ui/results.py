@@ -250,6 +250,10 @@ def render_results(
     summary_col.html(f'<div class="ss-summary" data-took-ms="{result.took_ms:.1f}">{summary}</div>')
     with export_col:
         _render_toolbar(live, result, tr)
+    # Counted by the search when it has the count (Hit/SearchResult fields of issue 15).
+    undated = getattr(result, "undated_excluded", 0)
+    if undated:
+        st.caption(tr("filter.undated", count=undated))
     _render_timeline(hits, tr)
     weak_from = first_weak([strength_of(g[0]) for g in groups]) if sort == "relevance" else None
     for index, group in enumerate(groups):

@@ -55,7 +55,7 @@ def render_index_panel(
         right.metric(tr("index.passages"), f"{info.chunks:,}")
         st.markdown(
             f"**{tr('index.model')}** {escape_markdown(str(info.model))}"
-            f"  \n**{tr('index.updated')}** {escape_markdown(format_timestamp(info.updated_at))}"
+            f"  \n**{tr('index.updated')}** {escape_markdown(_when(info.updated_at, tr))}"
             f"  \n**{where}** {escape_markdown(location)}"
         )
         if info.skipped:
@@ -67,6 +67,12 @@ def render_index_panel(
                     )
         else:
             st.caption(tr("index.none_skipped"))
+
+
+def _when(timestamp: str | float | int | None, tr: Texts) -> str:
+    """A manifest timestamp with its day in the reader's convention (2024年5月14日 09:30)."""
+    day, _, clock = format_timestamp(timestamp).partition(" ")
+    return f"{tr.date(day)} {clock}".strip() if clock else day
 
 
 def render_upload_panel(container: Any, service: Service, tr: Texts) -> None:

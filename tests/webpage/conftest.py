@@ -36,6 +36,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 #: Generous: a server started without warm-up loads the model on the first query.
 FIRST_QUERY_TIMEOUT_MS = 120_000
 QUERY_TIMEOUT_MS = 30_000
+#: An article without any date, for the date filter's count of what it leaves out.
+UNDATED_NAME = "undated.txt"
+UNDATED_ARTICLE = "安溪茶农的春天\n\n清明前后，安溪的茶园里满是采茶人，铁观音新茶陆续上市。\n"
 #: The warm-up's line in the server log (semsearch.ui.preload).
 READY = re.compile(r"semsearch: model and index ready in ([\d.]+) s")
 
@@ -141,7 +144,8 @@ def streamlit_server(cwd: Path, index: str, corpus: str, **settings: str) -> Ite
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """``seeds/`` (the seeds + the injection article) and ``index/`` in a temporary folder.
+    """``seeds/`` (the seeds, the injection article, an undated one) and ``index/`` in a temporary
+    folder.
 
     Laid out like the repository and indexed from inside the folder with the real model, so
     the page shows the same relative paths as under ``make run``.
@@ -153,6 +157,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     corpus = root / "seeds"
     shutil.copytree(SEEDS, corpus)
     shutil.copy(INJECTION, corpus / INJECTION.name)
+    (corpus / UNDATED_NAME).write_text(UNDATED_ARTICLE, encoding="utf-8")
     with contextlib.chdir(root):
         indexing.build([Path("seeds")], Path("index"), load_embedder())
     return corpus, root / "index"

@@ -172,7 +172,7 @@ def test_uploaded_article_is_searchable_at_once(
     )
     assert (corpus / "嫦娥六号 报道.txt").read_text(encoding="utf-8") == NEW_ARTICLE
     documents = page.locator('[data-testid="stMetric"]').filter(has_text="Articles")
-    expect(documents).to_contain_text("7")  # 5 seeds, the injection article, the new one
+    expect(documents).to_contain_text("8")  # 5 seeds, the injection and undated ones, the new one
     search(page, "月球背面采样返回")
     expect(first_card(page).locator(".ss-file")).to_contain_text("嫦娥六号 报道.txt")
     # The same file again is recognized, not saved twice.

@@ -84,3 +84,19 @@ def test_query_mode_view_and_language_survive_a_reload_and_a_shared_link(
         assert cards.count() == page.locator(".ss-passage").count() > 1
         expect(page.get_by_role("radio", name="Keyword")).to_be_checked()
         assert re.search(r"lang=en", page.url)
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_leaves_out(
+    browser: Browser, app_url: str
+) -> None:
+    with open_tab(browser, f"{app_url}/?lang=en&from=2000-01-01&q=%E8%8C%B6") as tab:
+        page = tab.page
+        wait_idle(page, FIRST_QUERY_TIMEOUT_MS)
+        page.get_by_text("Filters").click()
+        note = page.get_by_text(re.compile(r"leaves out the articles without a date \((\d+)\)"))
+        expect(note.first).to_be_visible()
+        count = int(re.findall(r"\((\d+)\)", note.first.inner_text())[0])
+        assert count >= 1  # at least the workspace's undated article
+        expect(page.locator(".ss-file").filter(has_text="undated.txt")).to_have_count(0)
+        year = page.get_by_role("spinbutton", name="year, From")
+        expect(year).to_have_attribute("aria-valuenow", "2000")  # restored from the URL
