@@ -10,6 +10,7 @@ Started with plain ``streamlit run app.py``, the first visitor loads them instea
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -34,6 +35,16 @@ _lock = threading.RLock()
 _embedders: dict[tuple[str, str], Embedder] = {}
 _versions: OrderedDict[tuple[str, str, str], LiveIndex] = OrderedDict()
 _warming = threading.Event()
+#: Imported by the warm-up too: the page's first run would pay them (the chart's libraries
+#: alone take seconds on a busy machine).
+PAGE_MODULES = (
+    "semsearch.ui.results",
+    "semsearch.ui.sidebar",
+    "semsearch.lexical",
+    "pandas",
+    "altair",
+    "streamlit.elements.lib.built_in_chart_utils",
+)
 
 
 def model_cache() -> str:
@@ -109,6 +120,8 @@ def _warm_up(index_dir: Path | None) -> None:
         generation = page_service.live_version()
         if generation is not None:
             live_index(str(page_service.index_dir.resolve()), generation)
+        for name in PAGE_MODULES:
+            importlib.import_module(name)
         LOG.warning("semsearch: model and index ready in %.1f s", time.monotonic() - started)
     except SemsearchError as error:  # the page shows the same error to its first visitor
         LOG.warning("semsearch: warm-up failed: %s", error.message)
