@@ -34,7 +34,7 @@ from semsearch.ui.sidebar import (
     render_maintenance_panel,
     render_upload_panel,
 )
-from semsearch.ui.theme import PAGE_CSS
+from semsearch.ui.theme import page_css
 
 if TYPE_CHECKING:
     from semsearch.search import SearchResult
@@ -183,7 +183,7 @@ def main() -> None:
     """Lay out the page; every user mistake becomes a message with its fix."""
     tr = page_language()
     st.set_page_config(page_title=tr("page.tab"), page_icon=str(FAVICON), layout="wide")
-    st.html(PAGE_CSS)
+    st.html(page_css(tr))
     service = preload.service()
     index_dir, corpus_dir = service.location, service.corpus_dir
     caption = render_header(tr)

@@ -137,6 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.caption": ("保存到 {folder}，然后建立索引。", "Saved into {folder}, then indexed."),
     "upload.files": ("文章（{extensions}）", "Articles ({extensions})"),
     "upload.add": ("加入索引", "Add to index"),
+    "upload.browse": ("选择文件", "Choose files"),
     "maintenance.heading": ("维护", "Maintenance"),
     "maintenance.update": ("更新", "Update"),
     "maintenance.update_help": (

@@ -13,6 +13,34 @@ reads the computed colours in a real browser, in both themes.
 
 from __future__ import annotations
 
+from semsearch.ui.i18n import Texts
+
+#: Streamlit's own English hints, hidden: the search box's placeholder already says "press
+#: Enter", and the uploader's label lists the file types.
+_HIDE_STREAMLIT_HINTS = """
+<style>
+[data-testid="InputInstructions"], [data-testid="stFileUploaderDropzoneInstructions"] {
+  display: none; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "%s"; font-size: .9rem; }
+</style>
+"""
+
+
+def page_css(tr: Texts) -> str:
+    """The stylesheet plus the page's words for what Streamlit writes in English.
+
+    Args:
+        tr: The page's language.
+
+    Returns:
+        ``<style>`` blocks for ``st.html``.
+    """
+    # Our own catalogue text, but a quote or backslash would still end the CSS string.
+    label = tr("upload.browse").replace("\\", "").replace('"', "")
+    return PAGE_CSS + _HIDE_STREAMLIT_HINTS % label
+
+
 #: Stylesheet of the page; the class names are the ones the render functions emit.
 PAGE_CSS = """
 <style>

@@ -38,6 +38,11 @@ def test_a_chinese_browser_gets_simplified_and_the_switch_is_kept_in_the_url(
         # Our English labels are gone ("Documents"/"Chunks"/"Search" …).
         for english in ("Maintenance", "Add articles", "Filters", "Chunks", "Documents"):
             expect(page.get_by_text(english, exact=True)).to_have_count(0)
+        # Streamlit's own English hints are hidden (typing shows "Press Enter to apply").
+        page.get_by_role("textbox", name=SIMPLIFIED("search.label")).fill("焦裕禄")
+        for hint in ("Press Enter to apply", "200MB per file"):
+            expect(page.get_by_text(hint)).to_be_hidden()
+        page.get_by_role("textbox", name=SIMPLIFIED("search.label")).fill("")
         wait_idle(page)
         assert _params(page)["lang"] == ["zh-Hans"]
         page.get_by_role("combobox", name=SIMPLIFIED("page.language")).click()
