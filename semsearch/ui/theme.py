@@ -22,6 +22,7 @@ _HIDE_STREAMLIT_HINTS = """
 [data-testid="InputInstructions"], [data-testid="stFileUploaderDropzoneInstructions"] {
   display: none; }
 [data-testid="stFileUploaderDropzone"] button { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "%s"; font-size: .9rem; }
 </style>
 """

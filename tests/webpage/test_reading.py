@@ -127,6 +127,11 @@ def test_screenshot_of_a_results_page(
     with open_tab(browser, url, color_scheme=scheme, width=width, height=height) as tab:
         expect(tab.page.locator(".ss-passage").first).to_be_visible(timeout=FIRST_QUERY_TIMEOUT_MS)
         wait_idle(tab.page)
+        # Widgets draw a grey placeholder until their code has loaded: wait for all of them.
+        expect(tab.page.get_by_role("textbox", name="搜索")).to_be_visible(timeout=QUERY_TIMEOUT_MS)
+        expect(tab.page.locator('[data-testid="stSkeleton"]')).to_have_count(
+            0, timeout=QUERY_TIMEOUT_MS
+        )
         tab.page.mouse.move(0, 0)
         tab.page.wait_for_timeout(800)
         target = REPO / "docs" / f"screenshot-{name}.png"
