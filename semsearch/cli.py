@@ -103,7 +103,7 @@ PathsArgument = Annotated[
 
 def _engine(engine: str | None, qdrant_url: str | None) -> EngineConfig:
     """The engine the options ask for (``$SEMSEARCH_ENGINE`` when not given)."""
-    from semsearch.storage import ENGINES, EngineConfig
+    from semsearch.service.choices import ENGINES, EngineConfig
 
     name = engine or settings.default_engine()
     if name not in ENGINES:
@@ -213,7 +213,7 @@ def query(
     qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Search the index and print the best paragraphs."""
-    from semsearch.search import MODES
+    from semsearch.service.choices import MODES
 
     if mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
@@ -285,8 +285,7 @@ def evaluate(
     The set is indexed in a temporary index of the chosen engine (with --qdrant-url, as the
     index semsearch-eval-<set> there, replaced by each run).
     """
-    from semsearch.evaluation import format_eval_table
-    from semsearch.search import MODES
+    from semsearch.service.choices import MODES, format_eval_table
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in MODES]

@@ -196,37 +196,13 @@ def checked_chunk_vectors(
     return matrix
 
 
-class SearchIndex(Protocol):
-    """A read-only view of one version of an index; searching it never sees a half-written one.
+class Retrieval(Protocol):
+    """What ranking needs from an index: candidates and their scores, exact for given ids.
 
     Scores: ``dense_*`` are cosines of normalized vectors; ``keyword_*`` are BM25 scores of the
     query's keyword tokens (``lexical.tokenize_query``). Rankings are best first, ties broken by
     the lower chunk id.
     """
-
-    generation: str
-    manifest: Manifest
-    model_id: str
-    dimension: int
-
-    @property
-    def chunk_count(self) -> int:
-        """Number of chunks (and chunk vectors)."""
-        ...
-
-    @property
-    def document_count(self) -> int:
-        """Number of documents."""
-        ...
-
-    @property
-    def has_sentence_vectors(self) -> bool:
-        """Whether every chunk's sentence vectors are stored."""
-        ...
-
-    def check_compatible(self, embedder: IdentifiesModel, chunking: DescribesChunking) -> None:
-        """Refuse (IndexStoreError) a model or chunking other than the index was built with."""
-        ...
 
     def dense_search(
         self, vector: np.ndarray, k: int, where: ChunkFilter | None = None
@@ -256,6 +232,10 @@ class SearchIndex(Protocol):
         """The sentence vectors of each given chunk that has two or more sentences."""
         ...
 
+
+class Records(Protocol):
+    """What presenting a hit needs: chunks, their neighbours, documents, filters to ids."""
+
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         """The chunks with these ids, same order (KeyError for an unknown id)."""
         ...
@@ -282,12 +262,48 @@ class SearchIndex(Protocol):
         """The lines cleaning removed from a document (empty for an unknown id)."""
         ...
 
+
+class SourceRecords(Protocol):
+    """What an update needs to compare the index with the files: states and skipped files."""
+
     def skipped_files(self) -> list[SkippedFile]:
         """The files the last build/update could not index, with the reasons."""
         ...
 
     def stored_files(self) -> list[StoredFile]:
         """Each document's file state (the indexer's view of what is indexed)."""
+        ...
+
+
+class SearchIndex(Retrieval, Records, SourceRecords, Protocol):
+    """A read-only view of one version of an index; searching it never sees a half-written one.
+
+    The engines implement it whole; a caller that needs only one side types its argument with
+    the narrower protocol (:class:`Retrieval`, :class:`Records`, :class:`SourceRecords`).
+    """
+
+    generation: str
+    manifest: Manifest
+    model_id: str
+    dimension: int
+
+    @property
+    def chunk_count(self) -> int:
+        """Number of chunks (and chunk vectors)."""
+        ...
+
+    @property
+    def document_count(self) -> int:
+        """Number of documents."""
+        ...
+
+    @property
+    def has_sentence_vectors(self) -> bool:
+        """Whether every chunk's sentence vectors are stored."""
+        ...
+
+    def check_compatible(self, embedder: IdentifiesModel, chunking: DescribesChunking) -> None:
+        """Refuse (IndexStoreError) a model or chunking other than the index was built with."""
         ...
 
     def close(self) -> None:

@@ -40,7 +40,6 @@ _warming = threading.Event()
 PAGE_MODULES = (
     "semsearch.ui.results",
     "semsearch.ui.sidebar",
-    "semsearch.lexical",
     "pandas",
     "altair",
     "streamlit.elements.lib.built_in_chart_utils",

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
+# The page searches anyway, so NumPy (which choices loads) is no extra cost here.
+from semsearch.service.choices import MODES
 from semsearch.ui.i18n import choose_language
 
 #: Widget key → (URL parameter, default). The defaults are also the widgets' start values.
@@ -27,7 +29,6 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "flat": ("flat", False),
     "sort": ("sort", "relevance"),
 }
-MODES = ("hybrid", "semantic", "keyword")
 SORTS = ("relevance", "date")
 #: Most results the page asks for (the number input's maximum).
 MAX_RESULTS = 50
