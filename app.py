@@ -13,7 +13,8 @@ facade the CLI calls too. ``semsearch.ui`` holds the rest: the sentences in thre
 
 The model and the open index are kept per process (:mod:`semsearch.ui.preload`); the index is
 keyed by its version on disk, so an update from the CLI or an upload is picked up on the next
-interaction without a restart.
+interaction without a restart. With ``SEMSEARCH_WATCH=1`` the server also keeps the index in
+step with its folders (one watcher thread per process, like ``semsearch watch``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.ui import preload, urlstate
 from semsearch.ui.feedback import show_error, show_unexpected
@@ -186,6 +188,8 @@ def main() -> None:
     st.html(page_css(tr))
     service = preload.service()
     index_dir, corpus_dir = service.location, service.corpus_dir
+    if settings.watch_enabled():
+        preload.start_watching(str(service.index_dir.resolve()))
     caption = render_header(tr)
     with st.sidebar:
         index_box, upload_box, maintenance_box = st.container(), st.container(), st.container()

@@ -35,6 +35,7 @@ _lock = threading.RLock()
 _embedders: dict[tuple[str, str], Embedder] = {}
 _versions: OrderedDict[tuple[str, str, str], LiveIndex] = OrderedDict()
 _warming = threading.Event()
+_watchers: dict[str, threading.Thread] = {}
 #: Imported by the warm-up too: the page's first run would pay them (the chart's libraries
 #: alone take seconds on a busy machine).
 PAGE_MODULES = (
@@ -105,6 +106,24 @@ def live_index(index_dir: str, generation: str) -> LiveIndex:
         while len(_versions) > KEEP_VERSIONS:
             _versions.popitem(last=False)
         return live
+
+
+def start_watching(index_dir: str) -> threading.Thread:
+    """Start the server's one watcher thread (``SEMSEARCH_WATCH=1``), once per process.
+
+    Args:
+        index_dir: The index folder, resolved.
+
+    Returns:
+        The thread keeping the index in step with its folders.
+    """
+    from semsearch.service.watching import LoggingListener, watch_in_background
+
+    with _lock:
+        if index_dir not in _watchers:
+            watcher = service(Path(index_dir)).watcher(None, LoggingListener())
+            _watchers[index_dir] = watch_in_background(watcher)
+        return _watchers[index_dir]
 
 
 def is_warming() -> bool:
