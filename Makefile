@@ -28,9 +28,9 @@ model: setup
 index: model
 	$(SEMSEARCH) update $(CORPUS)
 
+# The launcher loads the model and opens the index while the server starts (no file watching).
 run: index
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(PY) -m semsearch.ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
 # Debian's Chromium and a CJK font for the browser tests (a downloaded browser cannot be had here).
 browser:

@@ -1,15 +1,18 @@
 """semsearch in the browser: search the articles, read hits in context, add articles.
 
-Start it with ``make run`` (or ``streamlit run app.py``). The page is layout and widgets only:
-every decision goes through :class:`semsearch.service.Service`, the facade the CLI calls too
-(opening the live index, info, update/rebuild with the index's own model, uploads, the
-paragraphs around a hit). ``semsearch.ui`` renders escaped HTML (:mod:`~semsearch.ui.page`),
-words outcomes (:mod:`~semsearch.ui.messages`), draws the sidebar
-(:mod:`~semsearch.ui.sidebar`) and the result cards (:mod:`~semsearch.ui.results`). Settings
-come from ``semsearch.settings`` (``SEMSEARCH_INDEX``, ``SEMSEARCH_CORPUS``…).
+Start it with ``make run`` (``python -m semsearch.ui.serve``: the model and the index load while
+the server starts) or ``streamlit run app.py`` (they load for the first visitor). The page is
+layout and widgets only: every decision goes through :class:`semsearch.service.Service`, the
+facade the CLI calls too. ``semsearch.ui`` holds the rest: the sentences in three languages
+(:mod:`~semsearch.ui.i18n`, :mod:`~semsearch.ui.catalogue`), the state kept in the URL
+(:mod:`~semsearch.ui.urlstate`), escaped HTML (:mod:`~semsearch.ui.page`,
+:mod:`~semsearch.ui.cards`, :mod:`~semsearch.ui.article`), the stylesheet
+(:mod:`~semsearch.ui.theme`), the sidebar (:mod:`~semsearch.ui.sidebar`) and the results
+(:mod:`~semsearch.ui.results`). Settings come from ``semsearch.settings``
+(``SEMSEARCH_INDEX``, ``SEMSEARCH_CORPUS``…).
 
-The model and the open index are cached per process (``st.cache_resource``); the index is keyed
-by its version on disk, so an update from the CLI or an upload is picked up on the next
+The model and the open index are kept per process (:mod:`semsearch.ui.preload`); the index is
+keyed by its version on disk, so an update from the CLI or an upload is picked up on the next
 interaction without a restart. With ``SEMSEARCH_WATCH=1`` the server also keeps the index in
 step with its folders (one watcher thread per process, like ``semsearch watch``).
 """
@@ -23,96 +26,32 @@ import streamlit as st
 
 from semsearch import settings
 from semsearch.errors import SemsearchError
-from semsearch.service import LiveIndex, Service, load_model
+from semsearch.ui import preload, urlstate
 from semsearch.ui.feedback import show_error, show_unexpected
-from semsearch.ui.page import PAGE_CSS, markdown_code
-from semsearch.ui.results import MODE_LABELS, render_filters, render_first_visit, render_results
+from semsearch.ui.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
+from semsearch.ui.page import markdown_code
+from semsearch.ui.results import render_filters, render_first_visit, render_results
 from semsearch.ui.sidebar import (
     render_index_panel,
     render_maintenance_panel,
     render_upload_panel,
 )
+from semsearch.ui.theme import page_css
 
 if TYPE_CHECKING:
-    from threading import Thread
-
-    from semsearch.embed import Embedder
     from semsearch.search import SearchResult
+    from semsearch.service import LiveIndex, Service
 
-# --------------------------------------------------------------------------------------------
-# Cached resources: one model per process, one open index per version on disk.
-# --------------------------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner="Loading the embedding model (once per server)…", max_entries=2)
-def cached_embedder(model: str, cache_dir: str) -> Embedder:
-    """Load an embedding model once per process (shared by all sessions).
-
-    Args:
-        model: The model's name or folder.
-        cache_dir: Where converted models are kept (part of the cache key).
-
-    Returns:
-        The embedder.
-    """
-    return load_model(model, Path(cache_dir))
+#: The tab's icon, served by the page itself (an icon font's favicon comes from a CDN).
+FAVICON = Path(__file__).resolve().parent / "semsearch" / "ui" / "static" / "favicon.png"
 
 
-def page_service(index_dir: Path | None = None) -> Service:
-    """The service over the configured index and corpus, with the process-wide model cache.
-
-    Args:
-        index_dir: The index folder (None: the configured one).
-
-    Returns:
-        The service.
-    """
-    cache_dir = str(settings.default_model_cache())
-    return Service.from_settings(
-        index_dir, embedder_loader=lambda model: cached_embedder(model, cache_dir)
-    )
-
-
-@st.cache_resource(show_spinner="Opening the index…", max_entries=2)
-def cached_live(index_dir: str, generation: str, cache_dir: str) -> LiveIndex:
-    """Open the index version ``generation`` with its own model (the model is cached apart).
-
-    ``generation`` and ``cache_dir`` are part of the cache key only: a new version on disk
-    opens a new searcher. The first query's set-up is paid here, behind the spinner.
-
-    Args:
-        index_dir: The index folder, resolved.
-        generation: The live version's name.
-        cache_dir: Where converted models are kept.
-
-    Returns:
-        The version open for searching.
-    """
-    live = page_service(Path(index_dir)).open_live()
-    live.warm_up()
-    return live
-
-
-@st.cache_resource(show_spinner=False)
-def start_watching(index_dir: str) -> Thread:
-    """Start the server's one watcher thread (``SEMSEARCH_WATCH=1``), once per process.
-
-    Args:
-        index_dir: The index folder, resolved (the cache key).
-
-    Returns:
-        The thread keeping the index in step with its folders.
-    """
-    from semsearch.service.watching import LoggingListener, watch_in_background
-
-    return watch_in_background(page_service(Path(index_dir)).watcher(None, LoggingListener()))
-
-
-def open_current(service: Service) -> tuple[LiveIndex | None, SemsearchError | None]:
-    """Open the index's live version (cached), or say why it cannot be opened.
+def open_current(service: Service, tr: Texts) -> tuple[LiveIndex | None, SemsearchError | None]:
+    """Open the index's live version (kept per process), or say why it cannot be opened.
 
     Args:
         service: The page's service.
+        tr: The page's language (for the progress message).
 
     Returns:
         ``(live version, None)``, ``(None, None)`` without an index, or ``(None, error)``.
@@ -120,10 +59,10 @@ def open_current(service: Service) -> tuple[LiveIndex | None, SemsearchError | N
     generation = service.live_version()
     if generation is None:
         return None, None
+    message = tr("page.loading_model") if preload.is_warming() else tr("page.loading_index")
     try:
-        live = cached_live(
-            str(service.index_dir.resolve()), generation, str(settings.default_model_cache())
-        )
+        with st.spinner(message, show_time=True):
+            live = preload.live_index(str(service.index_dir.resolve()), generation)
     except SemsearchError as error:
         return None, error
     return live, None
@@ -154,52 +93,67 @@ def search_cached(live: LiveIndex, query: str, **options: Any) -> SearchResult:
     return result
 
 
-def render_search(live: LiveIndex | None) -> None:
-    """The search box, options, filters and results.
+def _choice(
+    container: Any, tr: Texts, key: str, options: tuple[str, ...], **more: Any
+) -> str | None:
+    """One of a few options as buttons; labelled ``search.{key}``, each ``{key}.{option}``."""
+    return container.segmented_control(
+        tr(f"search.{key}"),
+        options=list(options),
+        format_func=lambda option: tr(f"{key}.{option}"),
+        key=key,
+        required=True,
+        **more,
+    )
+
+
+def _search_options(live: LiveIndex | None, tr: Texts) -> tuple[str, str, int]:
+    """The search box, the mode and the number of results (values also in the URL)."""
+    query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")
+    query = query_col.text_input(
+        tr("search.label"),
+        key="query",
+        placeholder=tr("search.placeholder"),
+        disabled=live is None,
+    )
+    mode = _choice(mode_col, tr, "mode", urlstate.MODES)
+    k = k_col.number_input(
+        tr("search.k"), min_value=1, max_value=urlstate.MAX_RESULTS, step=1, key="k"
+    )
+    return query or "", mode or "hybrid", int(k)
+
+
+def render_search(live: LiveIndex | None, tr: Texts) -> None:
+    """The search box, options, filters, view switches and results.
 
     Args:
         live: The version to search (None: the box is disabled).
+        tr: The page's language.
     """
-    from semsearch.service.choices import MODES
-
-    query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")
-    query = query_col.text_input(
-        "Search",
-        key="query",
-        placeholder="e.g. 焦裕禄精神如何传承? — press Enter to search",
-        disabled=live is None,
-    )
-    mode = mode_col.segmented_control(
-        "Mode",
-        options=list(MODES),
-        format_func=lambda m: MODE_LABELS.get(m, m),
-        default="hybrid",
-        key="mode",
-        required=True,
-    )
-    k = k_col.number_input("Results", min_value=1, max_value=50, value=10, step=1, key="k")
+    query, mode, k = _search_options(live, tr)
     if live is None:
         return
-    doc_ids, date_from, date_to = render_filters(live)
-    collapse = st.toggle("One result per article", key="collapse")
-    if not query or not query.strip():
-        render_first_visit(live)
+    doc_ids, date_from, date_to = render_filters(live, tr)
+    flat_col, sort_col = st.columns([3, 2], vertical_alignment="center")
+    flat = flat_col.toggle(tr("search.flat"), key="flat")
+    sort = _choice(sort_col, tr, "sort", urlstate.SORTS, label_visibility="collapsed")
+    if not query.strip():
+        render_first_visit(live, tr)
         return
     try:
         result = search_cached(
             live,
             query.strip(),
-            k=int(k),
-            mode=mode or "hybrid",
+            k=k,
+            mode=mode,
             doc_ids=doc_ids,
             date_from=date_from,
             date_to=date_to,
-            collapse=collapse,
         )
     except SemsearchError as error:
-        show_error(error)
+        show_error(error, tr=tr)
         return
-    render_results(live, result)
+    render_results(live, result, tr, flat=flat, sort=sort or "relevance")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,50 +161,72 @@ def render_search(live: LiveIndex | None) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def page_language() -> Texts:
+    """Restore the page's state from the URL (first run) and say which language to show."""
+    locale = st.context.locale or st.context.headers.get("Accept-Language")
+    return Texts(urlstate.sync(st.session_state, st.query_params, locale))
+
+
+def render_header(tr: Texts) -> Any:
+    """The title with the language switch beside it; returns the slot for the caption."""
+    title_col, lang_col = st.columns([4, 1], vertical_alignment="bottom")
+    title_col.title(":material/travel_explore: semsearch")
+    lang_col.selectbox(
+        tr("page.language"),
+        options=list(LANGUAGES),
+        format_func=LANGUAGE_NAMES.get,
+        key="lang",
+        label_visibility="collapsed",
+    )
+    return st.empty()
+
+
 def main() -> None:
     """Lay out the page; every user mistake becomes a message with its fix."""
-    st.set_page_config(
-        page_title="semsearch · 中文新闻搜索", page_icon=":material/search:", layout="wide"
-    )
-    st.html(PAGE_CSS)
-    service = page_service()
+    tr = page_language()
+    st.set_page_config(page_title=tr("page.tab"), page_icon=str(FAVICON), layout="wide")
+    st.html(page_css(tr))
+    service = preload.service()
     index_dir, corpus_dir = service.location, service.corpus_dir
     if settings.watch_enabled():
-        start_watching(str(service.index_dir.resolve()))
-
-    st.title(":material/travel_explore: semsearch")
-    caption = st.empty()
+        preload.start_watching(str(service.index_dir.resolve()))
+    caption = render_header(tr)
     with st.sidebar:
         index_box, upload_box, maintenance_box = st.container(), st.container(), st.container()
 
-    live, problem = open_current(service)
+    live, problem = open_current(service, tr)
     info = service.info(live) if live is not None else None
     # Actions that change the index run before anything describes it, so the page shows the
     # new state in this very run.
-    render_upload_panel(upload_box, service)
-    render_maintenance_panel(maintenance_box, service, info)
+    render_upload_panel(upload_box, service, tr)
+    render_maintenance_panel(maintenance_box, service, info, tr)
     if live is None or service.live_version() != live.generation:
-        live, problem = open_current(service)
+        live, problem = open_current(service, tr)
         info = service.info(live) if live is not None else None
 
     if problem is not None:
-        show_error(problem)
+        show_error(problem, tr=tr)
     elif live is None:
         st.warning(
-            f"There is no index yet in {markdown_code(str(index_dir))}.  \n"
-            f"**Fix:** click **Update** in the sidebar to index "
-            f"{markdown_code(str(corpus_dir))}, upload articles, or run "
-            f"{markdown_code(f'semsearch build {corpus_dir}')}.",
+            tr(
+                "page.no_index",
+                index=markdown_code(str(index_dir)),
+                corpus=markdown_code(str(corpus_dir)),
+                command=markdown_code(f"semsearch build {corpus_dir}"),
+            ),
             icon=":material/inventory_2:",
         )
-    render_index_panel(index_box, service, info, problem)
+    render_index_panel(index_box, service, info, problem, tr)
     if info is not None:
         caption.caption(
-            f"Local semantic and keyword search over {info.documents:,} "
-            f"Chinese news articles ({info.chunks:,} passages) from "
-            f"{markdown_code(str(corpus_dir))}."
+            tr(
+                "page.caption",
+                documents=f"{info.documents:,}",
+                passages=f"{info.chunks:,}",
+                folder=markdown_code(str(corpus_dir)),
+            )
         )
-    render_search(live)
+    render_search(live, tr)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 from pathlib import Path
@@ -74,12 +75,17 @@ def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
     """Run ``semsearch query`` ``runs`` times as new processes; wall times and peak memory."""
     samples = []
     for _ in range(runs):
+        # CPU seconds too: on the shared machine wall times swing with the load, the work less.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = run_measured(
             [SEMSEARCH, "query", QUERY, "--mode", mode, "--index", str(index_dir), "--json"],
             env=bench_env(SEMSEARCH_BACKEND=backend),
         )
         if done["returncode"] != 0:
             raise SystemExit(f"semsearch query failed:\n{done['stderr'][-2000:]}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        done["cpu_seconds"] = used
         hits = len(json.loads(done["stdout"])["results"])
         samples.append(done)
     seconds = [s["seconds"] for s in samples]
@@ -87,6 +93,7 @@ def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
         "median_s": round(statistics.median(seconds), 2),
         "min_s": round(min(seconds), 2),
         "max_s": round(max(seconds), 2),
+        "median_cpu_s": round(statistics.median(s["cpu_seconds"] for s in samples), 2),
         "peak_rss_mb": max(s["peak_rss_mb"] or 0 for s in samples),
         "hits": hits,
         "runs": runs,
@@ -132,9 +139,17 @@ def main() -> None:
     print_table(
         f"CLI cold query (new process each run, median of {args.runs}; load "
         f"{results['load_average_start'][0]} → {results['load_average_end'][0]})",
-        ["backend", "mode", "median s", "min s", "max s", "peak RSS MB"],
+        ["backend", "mode", "median s", "min s", "max s", "median CPU s", "peak RSS MB"],
         [
-            [backend, mode, row["median_s"], row["min_s"], row["max_s"], row["peak_rss_mb"]]
+            [
+                backend,
+                mode,
+                row["median_s"],
+                row["min_s"],
+                row["max_s"],
+                row["median_cpu_s"],
+                row["peak_rss_mb"],
+            ]
             for backend, entry in results["backends"].items()
             for mode, row in entry["modes"].items()
         ],

@@ -57,7 +57,7 @@ SCHEMES = {
     "chars": KeywordScheme("BM25 Han 1–2-grams", tokenize, tokenize, 1.5, 0.75),
     "chars_q": KeywordScheme("+ question words removed", tokenize, tokenize_query, 1.5, 0.75),
     "final": KeywordScheme(
-        "+ k1 0.3, b 0.3 (keyword mode)",
+        f"+ k1 {DEFAULT_K1}, b {DEFAULT_B} (keyword mode)",
         tokenize,
         tokenize_query,
         DEFAULT_K1,
@@ -82,7 +82,8 @@ class SetMatrices:
     best_sentence: np.ndarray  # queries × chunks: best sentence cosine (NaN: one sentence)
 
 
-def _passages(eval_set: EvalSet) -> list[str]:
+def passage_texts(eval_set: EvalSet) -> list[str]:
+    """Each row's text as the index embeds and tokenizes it (title in front)."""
     return [
         passage_text(Chunk("", 0, 0, 0, len(p.text), p.text, p.title)) for p in eval_set.passages
     ]
@@ -101,7 +102,10 @@ def _articles(eval_set: EvalSet) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_matrices(
-    directory: Path, embedder: CachedEmbedder, queries_from: Path | None = None
+    directory: Path,
+    embedder: CachedEmbedder,
+    queries_from: Path | None = None,
+    schemes: dict[str, KeywordScheme] | None = None,
 ) -> SetMatrices:
     """Embed (through the cache) and score every query against every chunk of a set.
 
@@ -110,19 +114,21 @@ def load_matrices(
         embedder: The cached model.
         queries_from: Take the questions from this twin set instead (same ids), to measure a
             query in one script against articles in the other.
+        schemes: The keyword schemes to score (default :data:`SCHEMES`; one named ``final``
+            gives the query weights of sentence evidence).
     """
     eval_set = load_eval_set(directory)
     if queries_from is not None:
         eval_set.queries = load_eval_set(queries_from).queries
         eval_set.name = f"{eval_set.name} ← {queries_from.name} queries"
-    passages = _passages(eval_set)
+    passages = passage_texts(eval_set)
     started = time.perf_counter()
     vectors = embedder.embed_passages(passages)
     query_vectors = embedder.embed_queries([q.text for q in eval_set.queries])
     print(f"  {eval_set.name}: vectors ready ({time.perf_counter() - started:.0f} s)", flush=True)
     keyword_scores = {}
     weights: list[dict[str, float]] = []
-    for key, scheme in SCHEMES.items():
+    for key, scheme in (SCHEMES if schemes is None else schemes).items():
         index = KeywordIndex(k1=scheme.k1, b=scheme.b)
         index.build(range(len(passages)), [scheme.passage_tokens(p) for p in passages])
         keyword_scores[key] = np.stack(

@@ -25,6 +25,7 @@ from semsearch.terminal_safe import escape_for_terminal
 from semsearch.ui import terminal
 from semsearch.ui.command_group import SuggestingGroup
 from semsearch.ui.options import (
+    ArticlesOption,
     DebounceOption,
     EngineOption,
     IndexOption,
@@ -288,6 +289,7 @@ def evaluate(
         str, typer.Option("--modes", metavar="MODES", help="Comma-separated modes to compare.")
     ] = "semantic,keyword,hybrid",
     as_json: JsonOption = False,
+    articles: ArticlesOption = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
     engine: EngineOption = None,
@@ -306,7 +308,7 @@ def evaluate(
         raise typer.BadParameter(f"choose from {', '.join(MODES)}", param_hint="--modes")
     service = _service(None, model, model_cache, engine=engine_choice(engine, qdrant_url))
     with RichReporter(err) as reporter:
-        result = service.evaluate(directory, chosen, reporter=reporter)
+        result = service.evaluate(directory, chosen, reporter=reporter, articles=articles)
     if as_json:
         terminal.print_json(result)
     else:

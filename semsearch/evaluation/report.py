@@ -19,9 +19,11 @@ def format_eval_table(result: dict[str, Any]) -> str:
         A header line with the set and its size, then the table, one row per mode, and a note
         on the query embedding time when it was measured.
     """
+    size = f"{result['chunks']:,} chunks"
+    if result.get("level") == "article":
+        size = f"{result['articles']:,} articles in {size}, one hit per article"
     header = (
-        f"{result['set']}: {result['chunks']:,} chunks, {result['queries']:,} queries"
-        f" (model {result.get('model', '?')})"
+        f"{result['set']}: {size}, {result['queries']:,} queries (model {result.get('model', '?')})"
     )
     names = ["mode", *METRIC_COLUMNS]
     rows = [

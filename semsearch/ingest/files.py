@@ -105,10 +105,10 @@ class _Discovery:
     def __init__(self) -> None:
         self.files: list[Path] = []
         self.skipped: list[SkippedFile] = []
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()
 
-    def consider(self, file: Path) -> None:
-        key = real_path(file)
+    def consider(self, file: Path, resolved: str | None = None) -> None:
+        key = resolved or os.path.realpath(file)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -126,19 +126,37 @@ class _Discovery:
         self.skipped.append(SkippedFile(shown_path(path), reason))
 
     def walk(self, folder: Path) -> None:
-        root = real_path(folder)
-        for dirpath, dirnames, filenames in os.walk(folder):
-            here = Path(dirpath)
-            # Pruning in place keeps os.walk out of hidden folders such as .git, of index
-            # folders, and of linked folders (os.walk lists them but would not descend anyway).
-            dirnames[:] = [
-                name
-                for name in sorted(dirnames)
-                if not name.startswith(".") and self._descend(here / name, root)
-            ]
-            for name in sorted(filenames):
-                if not name.startswith("."):
-                    self._found(here / name, root)
+        self._walk(Path(folder), real_path(folder))
+
+    def _walk(self, here: Path, root: Path) -> None:
+        """Walk a folder top-down as ``os.walk`` does, from the entries' cached types.
+
+        A no-op update at 23,000 files spent 4 s resolving each file's path (which looks at
+        every folder above it) and asking each whether it is a link; the folder is resolved
+        once and the listing already tells links apart.
+        """
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(
+                    (entry for entry in listing if not entry.name.startswith(".")),
+                    key=lambda entry: entry.name,
+                )
+        except OSError:
+            return  # as os.walk: a folder that cannot be listed is passed over
+        folders, files = [], []
+        for entry in entries:
+            (folders if _is_folder(entry) else files).append(entry)
+        # Hidden folders such as .git, index folders and linked folders are not walked.
+        kept = [here / entry.name for entry in folders if self._descend(here / entry.name, root)]
+        resolved_here = os.path.realpath(here)
+        for entry in files:
+            file = here / entry.name
+            if entry.is_symlink():
+                self._found(file, root)
+            else:
+                self.consider(file, os.path.join(resolved_here, entry.name))
+        for folder in kept:
+            self._walk(folder, root)
 
     def _descend(self, folder: Path, root: Path) -> bool:
         if folder.is_symlink():
@@ -159,6 +177,14 @@ class _Discovery:
         if problem is not None:
             self.skip(file, problem)
         # A link into the corpus: its target is found (and indexed) under its own path.
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder or a link to one (as ``os.walk`` sorts them)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from semsearch.lexical.query_dictionary import query_dictionary
 from semsearch.text import HAN_RANGES, HAN_RE, T2S, converter, to_simplified
 
 _TOKEN_RE = re.compile(rf"[{HAN_RANGES}]+|[a-z]+|\d+(?:\.\d+)?")
@@ -210,7 +211,10 @@ def highlight_terms(query: str) -> tuple[str, ...]:
     # Search-engine mode also yields the parts of long words (北京大学图书馆 → 北京, 大学, 图书馆),
     # so a text that splits a compound still lights up. Without HMM, jieba invents no words
     # across a boundary (锣鼓经是 stays 锣鼓 / 经 / 是, not 锣鼓 / 经是).
-    for word in jieba_segmenter().lcut_for_search(simplified, HMM=False):
+    # The dictionary's entries are looked up for this query only (query_dictionary): loading
+    # the whole of it took a third of a cold ``semsearch query``; the words are the same.
+    segmenter = query_dictionary().segmenter(simplified)
+    for word in segmenter.lcut_for_search(simplified, HMM=False):
         word = word.strip()
         if not word or word in STOP_WORDS or not any(ch.isalnum() for ch in word):
             continue

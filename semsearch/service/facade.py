@@ -378,7 +378,7 @@ class Service:
     # -- evaluation --------------------------------------------------------------------------
 
     def evaluate(
-        self, directory: Path, modes: Sequence[str], reporter: Reporter | None = None
+        self, directory: Path, modes: Sequence[str], reporter: Reporter | None = None, **kw: bool
     ) -> dict[str, Any]:
         """Measure retrieval quality on an evaluation set with the service's model.
 
@@ -386,6 +386,7 @@ class Service:
             directory: The set's folder (``corpus.jsonl``, ``queries.jsonl``).
             modes: The search modes to measure.
             reporter: Receives progress.
+            **kw: ``articles=True`` for article level (see ``run_eval``).
 
         Returns:
             The metrics per mode (see :func:`semsearch.evaluation.run_eval`).
@@ -396,4 +397,4 @@ class Service:
         from semsearch.evaluation import run_eval
 
         embedder = self.load_embedder(self.model or settings.default_model())
-        return run_eval(directory, modes, embedder, reporter=reporter, engine=self.engine)
+        return run_eval(directory, modes, embedder, reporter=reporter, engine=self.engine, **kw)

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from semsearch.errors import SemsearchError
+from semsearch.ui.i18n import Texts
 from semsearch.ui.messages import error_markdown
 from semsearch.ui.page import escape_markdown
 
@@ -30,10 +31,12 @@ class StreamlitReporter:
     Args:
         container: Where the bar goes (a Streamlit container).
         min_interval: Seconds between two redraws of the bar.
+        tr: The page's language.
     """
 
-    def __init__(self, container: Any, min_interval: float = 0.15) -> None:
+    def __init__(self, container: Any, min_interval: float = 0.15, tr: Texts | None = None) -> None:
         self.container = container
+        self.tr = tr or Texts("en")
         self.bar: Any = None
         self.totals: dict[str, int] = {}
         self.done: dict[str, int] = {}
@@ -60,11 +63,11 @@ class StreamlitReporter:
 
     def finish(self) -> None:
         """Fill the bar and say so."""
-        self._progress(1.0, "Done.")
+        self._progress(1.0, self.tr("progress.done"))
 
     def _progress(self, fraction: float, text: str) -> None:
         if self.bar is None:
-            self.bar = self.container.progress(0.0, text="Starting…")
+            self.bar = self.container.progress(0.0, text=self.tr("progress.starting"))
         self.bar.progress(fraction, text=text)
 
     def _draw(self, stage: str, force: bool = False) -> None:
@@ -77,26 +80,28 @@ class StreamlitReporter:
         self._progress(fraction, f"{escape_markdown(stage)}: {done} / {total}")
 
 
-def show_error(error: SemsearchError, container: Any = st) -> None:
+def show_error(error: SemsearchError, container: Any = st, tr: Texts | None = None) -> None:
     """Show a user-facing error with its fix, as text (never a traceback).
 
     Args:
         error: The error.
         container: Where to show it (default: the page).
+        tr: The page's language.
     """
-    container.error(error_markdown(error), icon=":material/error:")
+    container.error(error_markdown(error, tr or Texts("en")), icon=":material/error:")
 
 
-def show_unexpected(error: Exception, container: Any = st) -> None:
+def show_unexpected(error: Exception, container: Any = st, tr: Texts | None = None) -> None:
     """Log a bug with its traceback on the server and show one line in the page.
 
     Args:
         error: The exception.
         container: Where to show it (default: the page).
+        tr: The page's language.
     """
     LOG.exception("Unexpected error in the semsearch page")
+    tr = tr or Texts("en")
+    kind, message = escape_markdown(type(error).__name__), escape_markdown(str(error))
     container.error(
-        f"Something went wrong: {escape_markdown(type(error).__name__)}: "
-        f"{escape_markdown(str(error))}. The details are in the server log.",
-        icon=":material/bug_report:",
+        tr("error.unexpected", kind=kind, message=message), icon=":material/bug_report:"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from semsearch.ui.i18n import Texts
 from semsearch.ui.page import escape_markdown
 
 if TYPE_CHECKING:
@@ -18,76 +19,81 @@ if TYPE_CHECKING:
 
 #: A message for the page: the kind of box (``st.success``, ``st.error``…) and its markdown.
 Note = tuple[str, str]
+_ENGLISH = Texts("en")
 
 
-def error_markdown(error: SemsearchError) -> str:
+def error_markdown(error: SemsearchError, tr: Texts = _ENGLISH) -> str:
     """A user-facing error and its fix as markdown, every word shown literally.
 
     Args:
         error: The error.
+        tr: The page's language (for the word before the fix; the error's own words are the
+            core's, in English).
 
     Returns:
         The message, then the hint after **Fix:** on its own line.
     """
     body = escape_markdown(error.message)
     if error.hint:
-        body += "  \n**Fix:** " + escape_markdown(error.hint)
+        body += f"  \n{tr('error.fix')} " + escape_markdown(error.hint)
     return body
 
 
-def describe_report(report: IndexReport) -> str:
+def describe_report(report: IndexReport, tr: Texts = _ENGLISH) -> str:
     """One line about an indexer report (counts of added/changed/removed, time).
 
     Args:
         report: What a build or update did.
+        tr: The page's language.
 
     Returns:
         The line (plain text).
     """
     if report.nothing_changed:
-        return "The index was already up to date."
-    return (
-        f"{report.added} added, {report.changed} changed, {report.removed} removed; "
-        f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f} s."
+        return tr("report.up_to_date")
+    return tr(
+        "report.counts",
+        added=report.added,
+        changed=report.changed,
+        removed=report.removed,
+        chunks=report.chunks_embedded,
+        seconds=f"{report.seconds:.1f}",
     )
 
 
-def _attempt_note(attempt: UploadAttempt) -> Note | None:
+def _attempt_note(attempt: UploadAttempt, tr: Texts) -> Note | None:
     if attempt.error is not None:
-        return ("error", error_markdown(attempt.error))
+        return ("error", error_markdown(attempt.error, tr))
     assert attempt.saved is not None  # an attempt is saved or refused
     sent, name = escape_markdown(attempt.name), escape_markdown(attempt.saved.path.name)
     if attempt.saved.status == "duplicate":
-        return ("info", f"{sent} is already in the corpus as {name}: not added again.")
+        return ("info", tr("upload.duplicate", sent=sent, name=name))
     if attempt.saved.status == "renamed":
-        return ("warning", f"Another file is called {sent}: saved as {name}.")
+        return ("warning", tr("upload.renamed", sent=sent, name=name))
     return None
 
 
-def upload_notes(outcome: UploadOutcome) -> list[Note]:
+def upload_notes(outcome: UploadOutcome, tr: Texts = _ENGLISH) -> list[Note]:
     """The messages about an upload: indexing first, then each file that needs a word.
 
     Args:
         outcome: What the upload did.
+        tr: The page's language.
 
     Returns:
         ``(kind, markdown)`` pairs, in the order they are shown.
     """
-    notes = [note for attempt in outcome.attempts if (note := _attempt_note(attempt))]
+    notes = [note for attempt in outcome.attempts if (note := _attempt_note(attempt, tr))]
     if outcome.index_error is not None:
-        return [("error", error_markdown(outcome.index_error)), *notes]
+        return [("error", error_markdown(outcome.index_error, tr)), *notes]
     if outcome.report is None:
         return notes
     first: list[Note] = []
     if outcome.indexed:
         names = ", ".join(escape_markdown(item.path.name) for item in outcome.indexed)
-        first.append(("success", f"Indexed {names}. {describe_report(outcome.report)}"))
+        report = describe_report(outcome.report, tr)
+        first.append(("success", tr("upload.indexed", names=names, report=report)))
     for item in outcome.unindexable:
-        first.append(
-            (
-                "error",
-                f"{escape_markdown(Path(item.path).name)} was saved but cannot be indexed: "
-                f"{escape_markdown(item.reason)}",
-            )
-        )
+        name, reason = escape_markdown(Path(item.path).name), escape_markdown(item.reason)
+        first.append(("error", tr("upload.unindexable", name=name, reason=reason)))
     return [*first, *notes]

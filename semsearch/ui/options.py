@@ -80,6 +80,14 @@ PathsArgument = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", metavar="", help="Print one JSON object on stdout.")
 ]
+ArticlesOption = Annotated[
+    bool,
+    typer.Option(
+        "--articles",
+        help="Article level: write each row as an article file, index it through the real "
+        "reading, cleaning and chunking, and judge one hit per article.",
+    ),
+]
 
 
 def engine_choice(engine: str | None, qdrant_url: str | None) -> EngineConfig:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from semsearch.errors import SemsearchError
 from semsearch.ui.feedback import StreamlitReporter, show_error
+from semsearch.ui.i18n import Texts
 from semsearch.ui.messages import describe_report, upload_notes
 from semsearch.ui.page import escape_markdown, format_timestamp, markdown_code
 
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
 
 
 def render_index_panel(
-    container: Any, service: Service, info: IndexInfo | None, problem: SemsearchError | None
+    container: Any,
+    service: Service,
+    info: IndexInfo | None,
+    problem: SemsearchError | None,
+    tr: Texts,
 ) -> None:
     """Describe the index: documents, chunks, model, last update, skipped files and why.
 
@@ -31,83 +36,95 @@ def render_index_panel(
         service: The page's service (for the index folder).
         info: The description of the live version (None: no index, or it cannot be used).
         problem: Why the index cannot be used, if it cannot.
+        tr: The page's language.
     """
     # The folder, or for a Qdrant index its name and where it lives.
-    index_dir = service.location
-    where = "Folder" if index_dir == str(service.index_dir) else "Index"
+    location = service.location
+    folder = markdown_code(location)
+    where = tr("index.folder") if location == str(service.index_dir) else tr("index.heading")
     with container:
-        st.subheader("Index")
+        st.subheader(tr("index.heading"))
         if problem is not None:
-            st.caption(f"The index in {markdown_code(str(index_dir))} cannot be used right now.")
+            st.caption(tr("index.unusable", folder=folder))
             return
         if info is None:
-            st.caption(f"No index yet in {markdown_code(str(index_dir))}.")
+            st.caption(tr("index.missing", folder=folder))
             return
         left, right = st.columns(2)
-        left.metric("Documents", f"{info.documents:,}")
-        right.metric("Chunks", f"{info.chunks:,}")
+        left.metric(tr("index.documents"), f"{info.documents:,}")
+        right.metric(tr("index.passages"), f"{info.chunks:,}")
         st.markdown(
-            f"**Model** {escape_markdown(str(info.model))}"
-            f"  \n**Updated** {escape_markdown(format_timestamp(info.updated_at))}"
-            f"  \n**{where}** {escape_markdown(str(index_dir))}"
+            f"**{tr('index.model')}** {escape_markdown(str(info.model))}"
+            f"  \n**{tr('index.updated')}** {escape_markdown(_when(info.updated_at, tr))}"
+            f"  \n**{where}** {escape_markdown(location)}"
         )
         if info.skipped:
-            with st.expander(f"{len(info.skipped)} skipped files", icon=":material/block:"):
+            skipped = tr("index.skipped", count=len(info.skipped))
+            with st.expander(skipped, icon=":material/block:"):
                 for item in info.skipped:
                     st.markdown(
                         f"- {escape_markdown(item.path)} — {escape_markdown(item.reason)}",
                     )
         else:
-            st.caption("No files were skipped.")
+            st.caption(tr("index.none_skipped"))
 
 
-def render_upload_panel(container: Any, service: Service) -> None:
+def _when(timestamp: str | float | int | None, tr: Texts) -> str:
+    """A manifest timestamp with its day in the reader's convention (2024年5月14日 09:30)."""
+    day, _, clock = format_timestamp(timestamp).partition(" ")
+    return f"{tr.date(day)} {clock}".strip() if clock else day
+
+
+def render_upload_panel(container: Any, service: Service, tr: Texts) -> None:
     """Upload articles into the corpus folder and index them incrementally.
 
     Args:
         container: Where the panel goes.
         service: The page's service.
+        tr: The page's language.
     """
     with container:
-        st.subheader("Add articles")
-        st.caption(f"Saved into {markdown_code(str(service.corpus_dir))}, then indexed.")
+        st.subheader(tr("upload.heading"))
+        st.caption(tr("upload.caption", folder=markdown_code(str(service.corpus_dir))))
         uploader_key = f"uploads-{st.session_state.get('upload_round', 0)}"
         extensions = service.upload_extensions()
         files = st.file_uploader(
-            f"Articles ({', '.join(extensions)})",
+            tr("upload.files", extensions=", ".join(extensions)),
             type=extensions,
             accept_multiple_files=True,
             key=uploader_key,
         )
         add = st.button(
-            "Add to index", type="primary", disabled=not files, icon=":material/upload_file:"
+            tr("upload.add"), type="primary", disabled=not files, icon=":material/upload_file:"
         )
         feedback = st.container()
     if not (add and files):
         for kind, text in st.session_state.pop("upload_feedback", []):
             getattr(feedback, kind)(text)
         return
-    reporter = StreamlitReporter(feedback)
+    reporter = StreamlitReporter(feedback, tr=tr)
     outcome = service.save_uploads([(f.name, f.getvalue()) for f in files], reporter)
     if outcome.report is not None:
         reporter.finish()
-    st.session_state["upload_feedback"] = upload_notes(outcome)
+    st.session_state["upload_feedback"] = upload_notes(outcome, tr)
     # A fresh uploader key empties the widget, so the same files are not added twice.
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.rerun()
 
 
 def _with_progress(
-    action: Callable[[StreamlitReporter], IndexReport], feedback: Any
+    action: Callable[[StreamlitReporter], IndexReport], feedback: Any, tr: Texts
 ) -> IndexReport:
     """Run an indexing action with a progress bar in ``feedback`` and return its report."""
-    reporter = StreamlitReporter(feedback)
+    reporter = StreamlitReporter(feedback, tr=tr)
     report = action(reporter)
     reporter.finish()
     return report
 
 
-def render_maintenance_panel(container: Any, service: Service, info: IndexInfo | None) -> None:
+def render_maintenance_panel(
+    container: Any, service: Service, info: IndexInfo | None, tr: Texts
+) -> None:
     """Update the index from the folders on disk, or rebuild it from scratch.
 
     Both use the index's own model (a new index: the configured default), as the CLI does.
@@ -116,31 +133,32 @@ def render_maintenance_panel(container: Any, service: Service, info: IndexInfo |
         container: Where the panel goes.
         service: The page's service.
         info: The description of the live version (None: no index, or it cannot be used).
+        tr: The page's language.
     """
     with container:
-        st.subheader("Maintenance")
+        st.subheader(tr("maintenance.heading"))
         update_col, rebuild_col = st.columns(2)
         update = update_col.button(
-            "Update",
-            help="Index new or changed files in the indexed folders, drop removed ones.",
-            width="stretch",
+            tr("maintenance.update"), help=tr("maintenance.update_help"), width="stretch"
         )
-        with rebuild_col.popover("Rebuild", width="stretch"):
-            passages = f"all {info.chunks:,} passages" if info else "everything"
-            st.caption(f"Re-reads every article and re-embeds {passages}; searching goes on.")
-            rebuild = st.button("Rebuild now", type="primary")
+        with rebuild_col.popover(tr("maintenance.rebuild"), width="stretch"):
+            if info:
+                st.caption(tr("maintenance.rebuild_all", passages=f"{info.chunks:,}"))
+            else:
+                st.caption(tr("maintenance.rebuild_new"))
+            rebuild = st.button(tr("maintenance.rebuild_now"), type="primary")
         feedback = st.container()
     try:
         if update:
-            report = _with_progress(lambda r: service.index_files(reporter=r), feedback)
-            feedback.success(describe_report(report))
+            report = _with_progress(lambda r: service.index_files(reporter=r), feedback, tr)
+            feedback.success(describe_report(report, tr))
         if rebuild:
             report = _with_progress(
-                lambda r: service.index_files(rebuild=True, reporter=r), feedback
+                lambda r: service.index_files(rebuild=True, reporter=r), feedback, tr
             )
-            feedback.success(f"Rebuilt: {describe_report(report)}")
+            feedback.success(tr("maintenance.rebuilt", report=describe_report(report, tr)))
     except SemsearchError as error:
-        show_error(error, feedback)
+        show_error(error, feedback, tr)
         return
     if (update or rebuild) and report.skipped:
-        feedback.warning(f"{len(report.skipped)} files were skipped: see the Index panel.")
+        feedback.warning(tr("maintenance.skipped", count=len(report.skipped)))

@@ -67,7 +67,9 @@ def test_a_hostile_extractor_becomes_one_reason_and_the_next_file_is_read(
     assert run(extraction, hostile.well_behaved).title == "标题"  # the worker is up
     started = time.monotonic()
     assert reason(extraction, extractor) == expected
-    assert time.monotonic() - started < longest
+    # Every hostile extractor runs forever unless stopped: the bound catches a limit that does
+    # not hold, with room for a loaded machine (these are not speed tests).
+    assert time.monotonic() - started < longest * 10
     assert run(extraction, hostile.well_behaved).text == hostile.TEXT
 
 

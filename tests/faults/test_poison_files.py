@@ -68,7 +68,9 @@ def test_the_zip_bomb_is_refused_before_anything_is_unpacked(tmp_path: Path) -> 
         started = time.monotonic()
         reason = read_document_or_reason(bomb, extraction)
     assert reason.startswith("not a valid .docx file (unpacks to 1,024 MB; the limit is 128 MB")
-    assert time.monotonic() - started < 1.0  # it took 16 s and 2.2 GB before issue 14
+    # Refused from the zip's directory, before unpacking (it took 16 s and 2.2 GB before issue 14);
+    # the bound only catches a hang: speed is the benchmarks' business, CI machines are loaded.
+    assert time.monotonic() - started < 10.0
 
 
 def test_the_memory_limit_holds_even_without_the_zip_check(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from semsearch.indexing.scan import (
     scan,
     sha256,
     within,
+    within_text,
 )
 from semsearch.progress import NullReporter
 from semsearch.storage import FileState, StoredFile, open_index
@@ -96,6 +97,22 @@ def test_paths_roots_and_scope(folder: Path) -> None:
     assert check_paths([Path("nowhere")], [], explicit=False, reporter=NullReporter()) == [
         Path("nowhere").resolve()
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "roots", "inside"),
+    [
+        ("/a/b", ["/a/b"], True),
+        ("/a/b/c.txt", ["/x", "/a/b"], True),
+        ("/a/bc/d.txt", ["/a/b"], False),
+        ("/a", ["/a/b"], False),
+        ("/a/b.txt", ["/"], True),
+        ("/a/b.txt", [], False),
+    ],
+)
+def test_within_text_agrees_with_within(path: str, roots: list[str], inside: bool) -> None:
+    assert within_text(path, roots) is inside
+    assert within(Path(path), [Path(root) for root in roots]) is inside
 
 
 # -- the same rules through indexing.update ----------------------------------------------

@@ -102,3 +102,15 @@ def test_index_folders_and_names_that_are_not_utf8(tmp_path: Path) -> None:
         ("folder-\\xff", "its name is not valid UTF-8 text (rename it)"),
         ("name-\\xfe.txt", "its name is not valid UTF-8 text (rename it)"),
     ]
+
+
+def test_discovery_walks_in_the_order_of_os_walk(tmp_path: Path) -> None:
+    names = ["z.txt", "b/2.txt", "b/1.txt", "b/c/0.txt", "a/9.txt", "m.md", "a/d/e/f.txt"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", "utf-8")
+    expected = []
+    for folder, folders, files in os.walk(tmp_path):
+        folders.sort()
+        expected += [Path(folder) / name for name in sorted(files)]
+    assert discover_files([tmp_path])[0] == expected

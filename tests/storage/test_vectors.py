@@ -132,3 +132,16 @@ def test_a_merged_segment_is_trained_anew_and_goes_back_to_exact_when_small(
         reader.segments.segments[0].vectors, probe.reshape(1, -1), 2, allowed=third[:3]
     )
     assert hits[0][0] == int(third[1]) and {i for i, _ in hits} <= set(third[:3].tolist())
+
+
+def test_faiss_is_imported_only_when_vectors_are_used() -> None:
+    import subprocess
+    import sys
+
+    check = (
+        "import sys; import semsearch.storage.local, semsearch.indexing; "
+        "assert 'faiss' not in sys.modules; "
+        "from semsearch.storage.local.vectors import load_faiss; "
+        "assert load_faiss().omp_get_max_threads() == 1"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)

@@ -11,24 +11,28 @@ from hypothesis import strategies as st
 
 from semsearch.service import Article, Neighbourhood
 from semsearch.storage import DocumentRecord
-from semsearch.ui.page import (
-    article_html,
-    article_view_html,
+from semsearch.ui.article import article_html, article_view_html
+from semsearch.ui.cards import (
     context_html,
     context_paragraphs_html,
+    hit_card_html,
+    neighbourhood_html,
+)
+from semsearch.ui.i18n import Texts
+from semsearch.ui.page import (
     display_title,
     escape_markdown,
     format_timestamp,
-    hit_card_html,
     markdown_code,
-    neighbourhood_html,
     render_inline,
     render_marked,
     render_paragraphs,
 )
 
 #: The only tags the renderers may emit; anything else would have come from the text.
-_OWN_TAG = re.compile(r'</?(?:mark|span|p|div|br)(?: (?:class|id|title)="[^"<>]*")*>')
+_OWN_TAG = re.compile(
+    r'</?(?:mark|span|p|div|br|button)(?: (?:class|id|title|type|data-[a-z-]+)="[^"<>]*")*>'
+)
 
 
 @dataclass
@@ -170,10 +174,30 @@ def test_article_view_html_escapes_title_and_meta_and_marks_the_hit() -> None:
     )
     hit = FakeHit(text="开福区", title="<i>标题</i>", start=4, end=7)
     markup = article_view_html(hit, Article(record, [(4, 7)]))
-    assert markup.startswith('<div class="ss-title">&lt;i&gt;标题&lt;/i&gt;</div>')
-    assert "news/&lt;a&gt;.txt · 2024-05-14 · 日报 · the hit is marked in blue" in markup
-    assert '<p id="ss-hit"><span class="ss-hit"><mark>开福区</mark></span>' in markup
+    assert markup.startswith('<div class="ss-article-view" data-hits="1" data-current="0">')
+    assert '<div class="ss-title">&lt;i&gt;标题&lt;/i&gt;</div>' in markup
+    assert "news/&lt;a&gt;.txt · 14 May 2024 · 日报 · the hit is marked in blue" in markup
+    assert '<p id="ss-hit-0"><span class="ss-hit" data-hit="0"><mark>开福区</mark></span>' in markup
     assert "&lt;b&gt;火炬手" in markup
+    assert "ss-nav" not in markup  # one hit: nothing to move between
+
+
+def test_article_view_html_numbers_the_hits_subdues_other_words_and_starts_at_the_clicked_one() -> (
+    None
+):
+    text = "导语火炬。\n开福区火炬手。\n结尾火炬。"
+    record = DocumentRecord("doc", "a.txt", "标题", None, None, None, "h", "simplified", 1, text)
+    first = FakeHit(text="开福区", start=6, end=9, rank=2)
+    second = FakeHit(text="结尾", start=14, end=16, rank=1)
+    words = [(2, 4), (9, 11), (16, 18)]
+    markup = article_view_html(second, Article(record, words), Texts("zh-Hans"), [first, second])
+    assert 'data-hits="2" data-current="1"' in markup
+    assert '<mark class="ss-soft">火炬</mark>' in markup  # outside every hit
+    assert '<p id="ss-hit-1"><span class="ss-hit" data-hit="1">结尾</span>' in markup
+    assert "下一处" in markup and "第 2 / 2 处命中" in markup
+    assert "命中的片段以蓝色标出" in markup
+    leftovers = _OWN_TAG.sub("", markup)
+    assert "<" not in leftovers and ">" not in leftovers
 
 
 def test_display_title_falls_back_to_file_name() -> None:

@@ -10,6 +10,7 @@ differ only in how a filter finds its chunks.
 from __future__ import annotations
 
 import sqlite3
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ import numpy as np
 from semsearch.ingest import SkippedFile
 from semsearch.storage.base import ChunkFilter, DocumentRecord, FileState, StoredFile
 from semsearch.storage.local.database import Database
+
+#: Places (path, date) of documents kept in memory at most: about 200 bytes each.
+PLACES_KEPT = 200_000
 
 _DOCUMENT_COLUMNS = "doc_id, path, title, date, source, author, content_hash, script, chunk_count"
 
@@ -29,6 +33,10 @@ class Catalog(Database):
     """
 
     legacy = False
+
+    @cached_property
+    def _known_places(self) -> dict[str, tuple[str, str | None]]:
+        return {}
 
     def documents(self) -> list[DocumentRecord]:
         """Every document, without its text.
@@ -66,11 +74,27 @@ class Catalog(Database):
         Returns:
             ``doc_id → (path, date)`` of the documents found.
         """
-        rows = self.select_in(
-            "SELECT doc_id, path, date FROM documents WHERE doc_id IN ({marks})",
-            list(dict.fromkeys(doc_ids)),
-        )
-        return {doc_id: (path, date) for doc_id, path, date in rows}
+        # Kept for the life of the reader (a generation never changes): every search asks for
+        # the places of its pool and of each hit, mostly the same articles again.
+        known = self._known_places
+        found: dict[str, tuple[str, str | None]] = {}
+        missing = []
+        for doc_id in dict.fromkeys(doc_ids):
+            place = known.get(doc_id)
+            if place is None:
+                missing.append(doc_id)
+            else:
+                found[doc_id] = place
+        if missing:
+            rows = self.select_in(
+                "SELECT doc_id, path, date FROM documents WHERE doc_id IN ({marks})", missing
+            )
+            read = {doc_id: (path, date) for doc_id, path, date in rows}
+            if len(known) + len(read) > PLACES_KEPT:
+                known.clear()
+            known.update(read)
+            found.update(read)
+        return found
 
     def matching_chunk_ids(self, where: ChunkFilter) -> np.ndarray:
         """The chunks whose document passes every condition of a filter.

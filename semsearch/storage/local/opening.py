@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import faiss
 import numpy as np
 
 from semsearch.errors import IndexStoreError
@@ -38,6 +37,9 @@ from semsearch.storage.local.schema import check_records_version
 from semsearch.storage.local.segments import Segment, SegmentSet
 from semsearch.storage.local.vectors import read_vectors
 from semsearch.storage.manifest import Manifest, damaged, rebuild_hint
+
+if TYPE_CHECKING:
+    import faiss
 
 
 def open_local_index(index_dir: Path, verify: str = "cached", lazy: bool = False) -> LocalIndex:

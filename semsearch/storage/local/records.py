@@ -35,33 +35,25 @@ class SegmentRecords(Database):
             f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({{marks}})", list(ids)
         )
 
-    def position(self, chunk_id: int) -> tuple[str, int] | None:
-        """Where a chunk stands in its document.
+    def rows_around(self, chunk_id: int, before: int, after: int) -> list[tuple]:
+        """The rows of a chunk and of its neighbours in its document, in one query.
 
         Args:
             chunk_id: The chunk.
+            before: How many chunks before it, at most.
+            after: How many chunks after it, at most.
 
         Returns:
-            ``(doc_id, index in the document)``, or None if the chunk is not here.
+            Tuples of :data:`CHUNK_COLUMNS`, in index order (none if the chunk is not here).
         """
-        rows = self.select("SELECT doc_id, idx FROM chunks WHERE chunk_id = ?", (int(chunk_id),))
-        return (str(rows[0][0]), int(rows[0][1])) if rows else None
-
-    def rows_between(self, doc_id: str, first: int, last: int) -> list[tuple]:
-        """The rows of a document's chunks whose index is in ``[first, last]``.
-
-        Args:
-            doc_id: The document.
-            first: The lowest index wanted.
-            last: The highest index wanted.
-
-        Returns:
-            Tuples of :data:`CHUNK_COLUMNS`, in index order.
-        """
+        # One statement instead of a lookup of the chunk's place and then of the range: each
+        # hit of every search asks for its neighbours.
         return self.select(
-            f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? AND idx BETWEEN ? AND ? "
-            "ORDER BY idx",
-            (doc_id, first, last),
+            f"SELECT {CHUNK_COLUMNS} FROM chunks "
+            "WHERE doc_id = (SELECT doc_id FROM chunks WHERE chunk_id = ?1) "
+            "AND idx BETWEEN (SELECT idx FROM chunks WHERE chunk_id = ?1) - ?2 "
+            "AND (SELECT idx FROM chunks WHERE chunk_id = ?1) + ?3 ORDER BY idx",
+            (int(chunk_id), before, after),
         )
 
     def document_text(self, doc_id: str) -> tuple[str, list[RemovedLine]] | None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import faiss
 import numpy as np
 
 from semsearch.lexical.bm25_segment import KeywordSegment
@@ -24,6 +23,9 @@ from semsearch.storage.local.vectors import (
     exact_scores,
     index_search,
 )
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class Segment:
@@ -131,10 +133,7 @@ class SegmentSet:
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids) or not len(self._holding):
             return
-        owners = np.searchsorted(self._firsts, ids, side="right") - 1
-        for number in np.unique(owners[owners >= 0]):
-            segment = self._holding[int(number)]
-            positions = np.flatnonzero(owners == number)
+        for segment, positions in self._owners(ids):
             wanted = ids[positions]
             at = np.minimum(np.searchsorted(segment.ids, wanted), len(segment.ids) - 1)
             held = segment.ids[at] == wanted
@@ -142,6 +141,17 @@ class SegmentSet:
                 held &= ~np.isin(wanted, segment.deleted)
             if held.any():
                 yield segment, wanted[held], positions[held]
+
+    def _owners(self, ids: np.ndarray) -> Iterator[tuple[Segment, np.ndarray]]:
+        """The segment whose range each id falls in: ``(segment, positions in ids)``."""
+        if len(self._holding) == 1:
+            # One segment (a fresh or merged index): every lookup of a search comes here, and
+            # grouping ids by segment costs more than the lookup itself.
+            yield self._holding[0], np.arange(len(ids))
+            return
+        owners = np.searchsorted(self._firsts, ids, side="right") - 1
+        for number in np.unique(owners[owners >= 0]):
+            yield self._holding[int(number)], np.flatnonzero(owners == number)
 
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The stored vectors of some chunks.

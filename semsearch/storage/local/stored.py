@@ -87,13 +87,15 @@ class StoredRecords:
             KeyError: The chunk is not in this generation.
         """
         homes = list(self.segments.split(np.array([int(chunk_id)], dtype=np.int64)))
-        position = homes[0][0].records.position(chunk_id) if homes else None
-        if position is None:
-            raise KeyError(f"chunk id {chunk_id} not in {self.generation}")
-        doc_id, index = position
-        rows = homes[0][0].records.rows_between(
-            doc_id, index - max(before, 0), index + max(after, 0)
+        rows = (
+            homes[0][0].records.rows_around(chunk_id, max(before, 0), max(after, 0))
+            if homes
+            else []
         )
+        index = next((row[2] for row in rows if row[0] == int(chunk_id)), None)
+        if index is None:
+            raise KeyError(f"chunk id {chunk_id} not in {self.generation}")
+        doc_id = rows[0][1]
         place = self.catalog.places([doc_id])[doc_id]
         chunks = [StoredChunk(*row, *place) for row in rows if row[2] != index]
         return [c for c in chunks if c.index < index], [c for c in chunks if c.index > index]

@@ -11,20 +11,40 @@ docs/performance.md has the measurements behind every threshold here.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import faiss
 import numpy as np
 
 from semsearch.storage.manifest import damaged
 
-# One query is searched at a time, and FAISS's OpenMP threads cost more than they bring then: on
-# the 2-core machine an exact search of 100k vectors took 38 ms with 2 threads and 8 ms with one
-# (docs/performance.md). Training an IVF index, which does benefit, asks for all cores itself.
-faiss.omp_set_num_threads(1)
+if TYPE_CHECKING:
+    import faiss
+
+
+@functools.cache
+def load_faiss() -> ModuleType:
+    """FAISS, imported when vectors are first read or written.
+
+    Importing it costs 0.2–0.5 s (0.49 s measured at load 25), which commands that read no
+    vectors (a no-op update, a removal, ``info``) need not pay.
+
+    Returns:
+        The ``faiss`` module, set to one OpenMP thread.
+    """
+    import faiss
+
+    # One query is searched at a time, and FAISS's OpenMP threads cost more than they bring
+    # then: on the 2-core machine an exact search of 100k vectors took 38 ms with 2 threads and
+    # 8 ms with one (docs/performance.md). Training an IVF index, which does benefit, asks for
+    # all cores itself.
+    faiss.omp_set_num_threads(1)
+    return faiss
+
 
 #: From this many chunks on, a segment's vectors are kept in an approximate index (IVF, inverted
 #: lists over k-means cells) instead of an exact one: a query then scans ``nprobe`` cells instead
@@ -55,6 +75,7 @@ def read_vectors(path: Path, index_dir: Path, handle: BinaryIO | None = None) ->
     Raises:
         IndexStoreError: Missing, truncated, corrupt or of another kind.
     """
+    faiss = load_faiss()
     if handle is None and not path.is_file():
         raise damaged(path, "is missing", index_dir)
     try:
@@ -71,6 +92,7 @@ def read_vectors(path: Path, index_dir: Path, handle: BinaryIO | None = None) ->
 
 def _readable(path: Path, handle: BinaryIO | None) -> str | faiss.IOReader:
     """What FAISS reads a file from: its path, or the path of an open handle."""
+    faiss = load_faiss()
     if handle is None:
         return str(path)
     handle.seek(0)
@@ -88,6 +110,7 @@ def write_vectors(vectors: faiss.Index, path: Path) -> None:
             the system's error number when its message names one, so every write failure
             reads the same).
     """
+    faiss = load_faiss()
     try:
         faiss.write_index(vectors, str(path))
     except RuntimeError as error:
@@ -107,6 +130,7 @@ def _last_line(error: Exception) -> str:
 
 def is_approximate(vectors: faiss.Index) -> bool:
     """Tell whether a vector index is the approximate (IVF) kind."""
+    faiss = load_faiss()
     return isinstance(vectors, faiss.IndexIVF)
 
 
@@ -122,6 +146,7 @@ def ivf_nprobe(cells: int) -> int:
 
 def new_exact_index(dimension: int) -> faiss.Index:
     """An empty exact index: inner product over normalized vectors, by chunk id."""
+    faiss = load_faiss()
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
@@ -141,6 +166,7 @@ def build_ivf_index(
     Returns:
         The trained index holding every vector.
     """
+    faiss = load_faiss()
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     count, dimension = vectors.shape
     cells = cells or ivf_cells(count)
@@ -242,6 +268,7 @@ def index_search(
     Returns:
         ``(chunk id, cosine)`` pairs, best first.
     """
+    faiss = load_faiss()
     k = min(k, int(vectors.ntotal), int(allowed.size) if allowed is not None else k)
     if k <= 0:
         return []

@@ -1,0 +1,196 @@
+"""Every sentence the page shows, in simplified Chinese and English (traditional is derived).
+
+One entry per message: ``key: (简体, English)``. Traditional Chinese is converted from the
+simplified text with OpenCC (:func:`semsearch.text.to_traditional`), so the two Chinese
+versions cannot drift apart; :data:`TRADITIONAL_OVERRIDES` holds the few words where the
+character conversion is not what a traditional-script reader writes. Placeholders are
+``str.format`` fields and must be the same in every language (``tests/ui/test_i18n.py``
+checks it, and that every key the page asks for is here).
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- the page ---------------------------------------------------------------------------
+    "page.tab": ("semsearch · 中文新闻搜索", "semsearch · Chinese news search"),
+    "page.caption": (
+        "在 {folder} 的 {documents} 篇中文新闻文章（{passages} 个片段）中"
+        "按语义和关键词搜索，全部在本机完成。",
+        "Local semantic and keyword search over {documents} Chinese news articles "
+        "({passages} passages) from {folder}.",
+    ),
+    "page.no_index": (
+        "{index} 中还没有索引。  \n**解决办法：** 点击侧栏的 **更新** 为 {corpus} 建立索引、"
+        "上传文章，或运行 {command}。",
+        "There is no index yet in {index}.  \n**Fix:** click **Update** in the sidebar to index "
+        "{corpus}, upload articles, or run {command}.",
+    ),
+    "page.loading_model": (
+        "正在加载语义模型（服务启动后只需一次）…",
+        "Loading the embedding model (once per server)…",
+    ),
+    "page.loading_index": ("正在打开索引…", "Opening the index…"),
+    "page.language": ("界面语言", "Language"),
+    # -- the search form ----------------------------------------------------------------------
+    "search.label": ("搜索", "Search"),
+    "search.placeholder": (
+        "例如：焦裕禄精神如何传承？——按回车键搜索",
+        "e.g. 焦裕禄精神如何传承? — press Enter to search",
+    ),
+    "search.mode": ("方式", "Mode"),
+    "mode.hybrid": ("综合", "Hybrid"),
+    "mode.semantic": ("语义", "Semantic"),
+    "mode.keyword": ("关键词", "Keyword"),
+    "search.k": ("结果数", "Results"),
+    "search.flat": ("平铺列表（不按文章分组）", "Flat list (not grouped by article)"),
+    "search.sort": ("排序", "Sort by"),
+    "sort.relevance": ("相关度", "Relevance"),
+    "sort.date": ("日期（新→旧）", "Date (newest first)"),
+    "first.heading": (
+        "用任何说法提问，简体、繁体都可以",
+        "Ask a question in any words, simplified or traditional",
+    ),
+    "first.caption": (
+        "语义搜索按意思查找片段；关键词搜索按字词查找。",
+        "Semantic search finds passages by meaning; keyword search by the exact words.",
+    ),
+    # -- filters ------------------------------------------------------------------------------
+    "filter.title": ("筛选", "Filters"),
+    "filter.docs": ("只看这些文章", "Only these articles"),
+    "filter.docs_all": ("全部文章", "All articles"),
+    "filter.from": ("起始日期", "From"),
+    "filter.to": ("截止日期", "To"),
+    "filter.range": (
+        "有日期的文章从 {lowest} 到 {highest}。",
+        "Dated articles range from {lowest} to {highest}.",
+    ),
+    "filter.undated": (
+        "日期筛选不包括没有日期的文章（共 {count} 篇）。",
+        "The date filter leaves out the articles without a date ({count}).",
+    ),
+    # -- results ------------------------------------------------------------------------------
+    "results.summary": (
+        "“{query}”共 <b>{count}</b> 个结果，来自 {articles} 篇文章 · {mode} · <b>{ms} 毫秒</b>",
+        "<b>{count}</b> results for “{query}” from {articles} articles · {mode} · <b>{ms} ms</b>",
+    ),
+    "results.none": (
+        "没有与“{query}”匹配的片段（{ms} 毫秒）。",
+        "No passages match “{query}” ({ms} ms).",
+    ),
+    "results.none_tip": (
+        "换个说法试试，或用语义方式（按意思匹配，而不是按字词），或清除筛选条件。",
+        "Try other words, the semantic mode (it matches meaning, not words), or clear the filters.",
+    ),
+    "results.weak_divider": (
+        "以下是弱匹配：它们可能并不回答这个问题。",
+        "Weak matches below: they may not answer the question.",
+    ),
+    "results.more": ("本文另外 {count} 处", "+{count} more in this article"),
+    "results.chart": ("匹配文章的日期分布", "Matching articles over time"),
+    "results.chart_articles": ("文章数", "Articles"),
+    "results.chart_date": ("日期", "Date"),
+    "results.undated": ("{count} 篇匹配文章没有日期。", "{count} matching articles have no date."),
+    "strength.strong": ("强匹配", "Strong match"),
+    "strength.possible": ("可能相关", "Possible match"),
+    "strength.weak": ("弱匹配", "Weak match"),
+    "card.paragraph": ("第 {number} 段", "¶{number}"),
+    "card.score": ("得分 {score}", "score {score}"),
+    "card.untitled": ("（无标题）", "(untitled)"),
+    "card.neighbours": ("前后段落", "Neighbouring paragraphs"),
+    "card.read": ("阅读全文", "Read article"),
+    "card.cite": ("引用", "Cite"),
+    "card.cite_help": (
+        "点右上角的按钮复制这段引用。",
+        "Copy the citation with the button at its top right.",
+    ),
+    "cite.paragraph": ("第 {number} 段", "paragraph {number}"),
+    "cite.undated": ("无日期", "undated"),
+    # -- export -------------------------------------------------------------------------------
+    "export.label": ("导出结果", "Export results"),
+    "export.columns": (
+        "排名,匹配强度,得分,标题,来源,日期,段落,文件,片段",
+        "rank,strength,score,title,source,date,paragraph,file,passage",
+    ),
+    "export.heading": ("“{query}”的搜索结果", "Results for “{query}”"),
+    # -- the article view ---------------------------------------------------------------------
+    "article.title": ("全文", "Article"),
+    "article.marked": ("命中的片段以蓝色标出", "the hit is marked in blue"),
+    "article.empty": ("（这篇文章没有正文。）", "(This article has no text.)"),
+    "article.previous": ("上一处", "Previous hit"),
+    "article.next": ("下一处", "Next hit"),
+    "article.position": ("第 {index} / {total} 处命中", "hit {index} of {total}"),
+    # -- the sidebar --------------------------------------------------------------------------
+    "index.heading": ("索引", "Index"),
+    "index.documents": ("文章", "Articles"),
+    "index.passages": ("片段", "Passages"),
+    "index.model": ("模型", "Model"),
+    "index.updated": ("更新时间", "Updated"),
+    "index.folder": ("文件夹", "Folder"),
+    "index.unusable": (
+        "{folder} 中的索引暂时无法使用。",
+        "The index in {folder} cannot be used right now.",
+    ),
+    "index.missing": ("{folder} 中还没有索引。", "No index yet in {folder}."),
+    "index.skipped": ("{count} 个文件被跳过", "{count} skipped files"),
+    "index.none_skipped": ("没有跳过任何文件。", "No files were skipped."),
+    "upload.heading": ("添加文章", "Add articles"),
+    "upload.caption": ("保存到 {folder}，然后建立索引。", "Saved into {folder}, then indexed."),
+    "upload.files": ("文章（{extensions}）", "Articles ({extensions})"),
+    "upload.add": ("加入索引", "Add to index"),
+    "upload.browse": ("选择文件", "Choose files"),
+    "maintenance.heading": ("维护", "Maintenance"),
+    "maintenance.update": ("更新", "Update"),
+    "maintenance.update_help": (
+        "为索引文件夹中新增或修改的文件建立索引，删除已移除的文件。",
+        "Index new or changed files in the indexed folders, drop removed ones.",
+    ),
+    "maintenance.rebuild": ("重建", "Rebuild"),
+    "maintenance.rebuild_all": (
+        "重新读取每篇文章，重新计算全部 {passages} 个片段的向量；期间仍可搜索。",
+        "Re-reads every article and re-embeds all {passages} passages; searching goes on.",
+    ),
+    "maintenance.rebuild_new": (
+        "重新读取每篇文章并计算全部向量；期间仍可搜索。",
+        "Re-reads every article and re-embeds everything; searching goes on.",
+    ),
+    "maintenance.rebuild_now": ("立即重建", "Rebuild now"),
+    "maintenance.rebuilt": ("已重建：{report}", "Rebuilt: {report}"),
+    "maintenance.skipped": (
+        "{count} 个文件被跳过：详见“索引”面板。",
+        "{count} files were skipped: see the Index panel.",
+    ),
+    # -- outcomes -----------------------------------------------------------------------------
+    "report.up_to_date": ("索引已是最新。", "The index was already up to date."),
+    "report.counts": (
+        "新增 {added} 篇，修改 {changed} 篇，删除 {removed} 篇；"
+        "{chunks} 个片段的向量用时 {seconds} 秒。",
+        "{added} added, {changed} changed, {removed} removed; "
+        "{chunks} chunks embedded in {seconds} s.",
+    ),
+    "upload.duplicate": (
+        "{sent} 已在文集中，名为 {name}：不再重复添加。",
+        "{sent} is already in the corpus as {name}: not added again.",
+    ),
+    "upload.renamed": (
+        "已有同名文件 {sent}：另存为 {name}。",
+        "Another file is called {sent}: saved as {name}.",
+    ),
+    "upload.indexed": ("已建立索引：{names}。{report}", "Indexed {names}. {report}"),
+    "upload.unindexable": (
+        "{name} 已保存，但无法建立索引：{reason}",
+        "{name} was saved but cannot be indexed: {reason}",
+    ),
+    "error.fix": ("**解决办法：**", "**Fix:**"),
+    "error.unexpected": (
+        "出错了：{kind}: {message}。详细信息在服务器日志中。",
+        "Something went wrong: {kind}: {message}. The details are in the server log.",
+    ),
+    "progress.starting": ("开始…", "Starting…"),
+    "progress.done": ("完成。", "Done."),
+}
+
+#: Traditional wording where OpenCC's character-by-character conversion is not idiomatic.
+TRADITIONAL_OVERRIDES: dict[str, str] = {
+    "page.loading_model": "正在載入語義模型（服務啟動後只需一次）…",
+    "search.placeholder": "例如：焦裕祿精神如何傳承？——按 Enter 鍵搜尋",
+}
