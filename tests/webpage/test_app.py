@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.webpage.conftest import (
+from .conftest import (
     FIRST_QUERY_TIMEOUT_MS,
     QUERY_TIMEOUT_MS,
     SEEDS,

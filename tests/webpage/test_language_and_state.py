@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from semsearch.ui.i18n import Texts
-from tests.webpage.conftest import FIRST_QUERY_TIMEOUT_MS, open_tab, search, wait_idle
+
+from .conftest import FIRST_QUERY_TIMEOUT_MS, open_tab, search, wait_idle
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from semsearch.ui.i18n import Texts
-from tests.webpage.conftest import (
+
+from .conftest import (
     FIRST_QUERY_TIMEOUT_MS,
     QUERY_TIMEOUT_MS,
     READY,

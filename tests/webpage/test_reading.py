@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.webpage.conftest import (
+from .conftest import (
     FIRST_QUERY_TIMEOUT_MS,
     QUERY_TIMEOUT_MS,
     REPO,
