@@ -25,6 +25,7 @@ class Hit:
     ``highlights`` are ``(start, end)`` character spans in ``text`` where the query's words occur
     (in either script). ``context_before`` is the end of the previous chunk and
     ``context_after`` the start of the next one (without the overlap with ``text``).
+    ``also_in`` lists the paths of the article's other copies when the search was collapsed.
     """
 
     rank: int
@@ -41,6 +42,8 @@ class Hit:
     context_before: str = ""
     context_after: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    #: Paths of the other copies of the article (reprints), in a collapsed search.
+    also_in: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the hit as a JSON-serializable dict (highlights as ``[start, end]`` lists)."""

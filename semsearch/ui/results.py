@@ -101,6 +101,11 @@ def render_hit(live: LiveIndex, hit: Hit, query: str) -> None:
     """
     with st.container(border=True):
         st.html(hit_card_html(hit))
+        also_in = getattr(hit, "also_in", [])
+        if also_in:
+            # Reprints of the article (a collapsed search): the other files, one per line.
+            with st.expander(f"Also in {len(also_in)} other file{'s' if len(also_in) > 1 else ''}"):
+                st.text("\n".join(also_in))
         context_col, open_col = st.columns([5, 1], vertical_alignment="top")
         with context_col.expander("Neighbouring paragraphs"):
             st.html(neighbourhood_html(hit, live.neighbourhood(hit, query)))
