@@ -7,10 +7,13 @@ on the same topic, the article with half its paragraphs replaced, an unrelated a
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from fakes import FakeEmbedder
+from storage.format1 import rewrite_as_format1
+from storage.helpers import current_dir, refresh_manifest
 
 from semsearch import indexing
 from semsearch.chunking import ChunkingConfig
@@ -19,6 +22,8 @@ from semsearch.ingest.reader import read_document
 from semsearch.search import Searcher
 from semsearch.service.reports import summarize_reprints
 from semsearch.storage import ReprintState, open_index, open_writer
+from semsearch.storage.local.generations import META_FILE
+from semsearch.storage.local.schema import UPGRADES as SCHEMA_UPGRADES
 
 from .reprint_samples import write_family
 
@@ -157,3 +162,36 @@ def test_an_index_without_signatures_is_signed_on_its_next_update(
     assert groups[ARTICLE] is not None and {groups[p] for p in REPRINTS} == {groups[ARTICLE]}
     report = indexing.update(None, Path("index"), embedder)
     assert report.nothing_changed  # signed once: the next update has nothing to do
+
+
+def _drop_reprint_columns(index_dir: Path) -> None:
+    """Make the current generation's catalog as written before the ``reprints`` upgrade."""
+    generation = current_dir(index_dir)
+    db = sqlite3.connect(generation / META_FILE)
+    db.executescript(
+        "DROP INDEX documents_by_reprint_group;"
+        "ALTER TABLE documents DROP COLUMN signature;"
+        "ALTER TABLE documents DROP COLUMN reprint_group;"
+    )
+    db.execute(f"PRAGMA user_version = {len(SCHEMA_UPGRADES) - 1}")
+    db.commit()
+    db.close()
+    refresh_manifest(generation)
+
+
+@pytest.mark.parametrize("old_layout", ["segments", "format1"])
+def test_an_index_from_before_reprints_opens_and_is_grouped_on_update(
+    family: dict[str, str], old_layout: str
+) -> None:
+    embedder = FakeEmbedder()
+    indexing.build([Path("corpus")], Path("index"), embedder)
+    if old_layout == "format1":
+        rewrite_as_format1(Path("index"))
+    else:
+        _drop_reprint_columns(Path("index"))
+    assert set(groups_by_path(Path("index")).values()) == {None}
+
+    report = indexing.update(None, Path("index"), embedder)
+    assert report.unchanged == len(family)
+    groups = groups_by_path(Path("index"))
+    assert groups[ARTICLE] is not None and {groups[p] for p in REPRINTS} == {groups[ARTICLE]}
