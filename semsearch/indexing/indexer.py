@@ -189,7 +189,8 @@ def _synchronize(
         embed_and_add(writer, new_documents, embedder, reporter, report)
         for old, state in plan.touched:
             writer.update_file_state(old.doc_id, state)
-        group_reprints(writer, {new.document.doc_id: new.document.text for new in new_documents})
+        texts = {new.document.doc_id: new.document.text for new in new_documents}
+        group_reprints(writer, texts, removed=bool(plan.vanished or replaced))
         run_due_upgrades(writer, reporter)
         add_sentence_vectors(writer, embedder, reporter, report)
 
