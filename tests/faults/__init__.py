@@ -11,6 +11,8 @@ README.md, "What semsearch promises", names the test behind each promise. The fi
 - ``test_symlinks.py``: the symbolic link policy, deletions included;
 - ``test_sigkill.py``: SIGKILL at random points of builds and updates (bounded, seeded);
 - ``test_unforeseen.py``: an unforeseen exception in the CLI or in an upload stays one line;
-- ``test_index_damage.py``: the index files (byte flips in each file, disk full on a small
-  tmpfs, write errors) belong to the storage engine's owners; this name is theirs.
+- the index files' part lives beside the engine it tests: ``tests/storage/test_local_damage.py``
+  (a byte flipped in each file, damaged manifests, counts that disagree) and
+  ``tests/storage/test_write_failures.py`` (disk full on a small tmpfs at every step, a
+  read-only file system, FAISS write errors, refused hard links).
 """
