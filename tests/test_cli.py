@@ -340,4 +340,7 @@ def test_reprints_collapse_to_one_hit_and_are_listed_by_info(fake_cli: Path, eng
         "seeds/copy_site.txt",
         "seeds/copy_tw.txt",
     ]
-    assert "1 groups, 3 documents in groups" in runner.invoke(cli.app, ["info", *where]).stdout
+    assert (
+        "1 group of copies of one article, 3 documents in them"
+        in runner.invoke(cli.app, ["info", *where]).stdout
+    )

@@ -255,8 +255,10 @@ def print_info(info: IndexInfo) -> None:
 def _print_reprints(info: IndexInfo) -> None:
     """The reprint groups of ``semsearch info``: counts, then the largest groups' files."""
     reprints = info.reprints
+    groups = "group" if reprints.groups == 1 else "groups"
     out.print(
-        f"\n[bold]reprints[/]: {reprints.groups} groups, {reprints.documents} documents in groups"
+        f"\n[bold]reprints[/]: {reprints.groups} {groups} of copies of one article, "
+        f"{reprints.documents} documents in them"
     )
     for group in reprints.largest:
         out.print(f"  {markup_safe(group.group)} ({len(group.paths)} files)")
