@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from semsearch.ingest import Document
     from semsearch.storage.qdrant.reader import QdrantIndex
 
+#: Published documents read per request when many are rewritten at once (texts included).
+_RETRIEVE_BATCH = 256
+
 
 def document_payload(
     document: Document, state: FileState | None, first_chunk_id: int, chunk_count: int, version: int
@@ -134,14 +137,28 @@ class DocumentBook:
 
     def _amend(self, doc_id: str, fields: dict[str, Any]) -> None:
         """Change payload keys of a document (a new point for a published one)."""
-        if doc_id not in self.written:
-            point = self.published(doc_id)
-            if point is None or self._base is None:
-                return
-            full = self._base.retrieve([point.id])[point.id].payload
-            self.written[doc_id] = {**full, "v_add": self._version, "v_del": LIVE}
-            self.retired.append(point.id)
-        self.written[doc_id].update(fields)
+        self._rewrite_published([doc_id])
+        if doc_id in self.written:
+            self.written[doc_id].update(fields)
+
+    def _rewrite_published(self, doc_ids: list[str]) -> None:
+        """Copy published documents not yet written into new points of this version (their
+        full payloads read in one request) and retire the old points."""
+        points = [self.published(d) for d in doc_ids if d not in self.written]
+        points = [point for point in points if point is not None]
+        if not points or self._base is None:
+            return
+        for start in range(0, len(points), _RETRIEVE_BATCH):
+            batch = points[start : start + _RETRIEVE_BATCH]
+            full = self._base.retrieve([point.id for point in batch])
+            for point in batch:
+                payload = full[point.id].payload
+                self.written[payload["doc_id"]] = {
+                    **payload,
+                    "v_add": self._version,
+                    "v_del": LIVE,
+                }
+                self.retired.append(point.id)
 
     def reprint_states(self) -> dict[str, ReprintState]:
         """The reprint signature and group of every document of the version being written."""
@@ -155,6 +172,7 @@ class DocumentBook:
 
     def set_reprints(self, states: dict[str, ReprintState]) -> None:
         """Record documents' reprint signatures and groups."""
+        self._rewrite_published(list(states))
         for doc_id, state in states.items():
             self._amend(doc_id, reprint_fields(state))
 
