@@ -10,7 +10,8 @@ come from ``semsearch.settings`` (``SEMSEARCH_INDEX``, ``SEMSEARCH_CORPUS``…).
 
 The model and the open index are cached per process (``st.cache_resource``); the index is keyed
 by its version on disk, so an update from the CLI or an upload is picked up on the next
-interaction without a restart.
+interaction without a restart. With ``SEMSEARCH_WATCH=1`` the server also keeps the index in
+step with its folders (one watcher thread per process, like ``semsearch watch``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from semsearch.ui.sidebar import (
 )
 
 if TYPE_CHECKING:
+    from threading import Thread
+
     from semsearch.embed import Embedder
     from semsearch.search import SearchResult
 
@@ -88,6 +91,21 @@ def cached_live(index_dir: str, generation: str, cache_dir: str) -> LiveIndex:
     live = page_service(Path(index_dir)).open_live()
     live.warm_up()
     return live
+
+
+@st.cache_resource(show_spinner=False)
+def start_watching(index_dir: str) -> Thread:
+    """Start the server's one watcher thread (``SEMSEARCH_WATCH=1``), once per process.
+
+    Args:
+        index_dir: The index folder, resolved (the cache key).
+
+    Returns:
+        The thread keeping the index in step with its folders.
+    """
+    from semsearch.service.watching import LoggingListener, watch_in_background
+
+    return watch_in_background(page_service(Path(index_dir)).watcher(None, LoggingListener()))
 
 
 def open_current(service: Service) -> tuple[LiveIndex | None, SemsearchError | None]:
@@ -197,6 +215,8 @@ def main() -> None:
     st.html(PAGE_CSS)
     service = page_service()
     index_dir, corpus_dir = service.location, service.corpus_dir
+    if settings.watch_enabled():
+        start_watching(str(service.index_dir.resolve()))
 
     st.title(":material/travel_explore: semsearch")
     caption = st.empty()

@@ -20,8 +20,23 @@ import typer
 from semsearch import settings
 from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
+from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
+from semsearch.terminal_safe import escape_for_terminal
 from semsearch.ui import terminal
+from semsearch.ui.command_group import SuggestingGroup
+from semsearch.ui.options import (
+    DebounceOption,
+    EngineOption,
+    IndexOption,
+    JsonOption,
+    ModelCacheOption,
+    ModelOption,
+    PathsArgument,
+    QdrantUrlOption,
+    engine_choice,
+)
 from semsearch.ui.terminal import RichReporter, err, markup_safe, out
+from semsearch.ui.terminal_watch import TerminalWatchListener
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -29,88 +44,22 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="semsearch",
+    cls=SuggestingGroup,
     help=(
         "Local semantic search over Chinese news articles.\n\n"
         'Typical use: `semsearch build seeds/` once, then `semsearch query "..."`; '
-        "`semsearch update` after adding or changing articles."
+        "`semsearch update` after adding or changing articles.\n\n"
+        f"The index used: --index, else {settings.INDEX_DISCOVERY_RULE}. "
+        f"Environment variables: ${settings.ENV_INDEX} (index folder), ${settings.ENV_CORPUS} "
+        f"(articles indexed by default, else seeds/), ${settings.ENV_MODEL} (model for a new "
+        f"index), ${settings.ENV_MODEL_CACHE} (converted models). Paragraphs are numbered from "
+        "1, as on the page. Times are shown in local time."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-IndexOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--index",
-        "-i",
-        help=f"Index folder [default: ${settings.ENV_INDEX} or index/].",
-        show_default=False,
-    ),
-]
-ModelOption = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help=(
-            "Sentence-transformers model name or local folder [default: the model the index "
-            f"was built with; for a new index, eval and prepare-model: ${settings.ENV_MODEL} or "
-            f"{settings.DEFAULT_MODEL}]."
-        ),
-        show_default=False,
-    ),
-]
-ModelCacheOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--model-cache",
-        help=f"Where the converted default model is kept [default: ${settings.ENV_MODEL_CACHE} "
-        "or the user cache dir].",
-        show_default=False,
-    ),
-]
-EngineOption = Annotated[
-    str | None,
-    typer.Option(
-        "--engine",
-        help=f"Storage engine: local (FAISS + SQLite files) or qdrant [default: "
-        f"${settings.ENV_ENGINE} or local].",
-        show_default=False,
-    ),
-]
-QdrantUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--qdrant-url",
-        help=f"With --engine qdrant: a server or cluster URL (http(s)://host:6333, API key from "
-        f"${settings.ENV_QDRANT_API_KEY}) or a folder for Qdrant's in-process local mode; "
-        f"--index names the index there [default: ${settings.ENV_QDRANT_URL}, else local mode "
-        "in the --index folder].",
-        show_default=False,
-    ),
-]
-PathsArgument = Annotated[
-    list[Path] | None,
-    typer.Argument(
-        help="Files and folders of articles (.txt .md .html .htm .docx .pdf), searched "
-        "recursively.",
-        show_default=False,
-    ),
-]
-
-
-def _engine(engine: str | None, qdrant_url: str | None) -> EngineConfig:
-    """The engine the options ask for (``$SEMSEARCH_ENGINE`` when not given)."""
-    from semsearch.service.choices import ENGINES, EngineConfig
-
-    name = engine or settings.default_engine()
-    if name not in ENGINES:
-        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
-    if qdrant_url and name != "qdrant":
-        raise typer.BadParameter("it needs --engine qdrant", param_hint="--qdrant-url")
-    return EngineConfig(name, qdrant_url)
 
 
 def _service(
@@ -155,14 +104,15 @@ def build(
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Start from scratch, discarding the old index.")
+        bool,
+        typer.Option("--rebuild", metavar="", help="Start from scratch, discarding the old index."),
     ] = False,
     engine: EngineOption = None,
     qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Index articles (default: seeds/). An existing index is updated unless --rebuild."""
     paths = paths or [settings.default_corpus_dir()]
-    _run_indexing(paths, index, model, model_cache, _engine(engine, qdrant_url), rebuild)
+    _run_indexing(paths, index, model, model_cache, engine_choice(engine, qdrant_url), rebuild)
 
 
 @app.command()
@@ -178,33 +128,78 @@ def update(
 
     Without PATHS, the folders the index was built from are used (or seeds/ for a new index).
     """
-    _run_indexing(paths or None, index, model, model_cache, _engine(engine, qdrant_url))
+    _run_indexing(paths or None, index, model, model_cache, engine_choice(engine, qdrant_url))
+
+
+@app.command()
+def watch(
+    paths: PathsArgument = None,
+    index: IndexOption = None,
+    model: ModelOption = None,
+    model_cache: ModelCacheOption = None,
+    debounce: DebounceOption = DEFAULT_QUIET_SECONDS,
+    engine: EngineOption = None,
+    qdrant_url: QdrantUrlOption = None,
+) -> None:
+    """Keep the index in step with the files: update within seconds of any change, until Ctrl-C.
+
+    Without PATHS, the folders the index was built from are watched (or seeds/ for a new
+    index). A file still being written is indexed once it is complete.
+    """
+    service = _service(index, model, model_cache, engine=engine_choice(engine, qdrant_url))
+    listener = TerminalWatchListener(service.location)
+    try:
+        service.watcher(paths or None, listener, quiet_seconds=debounce).run()
+    except KeyboardInterrupt:
+        err.print("Stopped watching. The index holds every update that finished.")
 
 
 @app.command()
 def query(
-    text: Annotated[str, typer.Argument(help="What to look for, in any words or script.")],
-    k: Annotated[int, typer.Option("-k", "--top", min=1, max=1000, help="Results.")] = 10,
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT", help="What to look for: words or a question, in any language or script."
+        ),
+    ],
+    k: Annotated[
+        int, typer.Option("-k", "--top", min=1, max=1000, metavar="N", help="How many results.")
+    ] = 10,
     mode: Annotated[
         str,
         typer.Option(
             "--mode",
-            help="hybrid (default), semantic (meaning only) or keyword (BM25 on words).",
+            metavar="MODE",
+            help="hybrid (meaning and words), semantic (meaning only) or keyword (BM25 on words).",
         ),
     ] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     doc: Annotated[
         list[str] | None,
-        typer.Option("--doc", help="Only these articles (doc id or a part of the file path)."),
+        typer.Option(
+            "--doc",
+            metavar="TEXT",
+            help="Only these articles (doc id or a part of the file path); repeatable.",
+        ),
     ] = None,
     date_from: Annotated[
-        str | None, typer.Option("--from", help="Only articles dated on/after YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help="Only articles dated on/after YYYY-MM-DD (undated articles are left out and "
+            "counted).",
+        ),
     ] = None,
     date_to: Annotated[
-        str | None, typer.Option("--to", help="Only articles dated on/before YYYY-MM-DD.")
+        str | None,
+        typer.Option("--to", metavar="DATE", help="Only articles dated on/before YYYY-MM-DD."),
     ] = None,
     collapse: Annotated[
-        bool, typer.Option("--collapse", help="Show only the best paragraph of each article.")
+        bool,
+        typer.Option(
+            "--collapse", metavar="", help="Show only the best paragraph of each article."
+        ),
     ] = False,
     index: IndexOption = None,
     model: ModelOption = None,
@@ -217,7 +212,7 @@ def query(
 
     if mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
-    storage = _engine(engine, qdrant_url)
+    storage = engine_choice(engine, qdrant_url)
     if not text.strip():
         raise SemsearchError("The query is empty.", "Give some words to look for.")
     service = _service(index, model, model_cache, announce=False, engine=storage)
@@ -240,12 +235,12 @@ def query(
 @app.command()
 def info(
     index: IndexOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     engine: EngineOption = None,
     qdrant_url: QdrantUrlOption = None,
 ) -> None:
     """Describe the index: documents, chunks, model, sizes, times, skipped files."""
-    described = _service(index, None, None, engine=_engine(engine, qdrant_url)).info()
+    described = _service(index, None, None, engine=engine_choice(engine, qdrant_url)).info()
     if as_json:
         terminal.print_json(described.to_json())
     else:
@@ -254,10 +249,11 @@ def info(
 
 @app.command()
 def inspect(
-    file: Annotated[Path, typer.Argument(help="An article file to clean and cut.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An article file to clean and cut.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Show how a file is read: metadata, cleaned text, removed lines and chunks."""
+    _check_article_file(file)
     inspection = _service(None, None, None).inspect(file)
     if as_json:
         terminal.print_json(inspection.to_json())
@@ -265,16 +261,33 @@ def inspect(
         terminal.print_inspection(inspection)
 
 
+def _check_article_file(file: Path) -> None:
+    """Stop with a clear message when ``inspect`` is given no file or a folder."""
+    shown = escape_for_terminal(str(file))
+    if not file.exists():
+        raise SemsearchError(
+            f"{shown}: no such file.",
+            f"Check the name; a relative path starts from {escape_for_terminal(str(Path.cwd()))}.",
+        )
+    if file.is_dir():
+        raise SemsearchError(
+            f"{shown} is a folder.", "inspect reads one article file; name a file inside it."
+        )
+
+
 @app.command(name="eval")
 def evaluate(
     directory: Annotated[
         Path,
-        typer.Argument(help="An evaluation set: a folder with corpus.jsonl and queries.jsonl."),
+        typer.Argument(
+            metavar="FOLDER",
+            help="An evaluation set: a folder with corpus.jsonl and queries.jsonl.",
+        ),
     ],
     modes: Annotated[
-        str, typer.Option("--modes", help="Comma-separated modes to compare.")
+        str, typer.Option("--modes", metavar="MODES", help="Comma-separated modes to compare.")
     ] = "semantic,keyword,hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     model: ModelOption = None,
     model_cache: ModelCacheOption = None,
     engine: EngineOption = None,
@@ -291,7 +304,7 @@ def evaluate(
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
         raise typer.BadParameter(f"choose from {', '.join(MODES)}", param_hint="--modes")
-    service = _service(None, model, model_cache, engine=_engine(engine, qdrant_url))
+    service = _service(None, model, model_cache, engine=engine_choice(engine, qdrant_url))
     with RichReporter(err) as reporter:
         result = service.evaluate(directory, chosen, reporter=reporter)
     if as_json:
@@ -323,22 +336,8 @@ def main() -> None:
         err.print("Interrupted. The index is unchanged unless the last step had finished.")
         sys.exit(130)
     except Exception as error:  # a bug: one line on the terminal, the traceback in a file
-        terminal.print_unexpected(error, _save_traceback())
+        terminal.print_unexpected(error, terminal.save_traceback())
         sys.exit(1)
-
-
-def _save_traceback() -> Path | None:
-    """Write the traceback being handled to a file in the temporary folder; None on failure."""
-    import tempfile
-    import traceback
-
-    try:
-        handle, name = tempfile.mkstemp(prefix="semsearch-error-", suffix=".log")
-        with open(handle, "w", encoding="utf-8") as log:
-            log.write(traceback.format_exc())
-    except OSError:
-        return None
-    return Path(name)
 
 
 if __name__ == "__main__":

@@ -34,5 +34,9 @@ class IndexStoreError(SemsearchError):
     """The index is missing, corrupt, locked or built with other settings."""
 
 
+class IndexLockedError(IndexStoreError):
+    """Another writer holds the index's write lock (a caller may wait and try again)."""
+
+
 class DocumentError(SemsearchError):
     """A file cannot be read as an article (the build skips it)."""

@@ -29,11 +29,46 @@ ENV_QDRANT_API_KEY = "SEMSEARCH_QDRANT_API_KEY"
 
 #: The engine used when none is named: the embedded one (FAISS + SQLite + BM25 files).
 DEFAULT_ENGINE = "local"
+#: Set to 1 (or true, yes, on), the page's server keeps the index in step with its folders.
+ENV_WATCH = "SEMSEARCH_WATCH"
 
 
-def default_index_dir() -> Path:
-    """Return the index folder: ``$SEMSEARCH_INDEX`` or ``index/`` in the working directory."""
-    return Path(os.environ.get(ENV_INDEX) or "index")
+#: The folder name looked for when no index is named (see :func:`default_index_dir`).
+INDEX_FOLDER_NAME = "index"
+#: What marks a folder as holding an index (the local engine's link to its current version).
+_INDEX_MARKER = "current"
+
+#: The rule :func:`default_index_dir` follows when ``--index`` is not given (CLI help, README).
+INDEX_DISCOVERY_RULE = (
+    f"${ENV_INDEX}, else the nearest {INDEX_FOLDER_NAME}/ folder holding an index "
+    f"in the working folder or one above it (as git finds its repository), else "
+    f"{INDEX_FOLDER_NAME}/ in the working folder"
+)
+
+
+def default_index_dir(start: Path | None = None) -> Path:
+    """Return the index folder used when none is named.
+
+    ``$SEMSEARCH_INDEX`` if set; else the nearest ``index/`` holding an index in ``start`` or a
+    folder above it, so a command run from a subfolder of a project finds the project's index;
+    else ``index/`` in ``start`` (where a first build creates it).
+
+    Args:
+        start: Where to begin looking (None: the working directory).
+
+    Returns:
+        The folder (relative when it is ``start``'s own ``index/``).
+    """
+    configured = os.environ.get(ENV_INDEX)
+    if configured:
+        return Path(configured)
+    here = Path.cwd() if start is None else start
+    local = Path(INDEX_FOLDER_NAME) if start is None else here / INDEX_FOLDER_NAME
+    for folder in [here, *here.resolve().parents]:
+        candidate = folder / INDEX_FOLDER_NAME
+        if os.path.lexists(candidate / _INDEX_MARKER):
+            return local if folder == here else candidate
+    return local
 
 
 def default_engine() -> str:
@@ -62,3 +97,8 @@ def default_model_cache() -> Path:
 def default_corpus_dir() -> Path:
     """Return the article folder indexed by default: ``$SEMSEARCH_CORPUS`` or ``seeds/``."""
     return Path(os.environ.get(ENV_CORPUS) or "seeds")
+
+
+def watch_enabled() -> bool:
+    """Return whether the page's server watches the corpus: ``$SEMSEARCH_WATCH`` set to 1/true."""
+    return os.environ.get(ENV_WATCH, "").strip().lower() in {"1", "true", "yes", "on"}

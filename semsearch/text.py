@@ -95,7 +95,25 @@ def split_sentences(text: str) -> list[str]:
     Args:
         text: A chunk's text.
     """
-    return [piece for piece in _SPLIT_AFTER_RE.split(text) if piece.strip()]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of :func:`split_sentences` lies in the text, same order.
+
+    Args:
+        text: A chunk's text.
+
+    Returns:
+        ``(start, end)`` character offsets of the non-blank pieces.
+    """
+    spans = []
+    position = 0
+    for piece in _SPLIT_AFTER_RE.split(text):
+        if piece.strip():
+            spans.append((position, position + len(piece)))
+        position += len(piece)
+    return spans
 
 
 def ends_sentence(line: str) -> bool:

@@ -76,7 +76,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_help_lists_every_command() -> None:
     done = subprocess.run([*SEMSEARCH, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    for command in ("build", "update", "query", "info", "inspect", "eval"):
+    for command in ("build", "update", "watch", "query", "info", "inspect", "eval"):
         assert command in done.stdout
 
 
@@ -91,12 +91,30 @@ def test_query_json_schema_and_simplified_question(workdir: Path) -> None:
     assert first["rank"] == 1
     assert first["path"].endswith("000_02c521df31b8c6f7.txt")
     assert "焦裕禄干部学院" in first["text"]
+    assert first["paragraph"] >= 1  # 1-based, as on the page
+    start, end = first["answer"]
+    assert 0 <= start < end <= len(first["text"])
+    assert first["confidence"]["label"] in {"strong", "possible", "weak"}
+
+
+@pytest.mark.slow
+def test_match_strength_and_answer_sentence_from_a_subfolder(workdir: Path) -> None:
+    """The index is found from a subfolder; a true answer is strong, an unrelated one weak."""
+    answered = query_json(workdir / "seeds", "沂源培育了几家上市公司", "-k", "1")["results"][0]
+    assert answered["confidence"]["label"] == "strong"
+    start, end = answered["answer"]
+    assert "6家上市公司" in answered["text"][start:end]
+    unrelated = query_json(workdir / "seeds", "量子计算机芯片出口管制", "-k", "3")["results"]
+    assert all(hit["confidence"]["label"] == "weak" for hit in unrelated)
+    shown = run("query", "量子计算机芯片出口管制", "-k", "2", cwd=workdir / "seeds").stdout
+    assert "No strong match" in shown
 
 
 @pytest.mark.slow
 def test_traditional_and_english_queries(workdir: Path) -> None:
     traditional = query_json(workdir, "蘭考脫貧攻堅", "-k", "1")
     assert traditional["results"][0]["path"].endswith("001_92b96156f557c987.txt")
+    assert traditional["results"][0]["answer"] is not None
     # A simplified query reaches the traditional article too (OpenCC on the keyword side).
     simplified = query_json(workdir, "兰考脱贫攻坚", "-k", "1", "--mode", "keyword")
     assert simplified["results"][0]["path"].endswith("001_92b96156f557c987.txt")
@@ -344,3 +362,42 @@ def test_reprints_collapse_to_one_hit_and_are_listed_by_info(fake_cli: Path, eng
         "1 group of copies of one article, 3 documents in them"
         in runner.invoke(cli.app, ["info", *where]).stdout
     )
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    """Run the command in-process (no model needed); exit code and everything printed."""
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+
+    done = CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "200"})
+    return done.exit_code, done.output
+
+
+def test_help_shows_defaults_environment_variables_and_the_index_rule() -> None:
+    code, text = _invoke("query", "--help")
+    assert code == 0
+    assert "$SEMSEARCH_INDEX" in text and "$SEMSEARCH_MODEL_CACHE" in text
+    assert "nearest index/" in text and "[default: 10]" in text
+    assert "<list" not in text and "<bool>" not in text and "<str>" not in text
+    code, text = _invoke("--help")
+    assert "The index used: --index, else $SEMSEARCH_INDEX" in text
+    assert "$SEMSEARCH_CORPUS" in text and "local time" in text
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("qurey", "query"), ("search", "query")])
+def test_a_mistyped_command_gets_a_suggestion(typed: str, meant: str) -> None:
+    code, text = _invoke(typed, "x")
+    assert code == 2 and f"Did you mean '{meant}'" in text
+
+
+def test_inspect_of_a_missing_file_or_a_folder_says_so(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+    from semsearch.errors import SemsearchError
+
+    for target, words in ((tmp_path / "nope.txt", "no such file"), (tmp_path, "is a folder")):
+        done = CliRunner().invoke(cli.app, ["inspect", str(target)])
+        assert isinstance(done.exception, SemsearchError)
+        assert words in done.exception.message

@@ -1,7 +1,9 @@
 """What the cleaner reads about an article: its headline, date, source and author.
 
 The date, source and author come from the lines the rules removed as ``metadata`` or
-``byline``; the headline is chosen among the lines before the body.
+``byline``; the headline is chosen among the lines before the body. The patterns are written in
+simplified characters: each line is matched in its simplified form and a value is cut from the
+line as written, so a traditional article keeps its own script (來源:河南日報 → 河南日報).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from semsearch.ingest.rules import (
     WEEKDAY,
     Line,
 )
-from semsearch.text import CLOSERS
+from semsearch.text import CLOSERS, to_simplified
 
 
 def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | None:
@@ -44,7 +46,7 @@ def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | 
         for line in header
         if 4 <= len(line.text) <= 120
         and not line.text.rstrip(CLOSERS).endswith("。")
-        and not SUMMARY_LABEL.match(line.text)
+        and not SUMMARY_LABEL.match(to_simplified(line.text))
         and not TRAILING_ELLIPSIS.search(line.text)
     ]
     if not candidates:
@@ -100,15 +102,23 @@ def find_author(lines: Sequence[Line]) -> str | None:
     for line in lines:
         if line.reason != "byline":
             continue
-        match = BYLINE.match(line.text.lstrip("•· "))
+        written = line.text.lstrip("•· ")
+        folded = to_simplified(written)
+        match = BYLINE.match(folded)
         if match is None:
             continue
-        value = match.group("mark") or match.group("reporter")
+        group = "mark" if match.group("mark") else "reporter"
+        value = match.group(group)
         if value:
             # Keep the reporters' names; what follows another label (通讯员…) is secondary.
-            value = re.sub(r"^(?:本报|本台|本刊|本网)?(?:特约)?记者\s*", "", value.strip())
-            value = re.split(r"\s*(?:通讯员|实习生|摄影|摄)\s*", value)[0]
-            return value.strip(" )）") or None
+            names = re.sub(r"^(?:本报|本台|本刊|本网)?(?:特约)?记者\s*", "", value.strip())
+            names = re.split(r"\s*(?:通讯员|实习生|摄影|摄)\s*", names)[0].strip(" )）")
+            if not names:
+                return None
+            # The names as written: at the same place in the line (folding kept its length).
+            start = match.start(group) + value.find(names)
+            same_length = len(folded) == len(written)
+            return written[start : start + len(names)] if same_length else names
     return None
 
 
@@ -125,13 +135,14 @@ def find_publication_date(lines: Sequence[Line]) -> str | None:
     plain: str | None = None
     weekday_bar: str | None = None
     for line in lines:
-        for match in DATE.finditer(line.text):
+        folded = to_simplified(line.text)
+        for match in DATE.finditer(folded):
             iso = _iso_from_match(match)
             if iso is None:
                 continue
-            if DATE_LABEL.search(line.text[: match.start()]):
+            if DATE_LABEL.search(folded[: match.start()]):
                 labelled = labelled or iso
-            elif WEEKDAY.search(line.text):
+            elif WEEKDAY.search(folded):
                 # A date with a weekday at the top of a page is the site's "today" bar.
                 weekday_bar = weekday_bar or iso
             else:
@@ -156,10 +167,22 @@ def iso_date_or_none(value: str | None) -> str | None:
 
 def _first_group(pattern: re.Pattern[str], lines: Iterable[Line]) -> str | None:
     for line in lines:
-        match = pattern.search(line.text)
+        folded = to_simplified(line.text)
+        match = pattern.search(folded)
         if match:
-            return match.group("value")
+            return _as_written(line.text, folded, match, "value")
     return None
+
+
+def _as_written(written: str, folded: str, match: re.Match[str], group: str) -> str:
+    """A group matched in a line's simplified form, cut from the line as written.
+
+    Folding keeps the length of almost every line; when a phrase rule changed it, the
+    simplified value is returned.
+    """
+    if len(folded) != len(written):
+        return match.group(group)
+    return written[match.start(group) : match.end(group)]
 
 
 def _iso_from_match(match: re.Match[str]) -> str | None:

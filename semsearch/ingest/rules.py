@@ -5,7 +5,8 @@ navigation, advertisements, captions, page numbers, bylines, metadata labels), w
 pattern of the kind, not of a seed's sentence; docs/cleaning.md lists them with examples.
 :data:`LINE_RULES` says which pattern removes a line on its own, for what reason, and on which
 lines it may act: rules apply to short lines only, so body paragraphs that merely mention such
-words survive.
+words survive. The patterns are written in simplified characters; lines are judged in their
+simplified form, so a traditional article (來源, 發布時間, 當前位置…) is read the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from semsearch.text import ends_sentence, has_strong_end_mark
+from semsearch.text import ends_sentence, has_strong_end_mark, to_simplified
 
 #: Longest line the "short line" rules (navigation words, ads, captions, metadata) apply to.
 SHORT_LINE_CHARS = 60
@@ -220,13 +221,13 @@ def classify_line(text: str) -> str | None:
     """Return the removal reason for a line judged on its own, or None to keep it.
 
     Args:
-        text: The line.
+        text: The line, in either script.
 
     Returns:
         The reason of the first rule in :data:`LINE_RULES` that applies (``navigation`` for a
         line of bullets only), or None.
     """
-    bare = LIST_BULLET.sub("", text).strip()
+    bare = LIST_BULLET.sub("", to_simplified(text)).strip()
     if not bare:
         return "navigation"
     for rule in LINE_RULES:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from semsearch.lexical import AnalyzedQuery, highlight_spans
+from semsearch.search.confidence import Confidence
 
 if TYPE_CHECKING:
     from semsearch.storage import SearchIndex, StoredChunk
@@ -26,6 +27,10 @@ class Hit:
     (in either script). ``context_before`` is the end of the previous chunk and
     ``context_after`` the start of the next one (without the overlap with ``text``).
     ``also_in`` lists the paths of the article's other copies when the search was collapsed.
+    ``answer`` is the ``(start, end)`` span in ``text`` of the sentence nearest the question
+    (None: not found). ``confidence`` is how likely the hit answers the question
+    (:class:`~semsearch.search.confidence.Confidence`; None in keyword mode, which has no
+    query vector). ``paragraph`` is 0-based here and 1-based in :meth:`to_json` and on screen.
     """
 
     rank: int
@@ -44,23 +49,32 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     #: Paths of the other copies of the article (reprints), in a collapsed search.
     also_in: list[str] = field(default_factory=list)
+    answer: tuple[int, int] | None = None
+    confidence: Confidence | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return the hit as a JSON-serializable dict (highlights as ``[start, end]`` lists)."""
+        """Return the hit as a JSON-serializable dict (spans as ``[start, end]`` lists)."""
         payload = asdict(self)
+        # People count paragraphs from 1 (the page shows ¶1); ``paragraph`` stays 0-based inside.
+        payload["paragraph"] = self.paragraph + 1
         payload["highlights"] = [list(span) for span in self.highlights]
+        payload["answer"] = list(self.answer) if self.answer else None
         return payload
 
 
 @dataclass
 class SearchResult:
-    """The answer to one query: the hits, best first, and how long the search took."""
+    """The answer to one query: the hits, best first, and how long the search took.
+
+    ``undated_excluded`` counts the articles without a date that a date filter left out.
+    """
 
     query: str
     mode: str
     k: int
     took_ms: float
     hits: list[Hit]
+    undated_excluded: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as a JSON-serializable dict."""
@@ -70,6 +84,7 @@ class SearchResult:
             "k": self.k,
             "took_ms": round(self.took_ms, 2),
             "results": [hit.to_json() for hit in self.hits],
+            "undated_excluded": self.undated_excluded,
         }
 
 

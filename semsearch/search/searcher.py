@@ -23,6 +23,7 @@ import numpy as np
 
 from semsearch import ranking
 from semsearch.lexical import AnalyzedQuery, analyze_query
+from semsearch.search.answer import assess_hits
 from semsearch.search.candidates import CandidateRanker, Ranking
 from semsearch.search.hits import SearchResult, make_hit
 from semsearch.search.reprints import ReprintGroups
@@ -148,6 +149,7 @@ class Searcher:
         documents: Sequence[str] | None = None,
         context: bool = True,
         highlight: bool = True,
+        assess: bool = True,
     ) -> SearchResult:
         """Find the chunks that best answer ``query``.
 
@@ -165,6 +167,8 @@ class Searcher:
             documents: Only articles whose doc id equals, or whose path contains, one of these.
             context: Fill ``context_before`` / ``context_after`` from the neighbouring chunks.
             highlight: Fill ``highlights`` with the query's words in each hit.
+            assess: Fill each hit's ``answer`` sentence and ``confidence``
+                (:func:`~semsearch.search.answer.assess_hits`).
 
         Returns:
             The hits, best first, and the time taken.
@@ -177,10 +181,11 @@ class Searcher:
         where = self.chunk_filter(doc_ids, documents, date_from, date_to)
         # Analysed once: keyword search, sentence evidence and every hit's highlights read it.
         analyzed = analyze_query(query)
+        vector = None if mode == "keyword" else self._query_vector(analyzed.text)
         ranked: Ranking = []
         if where is None or len(self.reader.chunk_ids(where)):
             depth = k * COLLAPSE_DEPTH_FACTOR if collapse else k
-            ranked = self._rank(analyzed, mode, depth, where)
+            ranked = self._rank(analyzed, vector, mode, depth, where)
         chunks = self.reader.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
             ranked, chunks = self._best_per_article(ranked, chunks)
@@ -192,8 +197,40 @@ class Searcher:
         if collapse:
             for hit in hits:
                 hit.also_in = self.reprints.also_in(hit.doc_id)
+        if assess:
+            assess_hits(self.reader, hits, vector, analyzed)
         took_ms = (time.perf_counter() - started) * 1000.0
-        return SearchResult(query=query, mode=mode, k=k, took_ms=took_ms, hits=hits)
+        return SearchResult(
+            query=query,
+            mode=mode,
+            k=k,
+            took_ms=took_ms,
+            hits=hits,
+            undated_excluded=self.undated_excluded(where),
+        )
+
+    def undated_excluded(self, where: ChunkFilter | None) -> int:
+        """How many articles a date filter leaves out because they carry no date.
+
+        An article without a date cannot be placed in a range, so a date filter leaves it out;
+        the count lets every interface say so instead of hiding it silently.
+
+        Args:
+            where: The search's filter.
+
+        Returns:
+            Undated articles among those the other filters keep (0 without a date filter).
+        """
+        if where is None or (where.date_from is None and where.date_to is None):
+            return 0
+        if self._documents is None:
+            self._documents = self.reader.documents()
+        wanted = None if where.doc_ids is None else set(where.doc_ids)
+        return sum(
+            1
+            for record in self._documents
+            if record.date is None and (wanted is None or record.doc_id in wanted)
+        )
 
     def _best_per_article(
         self, ranked: Ranking, chunks: list[StoredChunk]
@@ -205,11 +242,15 @@ class Searcher:
         return [ranked[i] for i in kept], [chunks[i] for i in kept]
 
     def _rank(
-        self, query: AnalyzedQuery, mode: str, depth: int, where: ChunkFilter | None
+        self,
+        query: AnalyzedQuery,
+        vector: np.ndarray | None,
+        mode: str,
+        depth: int,
+        where: ChunkFilter | None,
     ) -> Ranking:
-        if mode == "keyword":
+        if vector is None:  # keyword mode
             return self.reader.keyword_search(query.tokens, depth, where)
-        vector = self._query_vector(query.text)
         ranker = CandidateRanker(self.reader, self.fusion)
         if mode == "semantic":
             return ranker.semantic(vector, depth, where)

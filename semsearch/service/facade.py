@@ -9,6 +9,8 @@ importing the service (and ``semsearch --help``) stays fast.
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from semsearch import settings
 from semsearch.errors import IndexStoreError, SemsearchError
+from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
 from semsearch.service.live import LiveIndex
 from semsearch.service.reports import IndexInfo, Inspection, describe_index
 from semsearch.service.uploading import UploadOutcome, save_each, unexpected_error
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.indexing import IndexReport
     from semsearch.progress import Reporter
+    from semsearch.service.watching import ObserverFactory, Watcher, WatchListener
     from semsearch.storage import EngineConfig
     from semsearch.storage.manifest import Manifest
 
@@ -307,6 +311,30 @@ class Service:
         manifest = self._live_manifest()
         covered = [Path(root) for root in manifest.corpus_roots] if manifest else []
         return [root for root in [*covered, self.corpus_dir] if root.exists()]
+
+    def watcher(
+        self,
+        paths: Sequence[Path] | None,
+        listener: WatchListener,
+        quiet_seconds: float = DEFAULT_QUIET_SECONDS,
+        observer_factory: ObserverFactory | None = None,
+    ) -> Watcher:
+        """Make a watcher whose updates are :meth:`index_files`, the model kept between them.
+
+        Args:
+            paths: The files and folders to follow (None: those the index covers).
+            listener: Told about every update, notice and failure.
+            quiet_seconds: How long the folders must be quiet before an update.
+            observer_factory: Makes the file-event observer (default: the system's events).
+
+        Returns:
+            The watcher; :meth:`~semsearch.service.watching.Watcher.run` starts it.
+        """
+        from semsearch.service.watching import Watcher
+
+        keeping = copy.copy(self)
+        keeping._loader = functools.lru_cache(maxsize=2)(self.load_embedder)
+        return Watcher(keeping, paths, listener, quiet_seconds, observer_factory)
 
     def save_uploads(
         self, files: Sequence[tuple[str, bytes]], reporter: Reporter | None = None

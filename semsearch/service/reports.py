@@ -194,7 +194,7 @@ class Inspection:
             "chunks": [
                 {
                     "index": c.index,
-                    "paragraph": c.paragraph,
+                    "paragraph": c.paragraph + 1,  # 1-based, as shown everywhere
                     "start": c.start,
                     "end": c.end,
                     "text": c.text,

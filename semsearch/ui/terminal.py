@@ -7,6 +7,7 @@ and notices to stderr, so ``--json`` output stays clean.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,16 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from semsearch.terminal_safe import escape_for_terminal, escape_json_for_terminal
+from semsearch.text import merge_spans
+from semsearch.ui.page import format_timestamp
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.errors import SemsearchError
     from semsearch.indexing import IndexReport
-    from semsearch.search import SearchResult
+    from semsearch.search import Hit, SearchResult
     from semsearch.service import IndexInfo, Inspection
 
 out = Console(highlight=False, soft_wrap=False)
@@ -31,6 +35,17 @@ err = Console(stderr=True, highlight=False)
 
 #: Characters of a hit's neighbouring text shown on each side in the terminal.
 CONTEXT_CHARS = 60
+#: Spaces before a hit's details, kept on every wrapped line.
+INDENT = 4
+#: The query's words in a hit.
+HIGHLIGHT_STYLE = "bold black on yellow"
+#: The hit's sentence nearest the question.
+ANSWER_STYLE = "underline"
+#: How each match strength is shown (:mod:`semsearch.search.confidence`).
+CONFIDENCE_STYLES = {"strong": "bold green", "possible": "yellow", "weak": "dim"}
+CONFIDENCE_WORDS = {"strong": "strong match", "possible": "possible match", "weak": "weak match"}
+#: Manifest fields that are times, shown in local time as on the page.
+TIME_FIELDS = ("created_at", "updated_at")
 
 
 def markup_safe(value: object) -> str:
@@ -150,18 +165,25 @@ def print_report(report: IndexReport, index_dir: Path) -> None:
     )
 
 
-def _hit_text(text: str, highlights: list[tuple[int, int]]) -> Text:
-    # Escaping changes lengths, so each piece between highlight bounds is escaped on its own.
+def _hit_text(
+    text: str, highlights: list[tuple[int, int]], answer: tuple[int, int] | None = None
+) -> Text:
+    """The hit's text with the query's words highlighted and its answer sentence underlined.
+
+    Escaping changes lengths, so each piece between span bounds is escaped on its own.
+    """
+    spans = merge_spans(highlights, len(text))
+    bounds = sorted({0, len(text), *(b for span in spans for b in span), *(answer or ())})
     rendered = Text()
-    position = 0
-    for start, end in sorted(highlights):
-        start = max(start, position)
-        if end <= start:
+    for start, end in itertools.pairwise(bounds):
+        if end <= start or start >= len(text):
             continue
-        rendered.append(_multiline_safe(text[position:start]))
-        rendered.append(_multiline_safe(text[start:end]), style="bold black on yellow")
-        position = end
-    rendered.append(_multiline_safe(text[position:]))
+        styles = []
+        if any(s <= start and end <= e for s, e in spans):
+            styles.append(HIGHLIGHT_STYLE)
+        if answer and answer[0] <= start and end <= answer[1]:
+            styles.append(ANSWER_STYLE)
+        rendered.append(_multiline_safe(text[start:end]), style=" ".join(styles) or None)
     return rendered
 
 
@@ -178,11 +200,19 @@ def _trim_after(text: str, limit: int = CONTEXT_CHARS) -> str:
 
 
 def print_result(result: SearchResult) -> None:
-    """Print the hits of a search: rank, title, score, place, the passage with its context.
+    """Print the hits of a search: rank, title, score, match strength, place, the passage.
+
+    The query's words are highlighted and the sentence nearest the question underlined; a
+    divider comes before the first weak match.
 
     Args:
         result: The search's result.
     """
+    if result.undated_excluded:
+        err.print(
+            f"[yellow]{result.undated_excluded} article(s) without a date are left out by the "
+            "date filter.[/]"
+        )
     if not result.hits:
         out.print(f"No results for “{markup_safe(result.query)}” ({result.took_ms:.0f} ms).")
         return
@@ -190,35 +220,59 @@ def print_result(result: SearchResult) -> None:
         f"[bold]{len(result.hits)}[/] results for “{markup_safe(result.query)}” "
         f"(mode {result.mode}, {result.took_ms:.0f} ms)\n"
     )
+    divided = False
     for hit in result.hits:
-        header = Text()
-        header.append(f"{hit.rank:>2}. ", style="bold")
-        header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
-        header.append(f"  score {hit.score:.3f}", style="magenta")
-        out.print(header)
-        meta = f"    {escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
-        if hit.date:
-            meta += f"  {escape_for_terminal(hit.date)}"
-        out.print(Text(meta, style="dim"))
-        also_in = getattr(hit, "also_in", [])
-        if also_in:
-            out.print(Text(_also_in_line(also_in), style="dim"))
-        body = Text("    ")
-        if hit.context_before:
-            body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
-            body.append(" ")
-        body.append_text(_hit_text(hit.text, hit.highlights))
-        if hit.context_after:
-            body.append(" ")
-            body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
-        out.print(body)
-        out.print()
+        if not divided and hit.confidence is not None and hit.confidence.label == "weak":
+            _print_weak_divider(first=hit.rank == 1)
+            divided = True
+        _print_hit(hit)
+
+
+def _print_weak_divider(first: bool) -> None:
+    if first:
+        out.rule("[dim]No strong match: these are the nearest passages, likely not an answer")
+    else:
+        out.rule("[dim]Weak matches below")
+    out.print()
+
+
+def _print_hit(hit: Hit) -> None:
+    header = Text()
+    header.append(f"{hit.rank:>2}. ", style="bold")
+    header.append(escape_for_terminal(hit.title or "(untitled)"), style="bold cyan")
+    header.append(f"  score {hit.score:.3f}", style="magenta")
+    if hit.confidence is not None:
+        label = hit.confidence.label
+        header.append(
+            f"  {CONFIDENCE_WORDS[label]} {hit.confidence.value:.2f}",
+            style=CONFIDENCE_STYLES[label],
+        )
+    out.print(header)
+    meta = f"{escape_for_terminal(hit.path)}  ¶{hit.paragraph + 1}"
+    if hit.date:
+        meta += f"  {escape_for_terminal(hit.date)}"
+    out.print(Padding(Text(meta, style="dim"), (0, 0, 0, INDENT), expand=False))
+    also_in = getattr(hit, "also_in", [])
+    if also_in:
+        out.print(
+            Padding(Text(_also_in_line(also_in), style="dim"), (0, 0, 0, INDENT), expand=False)
+        )
+    body = Text()
+    if hit.context_before:
+        body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
+        body.append(" ")
+    body.append_text(_hit_text(hit.text, hit.highlights, hit.answer))
+    if hit.context_after:
+        body.append(" ")
+        body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
+    out.print(Padding(body, (0, 0, 0, INDENT), expand=False))
+    out.print()
 
 
 def _also_in_line(paths: list[str]) -> str:
     """The line under a hit naming the other copies of its article."""
     files = "file" if len(paths) == 1 else "files"
-    return f"    also in {len(paths)} other {files}: " + ", ".join(map(escape_for_terminal, paths))
+    return f"also in {len(paths)} other {files}: " + ", ".join(map(escape_for_terminal, paths))
 
 
 def _key_table() -> Table:
@@ -235,8 +289,10 @@ def print_info(info: IndexInfo) -> None:
         info: The description.
     """
     table = _key_table()
-    for key in ("index", "documents", "chunks", "model", "dimension", "created_at", "updated_at"):
+    for key in ("index", "documents", "chunks", "model", "dimension"):
         table.add_row(key, markup_safe(getattr(info, key)))
+    for key in TIME_FIELDS:
+        table.add_row(key, markup_safe(format_timestamp(getattr(info, key))) + " (local time)")
     table.add_row("chunking", markup_safe(json.dumps(info.chunking, ensure_ascii=False)))
     table.add_row(
         "sentence vectors",
@@ -312,6 +368,20 @@ def print_error(error: SemsearchError) -> None:
     err.print(f"[bold red]Error:[/] {escape(_multiline_safe(error.message))}")
     if error.hint:
         err.print(escape(_multiline_safe(error.hint)))
+
+
+def save_traceback() -> Path | None:
+    """Write the traceback being handled to a file in the temporary folder; None on failure."""
+    import tempfile
+    import traceback
+
+    try:
+        handle, name = tempfile.mkstemp(prefix="semsearch-error-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as log:
+            log.write(traceback.format_exc())
+    except OSError:
+        return None
+    return Path(name)
 
 
 def print_unexpected(error: Exception, details: Path | None) -> None:

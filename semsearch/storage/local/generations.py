@@ -40,7 +40,7 @@ from semsearch.atomic import (
     swap_symlink,
     temporary_sibling,
 )
-from semsearch.errors import IndexStoreError
+from semsearch.errors import IndexLockedError, IndexStoreError
 from semsearch.storage.base import DEFAULT_LOCK_TIMEOUT, VersionFiles
 from semsearch.storage.manifest import Manifest, rebuild_hint
 
@@ -236,7 +236,7 @@ class IndexFolder:
                 owner = owner_file.read_text(encoding="utf-8").strip() or "unknown"
             except OSError:
                 owner = "unknown"
-            raise IndexStoreError(
+            raise IndexLockedError(
                 f"Another semsearch build/update is running on {index_dir} (pid {owner}).",
                 "Wait for it to finish, then run the command again.",
             ) from None

@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from semsearch.errors import IndexStoreError
+from semsearch.errors import IndexLockedError, IndexStoreError
 
 if TYPE_CHECKING:
     from semsearch.storage.qdrant.connection import Connection
@@ -117,8 +117,8 @@ class WriterLock:
             wait=True,
         )
 
-    def _busy(self, holder: str) -> IndexStoreError:
-        return IndexStoreError(
+    def _busy(self, holder: str) -> IndexLockedError:
+        return IndexLockedError(
             f"Another writer is updating the index {self._index} on {self._connection.place} "
             f"({holder}).",
             "Wait for it to finish, then run the command again.",
