@@ -323,6 +323,47 @@ def test_a_local_mode_folder_in_use_elsewhere_is_a_message(fake_cli: Path) -> No
     assert "is open in another process" in refused.exception.message
 
 
+@pytest.mark.parametrize("engine", ["local", "qdrant"])
+def test_reprints_collapse_to_one_hit_and_are_listed_by_info(fake_cli: Path, engine: str) -> None:
+    """Two reprints of a seed article: one collapsed hit naming the other files, and a group."""
+    from typer.testing import CliRunner
+
+    from semsearch import cli
+    from semsearch.text import to_traditional
+
+    original = fake_cli / "seeds" / "000_02c521df31b8c6f7.txt"
+    body = original.read_text(encoding="utf-8")
+    (fake_cli / "seeds" / "copy_tw.txt").write_text(
+        "首页 > 新闻中心\n" + to_traditional(body).replace("，", ","), encoding="utf-8"
+    )
+    (fake_cli / "seeds" / "copy_site.txt").write_text(
+        body + "\n版权所有 © 2024 某某网", encoding="utf-8"
+    )
+    where = (
+        ["--engine", engine, "--qdrant-url", str(fake_cli / "qdrant")] if engine != "local" else []
+    )
+    runner = CliRunner()
+    built = runner.invoke(cli.app, ["build", "seeds", *where])
+    assert built.exit_code == 0, built.output
+    query = ["query", "焦裕禄精神", "--mode", "keyword", "--collapse", *where]
+    hits = json.loads(runner.invoke(cli.app, [*query, "--json"]).stdout)["results"]
+    copies = [h for h in hits if "000_" in h["path"] or "copy_" in h["path"]]
+    assert len(copies) == 1 and len(copies[0]["also_in"]) == 2
+    shown = runner.invoke(cli.app, query).stdout
+    assert "also in 2 other files" in shown
+    info = json.loads(runner.invoke(cli.app, ["info", "--json", *where]).stdout)
+    assert info["reprints"]["groups"] == 1 and info["reprints"]["documents"] == 3
+    assert sorted(info["reprints"]["largest"][0]["paths"]) == [
+        "seeds/000_02c521df31b8c6f7.txt",
+        "seeds/copy_site.txt",
+        "seeds/copy_tw.txt",
+    ]
+    assert (
+        "1 group of copies of one article, 3 documents in them"
+        in runner.invoke(cli.app, ["info", *where]).stdout
+    )
+
+
 def _invoke(*args: str) -> tuple[int, str]:
     """Run the command in-process (no model needed); exit code and everything printed."""
     from typer.testing import CliRunner

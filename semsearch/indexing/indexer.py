@@ -3,7 +3,8 @@
 The steps, each in its module: classify the files against the stored ones
 (:mod:`~semsearch.indexing.scan`), read, clean, cut and tokenize the new and changed ones
 (:mod:`~semsearch.indexing.prepare`), find or embed their vectors and add them
-(:mod:`~semsearch.indexing.vectors`), run the data upgrades an old index needs
+(:mod:`~semsearch.indexing.vectors`), group reprints (:mod:`~semsearch.indexing.reprints`),
+run the data upgrades an old index needs
 (:mod:`~semsearch.indexing.upgrades`), and commit. Everything goes through the storage
 protocol (:class:`semsearch.storage.IndexWriter`), which publishes the new version atomically.
 """
@@ -19,6 +20,7 @@ from semsearch import settings
 from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
+from semsearch.indexing.reprints import group_reprints
 from semsearch.indexing.scan import check_paths, covered, outermost, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
@@ -187,6 +189,8 @@ def _synchronize(
         embed_and_add(writer, new_documents, embedder, reporter, report)
         for old, state in plan.touched:
             writer.update_file_state(old.doc_id, state)
+        texts = {new.document.doc_id: new.document.text for new in new_documents}
+        group_reprints(writer, texts, removed=bool(plan.vanished or replaced))
         run_due_upgrades(writer, reporter)
         add_sentence_vectors(writer, embedder, reporter, report)
 

@@ -26,6 +26,7 @@ class Hit:
     ``highlights`` are ``(start, end)`` character spans in ``text`` where the query's words occur
     (in either script). ``context_before`` is the end of the previous chunk and
     ``context_after`` the start of the next one (without the overlap with ``text``).
+    ``also_in`` lists the paths of the article's other copies when the search was collapsed.
     ``answer`` is the ``(start, end)`` span in ``text`` of the sentence nearest the question
     (None: not found). ``confidence`` is how likely the hit answers the question
     (:class:`~semsearch.search.confidence.Confidence`; None in keyword mode, which has no
@@ -46,6 +47,8 @@ class Hit:
     context_before: str = ""
     context_after: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    #: Paths of the other copies of the article (reprints), in a collapsed search.
+    also_in: list[str] = field(default_factory=list)
     answer: tuple[int, int] | None = None
     confidence: Confidence | None = None
 

@@ -26,6 +26,7 @@ from semsearch.lexical import AnalyzedQuery, analyze_query
 from semsearch.search.answer import assess_hits
 from semsearch.search.candidates import CandidateRanker, Ranking
 from semsearch.search.hits import SearchResult, make_hit
+from semsearch.search.reprints import ReprintGroups
 from semsearch.search.request import (
     check_date_range,
     check_request,
@@ -76,6 +77,20 @@ class Searcher:
         self.embedder = embedder
         self.fusion = fusion or ranking.FusionConfig()
         self._documents: list[DocumentRecord] | None = None
+        self._reprints: ReprintGroups | None = None
+
+    def _all_documents(self) -> list[DocumentRecord]:
+        """Every document of the index, read once (the version never changes under a reader)."""
+        if self._documents is None:
+            self._documents = self.reader.documents()
+        return self._documents
+
+    @property
+    def reprints(self) -> ReprintGroups:
+        """The index's reprint groups (read on the first collapsed search)."""
+        if self._reprints is None:
+            self._reprints = ReprintGroups(self._all_documents())
+        return self._reprints
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -91,9 +106,7 @@ class Searcher:
         Raises:
             SearchError: If a selector matches no document.
         """
-        if self._documents is None:
-            self._documents = self.reader.documents()
-        return match_documents(self._documents, selectors)
+        return match_documents(self._all_documents(), selectors)
 
     def chunk_filter(
         self,
@@ -148,7 +161,9 @@ class Searcher:
             doc_ids: Only chunks of these documents.
             date_from: Only articles dated on or after this day (``YYYY-MM-DD``).
             date_to: Only articles dated on or before this day.
-            collapse: Keep only the best hit of each article.
+            collapse: Keep only the best hit of each article, copies of one article (its
+                reprint group) counting as one; each hit then names the other copies' paths in
+                ``also_in``.
             documents: Only articles whose doc id equals, or whose path contains, one of these.
             context: Fill ``context_before`` / ``context_after`` from the neighbouring chunks.
             highlight: Fill ``highlights`` with the query's words in each hit.
@@ -173,12 +188,15 @@ class Searcher:
             ranked = self._rank(analyzed, vector, mode, depth, where)
         chunks = self.reader.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
-            ranked, chunks = _best_per_article(ranked, chunks)
+            ranked, chunks = self._best_per_article(ranked, chunks)
         ranked, chunks = ranked[:k], chunks[:k]
         hits = [
             make_hit(self.reader, rank, score, chunk, analyzed, context, highlight)
             for rank, ((_, score), chunk) in enumerate(zip(ranked, chunks, strict=True), start=1)
         ]
+        if collapse:
+            for hit in hits:
+                hit.also_in = self.reprints.also_in(hit.doc_id)
         if assess:
             assess_hits(self.reader, hits, vector, analyzed)
         took_ms = (time.perf_counter() - started) * 1000.0
@@ -214,6 +232,15 @@ class Searcher:
             if record.date is None and (wanted is None or record.doc_id in wanted)
         )
 
+    def _best_per_article(
+        self, ranked: Ranking, chunks: list[StoredChunk]
+    ) -> tuple[Ranking, list[StoredChunk]]:
+        """Keep the best hit of each article, reprints counting as one article
+        (:func:`semsearch.ranking.best_per_article`)."""
+        articles = [self.reprints.article(chunk.doc_id) for chunk in chunks]
+        kept = ranking.best_per_article(ranked, articles)
+        return [ranked[i] for i in kept], [chunks[i] for i in kept]
+
     def _rank(
         self,
         query: AnalyzedQuery,
@@ -232,14 +259,6 @@ class Searcher:
     def _query_vector(self, query: str) -> np.ndarray:
         assert self.embedder is not None  # checked in search()
         return np.asarray(self.embedder.embed_queries([query])[0], dtype=np.float32)
-
-
-def _best_per_article(
-    ranked: Ranking, chunks: list[StoredChunk]
-) -> tuple[Ranking, list[StoredChunk]]:
-    """Keep the best hit of each article (:func:`semsearch.ranking.best_per_article`)."""
-    kept = ranking.best_per_article(ranked, [chunk.doc_id for chunk in chunks])
-    return [ranked[i] for i in kept], [chunks[i] for i in kept]
 
 
 def open_searcher(

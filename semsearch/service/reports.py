@@ -6,14 +6,71 @@ Both are plain data with a ``to_json`` whose shape is the CLI's ``--json`` outpu
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.ingest import Document, SkippedFile
-    from semsearch.storage import SearchIndex, VersionFiles
+    from semsearch.storage import DocumentRecord, SearchIndex, VersionFiles
+
+#: How many of the largest reprint groups ``semsearch info`` lists.
+LARGEST_GROUPS = 5
+
+
+@dataclass(frozen=True)
+class ReprintGroup:
+    """One group of documents that are copies of one article.
+
+    Attributes:
+        group: Its id (the smallest doc id in it).
+        paths: The paths of its documents, sorted.
+    """
+
+    group: str
+    paths: list[str]
+
+
+@dataclass(frozen=True)
+class ReprintSummary:
+    """The reprint groups of an index (:mod:`semsearch.indexing.reprints`).
+
+    Attributes:
+        groups: Number of groups (of two or more documents).
+        documents: Documents in a group.
+        largest: The largest groups, largest first (ties by id).
+    """
+
+    groups: int = 0
+    documents: int = 0
+    largest: list[ReprintGroup] = field(default_factory=list)
+
+
+def summarize_reprints(
+    documents: Sequence[DocumentRecord], largest: int = LARGEST_GROUPS
+) -> ReprintSummary:
+    """Count the reprint groups of an index's documents.
+
+    Args:
+        documents: Every document (``SearchIndex.documents``).
+        largest: How many of the largest groups to list.
+
+    Returns:
+        The summary.
+    """
+    paths: dict[str, list[str]] = defaultdict(list)
+    for document in documents:
+        if document.group is not None:
+            paths[document.group].append(document.path)
+    ordered = sorted(paths.items(), key=lambda item: (-len(item[1]), item[0]))
+    return ReprintSummary(
+        groups=len(paths),
+        documents=sum(len(members) for members in paths.values()),
+        largest=[ReprintGroup(group, sorted(members)) for group, members in ordered[:largest]],
+    )
 
 
 @dataclass(frozen=True)
@@ -37,6 +94,7 @@ class IndexInfo:
         size_bytes: What the version occupies on disk.
         files: Its top-level files and their sizes.
         skipped: The files the last build/update could not index, with the reasons.
+        reprints: Its groups of reprinted articles.
     """
 
     index: str
@@ -55,6 +113,7 @@ class IndexInfo:
     size_bytes: int
     files: dict[str, int]
     skipped: list[SkippedFile]
+    reprints: ReprintSummary = field(default_factory=ReprintSummary)
 
     def to_json(self) -> dict[str, Any]:
         """Return the description as JSON-ready data.
@@ -95,6 +154,7 @@ def describe_index(reader: SearchIndex, index_dir: Path | str, disk: VersionFile
         size_bytes=disk.total_bytes,
         files=disk.files,
         skipped=reader.skipped_files(),
+        reprints=summarize_reprints(reader.documents()),
     )
 
 

@@ -46,7 +46,12 @@ class StoredChunk:
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """A document as stored in the index (``text`` is empty in listings)."""
+    """A document as stored in the index (``text`` is empty in listings).
+
+    ``group`` names the document's reprint group (the smallest doc id of the documents that are
+    copies of one article, :mod:`semsearch.indexing.reprints`); None for a document without
+    reprints or not grouped yet.
+    """
 
     doc_id: str
     path: str
@@ -58,6 +63,21 @@ class DocumentRecord:
     script: str
     chunk_count: int
     text: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class ReprintState:
+    """What the index keeps per document to find its reprints.
+
+    Attributes:
+        signature: The MinHash signature of its text (``b""``: too short to be grouped; None:
+            not signed yet, e.g. in an index made before reprints were detected).
+        group: Its reprint group (the smallest doc id of the group), None without reprints.
+    """
+
+    signature: bytes | None
+    group: str | None
 
 
 @dataclass(frozen=True)
@@ -370,6 +390,14 @@ class IndexWriter(Protocol):
         scanned_at_ns: int | None = None,
     ) -> None:
         """Record the roots the index covers, the files it could not index and the scan time."""
+        ...
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """The signature and group of every document of the version being written."""
+        ...
+
+    def set_reprints(self, states: dict[str, ReprintState]) -> None:
+        """Record the signature and group of documents of the version being written."""
         ...
 
     def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:

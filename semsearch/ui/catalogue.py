@@ -86,6 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Weak matches below: they may not answer the question.",
     ),
     "results.more": ("本文另外 {count} 处", "+{count} more in this article"),
+    "results.also_in": ("另见 {count} 个文件（转载）", "Also in {count} other files (reprints)"),
     "results.chart": ("匹配文章的日期分布", "Matching articles over time"),
     "results.chart_articles": ("文章数", "Articles"),
     "results.chart_date": ("日期", "Date"),

@@ -139,7 +139,16 @@ def render_hit(live: LiveIndex, hit: Hit, result: SearchResult, tr: Texts) -> No
     """
     with st.container(border=True):
         st.html(hit_card_html(hit, tr))
+        _also_in(hit, tr)
         _actions(live, hit, result, tr)
+
+
+def _also_in(hit: Hit, tr: Texts) -> None:
+    """The other files of the hit's article, when reprints were collapsed into it."""
+    also_in = getattr(hit, "also_in", [])
+    if also_in:
+        with st.expander(tr("results.also_in", count=len(also_in))):
+            st.text("\n".join(also_in))
 
 
 def render_group(live: LiveIndex, hits: list[Hit], result: SearchResult, tr: Texts) -> None:
@@ -153,6 +162,7 @@ def render_group(live: LiveIndex, hits: list[Hit], result: SearchResult, tr: Tex
     """
     with st.container(border=True):
         st.html(group_head_html(hits, tr))
+        _also_in(hits[0], tr)
         for hit in hits[:PASSAGES_SHOWN]:
             st.html(passage_html(hit, tr))
             _actions(live, hit, result, tr)

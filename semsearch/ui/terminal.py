@@ -252,6 +252,11 @@ def _print_hit(hit: Hit) -> None:
     if hit.date:
         meta += f"  {escape_for_terminal(hit.date)}"
     out.print(Padding(Text(meta, style="dim"), (0, 0, 0, INDENT), expand=False))
+    also_in = getattr(hit, "also_in", [])
+    if also_in:
+        out.print(
+            Padding(Text(_also_in_line(also_in), style="dim"), (0, 0, 0, INDENT), expand=False)
+        )
     body = Text()
     if hit.context_before:
         body.append(_multiline_safe(_trim_before(hit.context_before)), style="dim")
@@ -262,6 +267,12 @@ def _print_hit(hit: Hit) -> None:
         body.append(_multiline_safe(_trim_after(hit.context_after)), style="dim")
     out.print(Padding(body, (0, 0, 0, INDENT), expand=False))
     out.print()
+
+
+def _also_in_line(paths: list[str]) -> str:
+    """The line under a hit naming the other copies of its article."""
+    files = "file" if len(paths) == 1 else "files"
+    return f"also in {len(paths)} other {files}: " + ", ".join(map(escape_for_terminal, paths))
 
 
 def _key_table() -> Table:
@@ -290,10 +301,25 @@ def print_info(info: IndexInfo) -> None:
     table.add_row("size", f"{info.size_bytes / 1e6:.1f} MB")
     table.add_row("sources", markup_safe(", ".join(info.corpus_roots or [])))
     out.print(table)
+    _print_reprints(info)
     if info.skipped:
         out.print(f"\n[bold]{len(info.skipped)} skipped files[/]")
         for skipped in info.skipped:
             out.print(f"  {markup_safe(skipped.path)}: {markup_safe(skipped.reason)}")
+
+
+def _print_reprints(info: IndexInfo) -> None:
+    """The reprint groups of ``semsearch info``: counts, then the largest groups' files."""
+    reprints = info.reprints
+    groups = "group" if reprints.groups == 1 else "groups"
+    out.print(
+        f"\n[bold]reprints[/]: {reprints.groups} {groups} of copies of one article, "
+        f"{reprints.documents} documents in them"
+    )
+    for group in reprints.largest:
+        out.print(f"  {markup_safe(group.group)} ({len(group.paths)} files)")
+        for path in group.paths:
+            out.print(f"    {markup_safe(path)}")
 
 
 def print_inspection(inspection: Inspection) -> None:

@@ -30,6 +30,7 @@ INFO_KEYS = [
     "size_bytes",
     "files",
     "skipped",
+    "reprints",
 ]
 
 
@@ -102,6 +103,7 @@ def test_info_describes_the_live_version(built: Service) -> None:
     assert "manifest.json" in info.files and "meta.sqlite" in info.files
     assert info.size_bytes > sum(info.files.values())  # the keyword folder counts too
     assert info.skipped == [] and info.to_json()["skipped"] == []
+    assert info.to_json()["reprints"] == {"groups": 0, "documents": 0, "largest": []}
     assert built.info(built.open_live()) == info
 
 

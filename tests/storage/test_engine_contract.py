@@ -26,6 +26,7 @@ from semsearch.storage import (
     EngineConfig,
     FileState,
     IndexWriter,
+    ReprintState,
     SearchIndex,
     StoredFile,
     embed_key,
@@ -232,3 +233,45 @@ def test_an_unknown_engine_is_refused(location: Path, embedder: FakeEmbedder) ->
         open_index(location, engine="nope")
     with pytest.raises(IndexStoreError, match="Unknown storage engine"):
         open_writer(location, embedder, CHUNKING, engine="nope")
+
+
+def test_reprint_signatures_and_groups_are_kept_per_document(
+    built: SearchIndex, location: Path, engine: Engine, embedder: FakeEmbedder
+) -> None:
+    assert {d.group for d in built.documents()} == {None}
+    with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
+        assert writer.reprint_states() == {
+            doc_id: ReprintState(None, None) for doc_id in ("econ", "sport", "weather")
+        }
+        writer.set_reprints(
+            {
+                "econ": ReprintState(b"\x01\x02", "econ"),
+                "sport": ReprintState(b"\x01\x03", "econ"),
+                "weather": ReprintState(b"", None),
+            }
+        )
+        assert writer.changed
+        assert writer.reprint_states()["sport"] == ReprintState(b"\x01\x03", "econ")
+        writer.commit().close()
+    reader = reopen(location, engine)
+    try:
+        assert {d.doc_id: d.group for d in reader.documents()} == {
+            "econ": "econ",
+            "sport": "econ",
+            "weather": None,
+        }
+        assert reader.document("sport").group == "econ"
+        assert reader.document("sport").text.startswith("国家队")
+    finally:
+        reader.close()
+    with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
+        assert writer.reprint_states()["weather"] == ReprintState(b"", None)
+        writer.remove_document("econ")
+        assert set(writer.reprint_states()) == {"sport", "weather"}
+        writer.set_reprints({"sport": ReprintState(b"\x01\x03", None)})
+        writer.commit().close()
+    reader = reopen(location, engine)
+    try:
+        assert {d.doc_id: d.group for d in reader.documents()} == {"sport": None, "weather": None}
+    finally:
+        reader.close()

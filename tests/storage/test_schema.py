@@ -25,7 +25,12 @@ def tables(db: sqlite3.Connection) -> list[str]:
 
 
 def test_upgrades_are_named_and_ordered() -> None:
-    assert [name for name, _sql in UPGRADES] == ["initial", "sentence_vectors", "segments"]
+    assert [name for name, _sql in UPGRADES] == [
+        "initial",
+        "sentence_vectors",
+        "segments",
+        "reprints",
+    ]
 
 
 def columns(db: sqlite3.Connection, table: str) -> list[str]:
@@ -36,7 +41,12 @@ def test_a_new_database_gets_every_upgrade(tmp_path: Path) -> None:
     db = open_working_copy(tmp_path / "meta.sqlite", None, tmp_path)
     assert tables(db) == ["documents", "skipped"]
     assert "text" not in columns(db, "documents")
-    assert columns(db, "documents")[-2:] == ["first_chunk_id", "segment"]
+    assert columns(db, "documents")[-4:] == [
+        "first_chunk_id",
+        "segment",
+        "signature",
+        "reprint_group",
+    ]
     assert applied_upgrades(db) == len(UPGRADES)
     assert upgrade(db, tmp_path / "meta.sqlite", tmp_path) == []  # nothing left to do
 
@@ -55,7 +65,11 @@ def test_an_unversioned_database_is_taken_from_where_it_is(tmp_path: Path) -> No
         "INSERT INTO chunks VALUES (?, 'a', ?, ?, 0, 1, 'x', 'T', 'k', '[]')",
         [(7, 0, 0), (8, 1, 1)],
     )
-    assert upgrade(db, tmp_path / "old.sqlite", tmp_path) == ["sentence_vectors", "segments"]
+    assert upgrade(db, tmp_path / "old.sqlite", tmp_path) == [
+        "sentence_vectors",
+        "segments",
+        "reprints",
+    ]
     assert tables(db) == ["documents", "skipped"]
     # A document keeps the range of its chunk ids; the segment is the writer's to set.
     assert db.execute("SELECT first_chunk_id, chunk_count, segment FROM documents").fetchall() == [
@@ -70,7 +84,11 @@ def test_a_database_of_every_table_but_no_version_is_taken_from_where_it_is(
     # As written just before schema versions: every table there, user_version still 0.
     db = sqlite3.connect(tmp_path / "old.sqlite")
     db.executescript(UPGRADES[0][1] + UPGRADES[1][1])
-    assert upgrade(db, tmp_path / "old.sqlite", tmp_path) == ["sentence_vectors", "segments"]
+    assert upgrade(db, tmp_path / "old.sqlite", tmp_path) == [
+        "sentence_vectors",
+        "segments",
+        "reprints",
+    ]
     assert applied_upgrades(db) == len(UPGRADES)
 
 

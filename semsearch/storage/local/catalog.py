@@ -16,8 +16,15 @@ from typing import Any
 import numpy as np
 
 from semsearch.ingest import SkippedFile
-from semsearch.storage.base import ChunkFilter, DocumentRecord, FileState, StoredFile
+from semsearch.storage.base import (
+    ChunkFilter,
+    DocumentRecord,
+    FileState,
+    ReprintState,
+    StoredFile,
+)
 from semsearch.storage.local.database import Database
+from semsearch.storage.local.reprints import group_column, read_reprint_states
 
 #: Places (path, date) of documents kept in memory at most: about 200 bytes each.
 PLACES_KEPT = 200_000
@@ -44,8 +51,10 @@ class Catalog(Database):
         Returns:
             The records, ordered by path.
         """
-        rows = self.select(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY path, doc_id")
-        return [DocumentRecord(*row, text="") for row in rows]
+        rows = self.select(
+            f"SELECT {_DOCUMENT_COLUMNS}, {self._group} FROM documents ORDER BY path, doc_id"
+        )
+        return [DocumentRecord(*row[:-1], text="", group=row[-1]) for row in rows]
 
     def document(self, doc_id: str) -> tuple[DocumentRecord, str | None] | None:
         """One document without its text, and the segment holding the text.
@@ -59,11 +68,26 @@ class Catalog(Database):
         """
         segment = "NULL" if self.legacy else "segment"
         rows = self.select(
-            f"SELECT {_DOCUMENT_COLUMNS}, {segment} FROM documents WHERE doc_id = ?", (doc_id,)
+            f"SELECT {_DOCUMENT_COLUMNS}, {self._group}, {segment} FROM documents WHERE doc_id = ?",
+            (doc_id,),
         )
         if not rows:
             return None
-        return DocumentRecord(*rows[0][:-1], text=""), rows[0][-1]
+        return DocumentRecord(*rows[0][:-2], text="", group=rows[0][-2]), rows[0][-1]
+
+    @property
+    def _group(self) -> str:
+        """The SQL of a document's reprint group (NULL in a catalog made before reprints)."""
+        return self._guarded(lambda: [(group_column(self._db),)])[0][0]
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """Every document's reprint signature and group.
+
+        Returns:
+            The state of each document by doc id.
+        """
+        rows = self._guarded(lambda: list(read_reprint_states(self._db).items()))
+        return dict(rows)
 
     def places(self, doc_ids: list[str]) -> dict[str, tuple[str, str | None]]:
         """What a hit shows of its document.

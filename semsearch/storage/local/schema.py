@@ -90,12 +90,21 @@ ALTER TABLE documents DROP COLUMN removed;
 CREATE INDEX documents_by_segment ON documents(segment);
 """
 
+# Reprint detection (:mod:`semsearch.indexing.reprints`): a document's MinHash signature (NULL
+# until signed, so the next update of an older index signs it) and its reprint group.
+_REPRINTS = """
+ALTER TABLE documents ADD COLUMN signature BLOB;
+ALTER TABLE documents ADD COLUMN reprint_group TEXT;
+CREATE INDEX documents_by_reprint_group ON documents(reprint_group);
+"""
+
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
 #: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
     ("initial", _INITIAL),
     ("sentence_vectors", _SENTENCE_VECTORS),
     ("segments", _SEGMENTS),
+    ("reprints", _REPRINTS),
 )
 
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds

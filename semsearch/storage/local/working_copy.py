@@ -9,11 +9,12 @@ generation folder, so a crash throws it away with the folder.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from semsearch.storage.base import FileState
+from semsearch.storage.base import FileState, ReprintState
+from semsearch.storage.local.reprints import read_reprint_states, write_reprint_states
 from semsearch.storage.local.schema import open_working_copy
 
 if TYPE_CHECKING:
@@ -107,6 +108,14 @@ class CatalogCopy:
             "UPDATE documents SET file_path = ?, file_size = ?, file_mtime_ns = ? WHERE doc_id = ?",
             (state.file_path, state.size, state.mtime_ns, doc_id),
         )
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """Every document's reprint signature and group (:mod:`.reprints`)."""
+        return read_reprint_states(self.db)
+
+    def set_reprints(self, states: Mapping[str, ReprintState]) -> None:
+        """Record documents' reprint signatures and groups."""
+        write_reprint_states(self.db, states)
 
     def documents_in(self, segment: str) -> list[str]:
         """The documents whose text a segment holds.

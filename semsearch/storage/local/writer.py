@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from semsearch.atomic import remove_path
-from semsearch.storage.base import DescribesChunking, FileState, IdentifiesModel, WriteOptions
+from semsearch.storage.base import (
+    DescribesChunking,
+    FileState,
+    IdentifiesModel,
+    ReprintState,
+    WriteOptions,
+)
 from semsearch.storage.local.checksums import remember_written
 from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
 from semsearch.storage.local.failures import reported_as_write_failure, writes_files
@@ -237,6 +243,23 @@ class LocalWriter:
             self._changed.add(RECORDS)
         if scanned_at_ns is not None:
             self._scanned_at_ns = scanned_at_ns
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """The reprint signature and group of every document of the next generation.
+
+        Before any change this reads the starting generation, so an update with nothing to do
+        starts no generation.
+        """
+        if self._catalog is not None:
+            return self._catalog.reprint_states()
+        return self.base.catalog.reprint_states() if self.base is not None else {}
+
+    @writes_files
+    def set_reprints(self, states: dict[str, ReprintState]) -> None:
+        """Record documents' reprint signatures and groups in the next generation."""
+        if states:
+            self._pending()[0].set_reprints(states)
+            self._changed.add(RECORDS)
 
     @writes_files
     def retokenize(self, tokens_of: Callable[[str, str], Sequence[str]]) -> None:

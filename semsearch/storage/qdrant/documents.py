@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from semsearch.storage.base import FileState
-from semsearch.storage.qdrant.schema import DOCUMENT, KIND, LIVE, record_id
+from semsearch.storage.base import FileState, ReprintState
+from semsearch.storage.qdrant.schema import (
+    DOCUMENT,
+    KIND,
+    LIVE,
+    record_id,
+    reprint_fields,
+    reprint_state,
+)
 
 if TYPE_CHECKING:
     from semsearch.ingest import Document
     from semsearch.storage.qdrant.reader import QdrantIndex
+
+#: Published documents read per request when many are rewritten at once (texts included).
+_RETRIEVE_BATCH = 256
 
 
 def document_payload(
@@ -123,14 +133,48 @@ class DocumentBook:
 
     def restate(self, doc_id: str, state: FileState) -> None:
         """Give a document a new file state (a new point for a published one)."""
-        if doc_id not in self.written:
-            point = self.published(doc_id)
-            if point is None or self._base is None:
-                return
-            full = self._base.retrieve([point.id])[point.id].payload
-            self.written[doc_id] = {**full, "v_add": self._version, "v_del": LIVE}
-            self.retired.append(point.id)
-        self.written[doc_id].update(file_fields(state))
+        self._amend(doc_id, file_fields(state))
+
+    def _amend(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Change payload keys of a document (a new point for a published one)."""
+        self._rewrite_published([doc_id])
+        if doc_id in self.written:
+            self.written[doc_id].update(fields)
+
+    def _rewrite_published(self, doc_ids: list[str]) -> None:
+        """Copy published documents not yet written into new points of this version (their
+        full payloads read in one request) and retire the old points."""
+        points = [self.published(d) for d in doc_ids if d not in self.written]
+        points = [point for point in points if point is not None]
+        if not points or self._base is None:
+            return
+        for start in range(0, len(points), _RETRIEVE_BATCH):
+            batch = points[start : start + _RETRIEVE_BATCH]
+            full = self._base.retrieve([point.id for point in batch])
+            for point in batch:
+                payload = full[point.id].payload
+                self.written[payload["doc_id"]] = {
+                    **payload,
+                    "v_add": self._version,
+                    "v_del": LIVE,
+                }
+                self.retired.append(point.id)
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """The reprint signature and group of every document of the version being written."""
+        states = {
+            doc_id: reprint_state(point.payload)
+            for doc_id, point in self._published().items()
+            if doc_id not in self.removed
+        }
+        states.update({doc_id: reprint_state(p) for doc_id, p in self.written.items()})
+        return states
+
+    def set_reprints(self, states: dict[str, ReprintState]) -> None:
+        """Record documents' reprint signatures and groups."""
+        self._rewrite_published(list(states))
+        for doc_id, state in states.items():
+            self._amend(doc_id, reprint_fields(state))
 
     def points(self) -> list[Any]:
         """The document points this version writes."""

@@ -25,7 +25,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from semsearch.storage.base import ChunkFilter, DocumentRecord, StoredChunk
+from semsearch.storage.base import ChunkFilter, DocumentRecord, ReprintState, StoredChunk
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
@@ -215,8 +215,27 @@ DOCUMENT_FIELDS = (
 FILE_FIELDS = ("file_path", "file_size", "file_mtime_ns")
 
 
+#: Payload keys of a document's reprint signature (hex; "" too short, absent unsigned) and group.
+SIGNATURE_FIELD = "signature"
+GROUP_FIELD = "reprint_group"
+
+
 def document_record(payload: dict[str, Any]) -> DocumentRecord:
     """The record a document point holds (an empty text when it was not read)."""
     values = {key: payload.get(key) for key in DOCUMENT_FIELDS}
     values["text"] = values["text"] or ""
-    return DocumentRecord(**values)
+    return DocumentRecord(**values, group=payload.get(GROUP_FIELD))
+
+
+def reprint_state(payload: dict[str, Any]) -> ReprintState:
+    """The reprint signature and group a document point holds."""
+    signature = payload.get(SIGNATURE_FIELD)
+    return ReprintState(
+        None if signature is None else bytes.fromhex(signature), payload.get(GROUP_FIELD)
+    )
+
+
+def reprint_fields(state: ReprintState) -> dict[str, Any]:
+    """The payload keys of a reprint state."""
+    signature = None if state.signature is None else state.signature.hex()
+    return {SIGNATURE_FIELD: signature, GROUP_FIELD: state.group}

@@ -28,6 +28,7 @@ from semsearch.storage.base import (
     DescribesChunking,
     FileState,
     IdentifiesModel,
+    ReprintState,
     checked_chunk_vectors,
 )
 from semsearch.storage.manifest import sentence_info
@@ -195,6 +196,16 @@ class QdrantWriter:
         """Record a new size/mtime for a file whose content did not change (it was touched)."""
         self.documents.restate(doc_id, state)
         self._changed = True
+
+    def reprint_states(self) -> dict[str, ReprintState]:
+        """The reprint signature and group of every document of the version being written."""
+        return self.documents.reprint_states()
+
+    def set_reprints(self, states: dict[str, ReprintState]) -> None:
+        """Record documents' reprint signatures and groups in the version being written."""
+        if states:
+            self.documents.set_reprints(states)
+            self._changed = True
 
     def set_sources(
         self,

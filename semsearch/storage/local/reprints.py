@@ -1,0 +1,74 @@
+"""The reprint columns of the catalog: each document's MinHash signature and reprint group.
+
+The ``reprints`` upgrade of :mod:`semsearch.storage.local.schema` adds them; a generation
+published before it has neither, so reads here work on both (an old generation's documents are
+unsigned and ungrouped until the next update signs them, :mod:`semsearch.indexing.reprints`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+
+from semsearch.storage.base import ReprintState
+
+#: The catalog column holding a document's reprint group.
+GROUP_COLUMN = "reprint_group"
+
+
+def has_reprint_columns(db: sqlite3.Connection) -> bool:
+    """Whether a catalog has the reprint columns (made after the ``reprints`` upgrade).
+
+    Args:
+        db: A catalog (or format-1 database).
+
+    Returns:
+        True when its documents table has a group column.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    return GROUP_COLUMN in columns
+
+
+def group_column(db: sqlite3.Connection) -> str:
+    """The SQL selecting a document's group: the column, or NULL before the upgrade.
+
+    Args:
+        db: A catalog.
+
+    Returns:
+        A column name or ``NULL``.
+    """
+    return GROUP_COLUMN if has_reprint_columns(db) else "NULL"
+
+
+def read_reprint_states(db: sqlite3.Connection) -> dict[str, ReprintState]:
+    """Every document's signature and group.
+
+    Args:
+        db: A catalog.
+
+    Returns:
+        The state of each document by doc id (unsigned and ungrouped before the upgrade).
+    """
+    if not has_reprint_columns(db):
+        return {
+            row[0]: ReprintState(None, None) for row in db.execute("SELECT doc_id FROM documents")
+        }
+    rows = db.execute(f"SELECT doc_id, signature, {GROUP_COLUMN} FROM documents")
+    return {
+        doc_id: ReprintState(None if signature is None else bytes(signature), group)
+        for doc_id, signature, group in rows
+    }
+
+
+def write_reprint_states(db: sqlite3.Connection, states: Mapping[str, ReprintState]) -> None:
+    """Record documents' signatures and groups in a catalog being written.
+
+    Args:
+        db: The working copy (upgraded, so it has the columns).
+        states: The new state of each document to change.
+    """
+    db.executemany(
+        f"UPDATE documents SET signature = ?, {GROUP_COLUMN} = ? WHERE doc_id = ?",
+        [(state.signature, state.group, doc_id) for doc_id, state in states.items()],
+    )
