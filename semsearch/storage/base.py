@@ -4,7 +4,7 @@ Two engines implement these protocols: the embedded local engine (FAISS + SQLite
 generation folders, :mod:`semsearch.storage.local`) and, for a collection that outgrows one
 machine, Qdrant. The searcher reads through :class:`SearchIndex` and the indexer writes through
 :class:`IndexWriter`; neither knows which engine is behind them. Data moves in the plain
-dataclasses below.
+dataclasses of :mod:`semsearch.storage.data`.
 
 Chunk ids are integers that only go up: an id is never reused, so a reader holding one version
 never confuses a new chunk with an old one.
@@ -12,148 +12,51 @@ never confuses a new chunk with an old one.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+# The plain data the protocols hand around, named here too (callers import them from either).
+from semsearch.storage.data import (
+    DEFAULT_LOCK_TIMEOUT,
+    ChunkFilter,
+    DocumentRecord,
+    FileState,
+    ReprintState,
+    StoredChunk,
+    StoredFile,
+    VersionFiles,
+    WriteOptions,
+    checked_chunk_vectors,
+    embed_key,
+)
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.ingest import Document, RemovedLine, SkippedFile
     from semsearch.storage.manifest import Manifest
 
-#: Seconds a second writer waits for the lock before giving up with a clear message.
-DEFAULT_LOCK_TIMEOUT = 2.0
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored in the index, with what a hit needs from its document."""
-
-    chunk_id: int
-    doc_id: str
-    index: int
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    title: str
-    path: str
-    date: str | None
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """A document as stored in the index (``text`` is empty in listings).
-
-    ``group`` names the document's reprint group (the smallest doc id of the documents that are
-    copies of one article, :mod:`semsearch.indexing.reprints`); None for a document without
-    reprints or not grouped yet.
-    """
-
-    doc_id: str
-    path: str
-    title: str
-    date: str | None
-    source: str | None
-    author: str | None
-    content_hash: str
-    script: str
-    chunk_count: int
-    text: str
-    group: str | None = None
-
-
-@dataclass(frozen=True)
-class ReprintState:
-    """What the index keeps per document to find its reprints.
-
-    Attributes:
-        signature: The MinHash signature of its text (``b""``: too short to be grouped; None:
-            not signed yet, e.g. in an index made before reprints were detected).
-        group: Its reprint group (the smallest doc id of the group), None without reprints.
-    """
-
-    signature: bytes | None
-    group: str | None
-
-
-@dataclass(frozen=True)
-class FileState:
-    """Where a document's file is and what it looked like when indexed.
-
-    The indexer compares size and mtime to skip unchanged files without reading them.
-
-    Attributes:
-        file_path: Absolute, resolved path of the file.
-        size: Size in bytes.
-        mtime_ns: Modification time in nanoseconds.
-    """
-
-    file_path: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A stored document seen from the file system: what the indexer needs to decide on it."""
-
-    doc_id: str
-    path: str
-    content_hash: str
-    state: FileState | None
-
-
-@dataclass(frozen=True)
-class ChunkFilter:
-    """Which chunks a search may return; every given condition must hold (None: no condition).
-
-    Attributes:
-        doc_ids: Only chunks of these documents.
-        date_from: Only documents dated on or after this ISO day (undated ones drop out).
-        date_to: Only documents dated on or before this ISO day (undated ones drop out).
-    """
-
-    doc_ids: tuple[str, ...] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        """Whether the filter lets every chunk through."""
-        return self.doc_ids is None and self.date_from is None and self.date_to is None
-
-
-@dataclass(frozen=True)
-class VersionFiles:
-    """What one version of an index occupies on disk (``semsearch info`` shows it).
-
-    Attributes:
-        files: The size in bytes of each file at the top of the version (by name).
-        total_bytes: The size of everything the version holds, sub-folders included.
-    """
-
-    files: dict[str, int]
-    total_bytes: int
-
-
-@dataclass(frozen=True)
-class WriteOptions:
-    """How a writer starts.
-
-    Attributes:
-        rebuild: Start from an empty index instead of the current version.
-        reuse_vectors: With ``rebuild``, still look up vectors of known passages in the old
-            version when it is compatible (the evaluation rebuilds often).
-        lock_timeout: Seconds to wait for another writer before giving up.
-    """
-
-    rebuild: bool = False
-    reuse_vectors: bool = False
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "ChunkFilter",
+    "DescribesChunking",
+    "DocumentRecord",
+    "FileState",
+    "IdentifiesModel",
+    "IndexWriter",
+    "Records",
+    "ReprintState",
+    "Retrieval",
+    "SearchIndex",
+    "SourceRecords",
+    "StoredChunk",
+    "StoredFile",
+    "VersionFiles",
+    "WriteOptions",
+    "checked_chunk_vectors",
+    "embed_key",
+]
 
 
 class IdentifiesModel(Protocol):
@@ -170,50 +73,6 @@ class DescribesChunking(Protocol):
     def as_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-serializable dict."""
         ...
-
-
-def embed_key(model_fingerprint: str, passage: str) -> str:
-    """Return the content key of a passage's vector: the same text and weights give the same key.
-
-    Args:
-        model_fingerprint: The embedder's weights fingerprint.
-        passage: The exact text that is embedded (``chunking.passage_text``).
-
-    Returns:
-        A sha256 hex digest.
-    """
-    return hashlib.sha256(f"{model_fingerprint}\x00{passage}".encode()).hexdigest()
-
-
-def checked_chunk_vectors(
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    tokens: Sequence[Sequence[str]],
-    embed_keys: Sequence[str],
-    dimension: int,
-) -> np.ndarray:
-    """Check the arguments of :meth:`IndexWriter.add_document`; the vectors as one matrix.
-
-    Args:
-        chunks: The document's chunks.
-        vectors: One vector per chunk.
-        tokens: One token list per chunk.
-        embed_keys: One content key per chunk.
-        dimension: The index's vector size.
-
-    Returns:
-        A contiguous float32 ``(chunks, dimension)`` matrix.
-
-    Raises:
-        ValueError: The lengths or the vector size disagree.
-    """
-    count = len(chunks)
-    if not (len(tokens) == len(embed_keys) == count):
-        raise ValueError("chunks, tokens and embed_keys must have the same length")
-    matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(count, -1)
-    if count and matrix.shape[1] != int(dimension):
-        raise ValueError(f"vectors have dimension {matrix.shape[1]}, the index {dimension}")
-    return matrix
 
 
 class Retrieval(Protocol):
