@@ -17,18 +17,20 @@ from typing import TYPE_CHECKING
 from semsearch import settings
 from semsearch.errors import IndexStoreError
 from semsearch.storage.base import (
-    DEFAULT_LOCK_TIMEOUT,
-    ChunkFilter,
     DescribesChunking,
-    DocumentRecord,
-    FileState,
     IdentifiesModel,
     IndexWriter,
     Records,
-    ReprintState,
     Retrieval,
     SearchIndex,
     SourceRecords,
+)
+from semsearch.storage.data import (
+    DEFAULT_LOCK_TIMEOUT,
+    ChunkFilter,
+    DocumentRecord,
+    FileState,
+    ReprintState,
     StoredChunk,
     StoredFile,
     VersionFiles,

@@ -17,46 +17,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-# The plain data the protocols hand around, named here too (callers import them from either).
 from semsearch.storage.data import (
-    DEFAULT_LOCK_TIMEOUT,
     ChunkFilter,
     DocumentRecord,
     FileState,
     ReprintState,
     StoredChunk,
     StoredFile,
-    VersionFiles,
-    WriteOptions,
-    checked_chunk_vectors,
-    embed_key,
 )
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk
     from semsearch.ingest import Document, RemovedLine, SkippedFile
     from semsearch.storage.manifest import Manifest
-
-__all__ = [
-    "DEFAULT_LOCK_TIMEOUT",
-    "ChunkFilter",
-    "DescribesChunking",
-    "DocumentRecord",
-    "FileState",
-    "IdentifiesModel",
-    "IndexWriter",
-    "Records",
-    "ReprintState",
-    "Retrieval",
-    "SearchIndex",
-    "SourceRecords",
-    "StoredChunk",
-    "StoredFile",
-    "VersionFiles",
-    "WriteOptions",
-    "checked_chunk_vectors",
-    "embed_key",
-]
 
 
 class IdentifiesModel(Protocol):

@@ -16,13 +16,7 @@ from typing import Any
 import numpy as np
 
 from semsearch.ingest import SkippedFile
-from semsearch.storage.base import (
-    ChunkFilter,
-    DocumentRecord,
-    FileState,
-    ReprintState,
-    StoredFile,
-)
+from semsearch.storage.data import ChunkFilter, DocumentRecord, FileState, ReprintState, StoredFile
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
 

@@ -41,7 +41,7 @@ from semsearch.atomic import (
     temporary_sibling,
 )
 from semsearch.errors import IndexLockedError, IndexStoreError
-from semsearch.storage.base import DEFAULT_LOCK_TIMEOUT, VersionFiles
+from semsearch.storage.data import DEFAULT_LOCK_TIMEOUT, VersionFiles
 from semsearch.storage.manifest import Manifest, rebuild_hint
 
 CURRENT_LINK = "current"

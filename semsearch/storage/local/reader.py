@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from semsearch.lexical.bm25_index import KeywordIndex
-from semsearch.storage.base import ChunkFilter, DescribesChunking, IdentifiesModel
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import ChunkFilter
 from semsearch.storage.local import sentences
 from semsearch.storage.local.catalog import Catalog
 from semsearch.storage.local.keyword import keyword_index

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
-from semsearch.storage.base import ReprintState
+from semsearch.storage.data import ReprintState
 
 #: The catalog column holding a document's reprint group.
 GROUP_COLUMN = "reprint_group"

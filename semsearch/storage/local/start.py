@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from semsearch.errors import IndexStoreError
-from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import WriteOptions
 from semsearch.storage.local.generations import CURRENT_LINK, MANIFEST_FILE, resolve_current
 from semsearch.storage.local.opening import open_local_index
 from semsearch.storage.local.reader import LocalIndex

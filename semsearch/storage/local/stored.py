@@ -16,7 +16,7 @@ import numpy as np
 
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
-from semsearch.storage.base import ChunkFilter, DocumentRecord, StoredChunk, StoredFile
+from semsearch.storage.data import ChunkFilter, DocumentRecord, StoredChunk, StoredFile
 from semsearch.storage.local.catalog import Catalog
 from semsearch.storage.local.segments import SegmentSet
 

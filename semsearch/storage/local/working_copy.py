@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from semsearch.storage.base import FileState, ReprintState
+from semsearch.storage.data import FileState, ReprintState
 from semsearch.storage.local.reprints import read_reprint_states, write_reprint_states
 from semsearch.storage.local.schema import open_working_copy
 

@@ -28,13 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from semsearch.atomic import remove_path
-from semsearch.storage.base import (
-    DescribesChunking,
-    FileState,
-    IdentifiesModel,
-    ReprintState,
-    WriteOptions,
-)
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import FileState, ReprintState, WriteOptions
 from semsearch.storage.local.checksums import remember_written
 from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
 from semsearch.storage.local.failures import reported_as_write_failure, writes_files

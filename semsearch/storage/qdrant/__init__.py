@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from semsearch.storage.base import DescribesChunking, IdentifiesModel, VersionFiles, WriteOptions
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import VersionFiles, WriteOptions
 from semsearch.storage.manifest import Manifest
 from semsearch.storage.qdrant.connection import (
     MEMORY,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from semsearch.storage.base import FileState, ReprintState
+from semsearch.storage.data import FileState, ReprintState
 from semsearch.storage.qdrant.schema import (
     DOCUMENT,
     KIND,

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from semsearch.storage.base import ChunkFilter, DescribesChunking, IdentifiesModel
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import ChunkFilter
 from semsearch.storage.manifest import check_compatible
 from semsearch.storage.qdrant.frequencies import TermFrequencies
 from semsearch.storage.qdrant.records import VISIBILITY, QdrantRecords

@@ -17,7 +17,7 @@ import numpy as np
 
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
-from semsearch.storage.base import ChunkFilter, DocumentRecord, FileState, StoredChunk, StoredFile
+from semsearch.storage.data import ChunkFilter, DocumentRecord, FileState, StoredChunk, StoredFile
 from semsearch.storage.manifest import Manifest, sentence_info
 from semsearch.storage.qdrant import connection as connections
 from semsearch.storage.qdrant.schema import (

@@ -25,7 +25,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from semsearch.storage.base import ChunkFilter, DocumentRecord, ReprintState, StoredChunk
+from semsearch.storage.data import ChunkFilter, DocumentRecord, ReprintState, StoredChunk
 
 if TYPE_CHECKING:
     from semsearch.chunking import Chunk

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from semsearch.errors import IndexStoreError
-from semsearch.storage.base import DescribesChunking, IdentifiesModel, WriteOptions
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import WriteOptions
 from semsearch.storage.manifest import Manifest
 from semsearch.storage.qdrant import connection as connections
 from semsearch.storage.qdrant.connection import MEMORY, Connection, QdrantPlace

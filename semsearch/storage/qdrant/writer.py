@@ -24,13 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from semsearch.storage.base import (
-    DescribesChunking,
-    FileState,
-    IdentifiesModel,
-    ReprintState,
-    checked_chunk_vectors,
-)
+from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.data import FileState, ReprintState, checked_chunk_vectors
 from semsearch.storage.manifest import sentence_info
 from semsearch.storage.qdrant.commit import mark_removed, publish_version
 from semsearch.storage.qdrant.documents import DocumentBook, chunk_range, document_payload
