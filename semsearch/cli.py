@@ -215,7 +215,9 @@ def query(
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
     storage = engine_choice(engine, qdrant_url)
     if not text.strip():
-        raise SemsearchError("The query is empty.", "Give some words to look for.")
+        raise SemsearchError(
+            "The query is empty.", "Give some words to look for.", key="query.empty"
+        )
     service = _service(index, model, model_cache, announce=False, engine=storage)
     live = service.open_live(need_embedder=mode != "keyword")
     result = live.search(
@@ -269,10 +271,15 @@ def _check_article_file(file: Path) -> None:
         raise SemsearchError(
             f"{shown}: no such file.",
             f"Check the name; a relative path starts from {escape_for_terminal(str(Path.cwd()))}.",
+            key="file.missing",
+            params={"file": shown, "folder": escape_for_terminal(str(Path.cwd()))},
         )
     if file.is_dir():
         raise SemsearchError(
-            f"{shown} is a folder.", "inspect reads one article file; name a file inside it."
+            f"{shown} is a folder.",
+            "inspect reads one article file; name a file inside it.",
+            key="file.folder",
+            params={"file": shown},
         )
 
 
