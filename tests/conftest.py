@@ -7,10 +7,25 @@ is reused instead of repeated.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 
 from semsearch import settings
 from semsearch.embed import SentenceTransformerEmbedder, load_embedder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_command_output() -> Iterator[None]:
+    """The command speaks the locale's language; tests read its English words unless they ask."""
+    before = os.environ.get(settings.ENV_LANG)
+    os.environ[settings.ENV_LANG] = "en"
+    yield
+    if before is None:
+        os.environ.pop(settings.ENV_LANG, None)
+    else:
+        os.environ[settings.ENV_LANG] = before
 
 
 @pytest.fixture(scope="session")
