@@ -60,6 +60,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filter.docs_all": ("全部文章", "All articles"),
     "filter.from": ("起始日期", "From"),
     "filter.to": ("截止日期", "To"),
+    "filter.year": ("年", "yyyy"),
+    "filter.month": ("月", "mm"),
+    "filter.day": ("日", "dd"),
     "filter.range": (
         "有日期的文章从 {lowest} 到 {highest}。",
         "Dated articles range from {lowest} to {highest}.",
