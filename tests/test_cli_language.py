@@ -6,15 +6,12 @@ Labels, results, errors and hints follow it; JSON keys never do.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
 #: The locale variables cleared (None) so that only the one a test sets counts.
 CLEAN = {"SEMSEARCH_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
 CHINESE = {**CLEAN, "LANG": "zh_CN.UTF-8", "COLUMNS": "200"}
@@ -23,24 +20,14 @@ ENGLISH = {**CLEAN, "LANG": "C", "COLUMNS": "200"}
 
 
 @pytest.fixture
-def indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder with three seeds indexed by the command with the fake model."""
-    from fakes import FakeEmbedder
-
+def indexed(fake_cli: Path) -> Path:
+    """Three seeds indexed by the command with the fake model (it says so in Chinese)."""
     from semsearch import cli
 
-    monkeypatch.setattr(cli, "load_model", lambda name, cache=None: FakeEmbedder(model_id=name))
-    monkeypatch.chdir(tmp_path)
-    for name in ("SEMSEARCH_INDEX", "SEMSEARCH_ENGINE", "SEMSEARCH_QDRANT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SEMSEARCH_MODEL", "fake")
-    (tmp_path / "seeds").mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
-        shutil.copy(seed, tmp_path / "seeds" / seed.name)
     built = CliRunner().invoke(cli.app, ["build"], env=CHINESE)
     assert built.exit_code == 0, built.output
     assert "新增 3 篇" in built.output
-    return tmp_path
+    return fake_cli
 
 
 def _invoke(env: dict[str, str | None], *args: str) -> str:
