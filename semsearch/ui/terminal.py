@@ -31,13 +31,24 @@ err = Console(stderr=True, highlight=False)
 
 
 def texts() -> Texts:
-    """The command's sentences, in ``$SEMSEARCH_LANG`` or the locale's language (read per call,
-    so that a test's environment counts)."""
+    """The command's sentences in its language.
+
+    Returns:
+        The sentences in ``$SEMSEARCH_LANG`` or the locale's language (read at every call, so
+        that the environment of the moment counts, a test's too).
+    """
     return Texts(terminal_language())
 
 
 def multiline_safe(text: str) -> str:
-    """Untrusted text for a rich ``Text``: terminal controls escaped, line breaks kept."""
+    """Untrusted text for a rich ``Text``.
+
+    Args:
+        text: A passage, an article's text, a message.
+
+    Returns:
+        The text with terminal controls escaped and its line breaks kept.
+    """
     return escape_for_terminal(text, keep_newlines=True)
 
 
