@@ -262,6 +262,8 @@ class Manifest:
                 f"The index {index_dir} has format version {version!r}; this semsearch reads "
                 f"formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}.",
                 rebuild_hint(index_dir),
+                key="index.format_version",
+                params={"index": index_dir},
             )
         for key, (check, expected) in _CHECKS.items():
             value = data.get(key)
@@ -270,6 +272,8 @@ class Manifest:
                 raise IndexStoreError(
                     f"The manifest {source} is damaged: {key!r} is {shown}, expected {expected}.",
                     rebuild_hint(index_dir),
+                    key="index.manifest_damaged",
+                    params={"manifest": source, "index": index_dir},
                 )
         known = {"format_version", *_CHECKS}
         return cls(

