@@ -21,16 +21,15 @@ query of the evaluation sets (tests/embed/test_query_tokenizer.py).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from semsearch.sqlbatch import select_in
+from semsearch.sqlbatch import open_lookup_file, select_in
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -71,15 +70,13 @@ def _frame(config: dict[str, Any]) -> dict[str, Any] | None:
     return {**config, "model": {**model, "vocab": []}}
 
 
-def _write(tokenizer_file: Path, path: Path) -> None:
-    """Write the pieces of ``tokenizer_file`` and its configuration to ``path``."""
-    config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
-    frame = _frame(config)
-    vocab = config["model"]["vocab"] if frame is not None else []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    scratch.unlink(missing_ok=True)
-    with sqlite3.connect(scratch) as db:
+def _filler(tokenizer_file: Path) -> Callable[[sqlite3.Connection], None]:
+    """Writes the pieces of ``tokenizer_file`` and its configuration into a lookup file."""
+
+    def fill(db: sqlite3.Connection) -> None:
+        config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+        frame = _frame(config)
+        vocab = config["model"]["vocab"] if frame is not None else []
         db.execute("CREATE TABLE pieces (piece TEXT PRIMARY KEY, id INTEGER, score REAL)")
         db.execute("CREATE TABLE info (frame TEXT, kept TEXT, lowest TEXT, longest INTEGER)")
         # A piece spelled twice keeps its first id, as tokenizers' own lookup does.
@@ -97,8 +94,8 @@ def _write(tokenizer_file: Path, path: Path) -> None:
                 max((len(piece) for piece, _ in vocab), default=0),
             ),
         )
-    db.close()
-    os.replace(scratch, path)  # another process may write the same file: the last one wins
+
+    return fill
 
 
 class QueryTokenizer:
@@ -114,17 +111,7 @@ class QueryTokenizer:
     """
 
     def __init__(self, onnx_dir: Path, max_length: int) -> None:
-        path = pieces_file(onnx_dir)
-        if not path.is_file():
-            try:
-                _write(onnx_dir / "tokenizer.json", path)
-            except OSError:  # a read-only cache folder: the system's temporary folder then
-                path = Path(tempfile.gettempdir()) / path.name
-                if not path.is_file():
-                    _write(onnx_dir / "tokenizer.json", path)
-        self._db = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        self._db = open_lookup_file(pieces_file(onnx_dir), _filler(onnx_dir / "tokenizer.json"))
         self._lock = threading.Lock()
         frame, kept, lowest, self.longest = self._db.execute("SELECT * FROM info").fetchone()
         if frame == "null":
