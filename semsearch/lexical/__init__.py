@@ -26,6 +26,7 @@ from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, TermCounts
 from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.lexical.evidence import (
     best_sentence_coverage,
+    coverage_scorer,
     sentence_coverage,
     sentence_tokens,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "TermCounts",
     "analyze_query",
     "best_sentence_coverage",
+    "coverage_scorer",
     "highlight_spans",
     "normalize",
     "sentence_coverage",
