@@ -21,7 +21,7 @@ from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
 from semsearch.indexing.reprints import group_reprints
-from semsearch.indexing.scan import check_paths, covered, outermost, scan
+from semsearch.indexing.scan import check_paths, covered, outermost, read_stored, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
 from semsearch.ingest import Document
@@ -163,8 +163,8 @@ def _synchronize(
     report = IndexReport(index_dir=str(index_dir))
     with open_writer(Path(index_dir), embedder, chunking, rebuild=rebuild, engine=engine) as writer:
         base = writer.base
-        stored = base.stored_files() if base is not None else []
         stored_roots = [Path(root) for root in base.manifest.corpus_roots] if base else []
+        stored, stored_elsewhere = read_stored(base, paths, stored_roots)
         given = paths if paths is not None else stored_roots or [settings.default_corpus_dir()]
         scope = check_paths(given, stored, explicit=paths is not None, reporter=reporter)
         scan_started = time.time_ns()
@@ -175,7 +175,14 @@ def _synchronize(
 
         step = time.perf_counter()
         new_documents, removed_by_read = read_files(
-            plan.to_read, stored, plan.vanished, chunking, embedder, plan.skipped, reporter
+            plan.to_read,
+            stored,
+            plan.vanished,
+            chunking,
+            embedder,
+            plan.skipped,
+            reporter,
+            stored_elsewhere,
         )
         report.timings["read"] = time.perf_counter() - step
 

@@ -27,7 +27,7 @@ from semsearch.indexing.report import STAGE_SCAN
 from semsearch.ingest import SkippedFile, discover_files
 from semsearch.ingest.files import real_path
 from semsearch.progress import Reporter
-from semsearch.storage import FileState, StoredFile
+from semsearch.storage import FileScope, FileState, SourceRecords, StoredFile
 
 #: A file modified this close to the previous scan may have changed within the same mtime
 #: tick after it was read, so its size and mtime alone are not trusted (it is hashed).
@@ -72,6 +72,40 @@ class ScanPlan:
     touched: list[tuple[StoredFile, FileState]] = field(default_factory=list)
     vanished: list[StoredFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def read_stored(
+    base: SourceRecords | None, paths: Sequence[Path] | None, stored_roots: Sequence[Path]
+) -> tuple[list[StoredFile], Callable[[str], str | None] | None]:
+    """The stored documents an update needs, and how to ask about the others.
+
+    An update of named paths reads only the documents whose files lie under them, and those
+    indexed through a link that led out of the corpus folders (:func:`_vanished` may remove
+    them): one range of the catalog's file index per path instead of every document.
+
+    Args:
+        base: The index's current version (None: a new index).
+        paths: The paths the user named (None: the index's own, every document is needed).
+        stored_roots: The folders the index covers.
+
+    Returns:
+        The documents, and the path of a stored document left out, by id (None when every
+        document was read).
+    """
+    if base is None:
+        return [], None
+    if paths is None:
+        return base.stored_files(), None
+    scope = FileScope(
+        under=tuple(str(real_path(path)) for path in paths),
+        outside=tuple(os.path.realpath(root) for root in stored_roots),
+    )
+
+    def stored_elsewhere(doc_id: str) -> str | None:
+        found = base.stored_files(FileScope(doc_ids=(doc_id,)))
+        return found[0].path if found else None
+
+    return base.stored_files(scope), stored_elsewhere
 
 
 def check_paths(

@@ -20,6 +20,7 @@ import numpy as np
 from semsearch.storage.data import (
     ChunkFilter,
     DocumentRecord,
+    FileScope,
     FileState,
     ReprintState,
     StoredChunk,
@@ -122,8 +123,9 @@ class SourceRecords(Protocol):
         """The files the last build/update could not index, with the reasons."""
         ...
 
-    def stored_files(self) -> list[StoredFile]:
-        """Each document's file state (the indexer's view of what is indexed)."""
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
+        """Each document's file state (the indexer's view of what is indexed); with ``scope``,
+        only the documents it selects (an update of named paths reads no other)."""
         ...
 
 

@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 
 from semsearch.ingest import SkippedFile
-from semsearch.storage.data import ChunkFilter, DocumentRecord, FileState, ReprintState, StoredFile
+from semsearch.storage.data import (
+    ChunkFilter,
+    DocumentRecord,
+    FileScope,
+    FileState,
+    ReprintState,
+    StoredFile,
+    prefix_range,
+)
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
 
@@ -160,14 +168,21 @@ class Catalog(Database):
         rows = self.select("SELECT path, reason FROM skipped ORDER BY path")
         return [SkippedFile(path, reason) for path, reason in rows]
 
-    def stored_files(self) -> list[StoredFile]:
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
         """Each document's file state (the indexer's view of what is indexed).
 
+        Args:
+            scope: Only the documents it selects (None: every document); the paths under its
+                folders are read as ranges of the ``file_path`` index.
+
         Returns:
-            One entry per document.
+            One entry per document selected.
         """
+        where, params = ("", []) if scope is None else _scope_condition(scope)
         rows = self.select(
             "SELECT doc_id, path, content_hash, file_path, file_size, file_mtime_ns FROM documents"
+            + where,
+            params,
         )
         files = []
         for doc_id, path, content_hash, file_path, size, mtime_ns in rows:
@@ -196,6 +211,24 @@ class Catalog(Database):
         except sqlite3.DatabaseError as error:
             raise self.damaged(f"is not a valid index database ({error})") from None
         return int(chunk_count), int(document_count)
+
+
+def _scope_condition(scope: FileScope) -> tuple[str, list[str]]:
+    """The SQL ``WHERE`` clause selecting the documents of a scope, and its parameters."""
+    conditions: list[str] = []
+    params: list[str] = []
+    for root in scope.under:
+        conditions.append("file_path = ? OR (file_path >= ? AND file_path < ?)")
+        params.extend([root, *prefix_range(root)])
+    if scope.outside is not None:
+        inside = ["file_path = ? OR (file_path >= ? AND file_path < ?)"] * len(scope.outside)
+        for root in scope.outside:
+            params.extend([root, *prefix_range(root)])
+        conditions.append(f"file_path IS NOT NULL AND NOT ({' OR '.join(inside) or '0'})")
+    if scope.doc_ids:
+        conditions.append(f"doc_id IN ({','.join('?' * len(scope.doc_ids))})")
+        params.extend(scope.doc_ids)
+    return " WHERE " + " OR ".join(f"({c})" for c in conditions or ["0"]), params
 
 
 class LegacyCatalog(Catalog):
