@@ -20,7 +20,7 @@ from semsearch import settings
 from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
-from semsearch.indexing.reprints import group_reprints
+from semsearch.indexing.reprints import group_reprints, groups_losing_members
 from semsearch.indexing.scan import check_paths, covered, outermost, read_stored, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
@@ -187,6 +187,8 @@ def _synchronize(
         report.timings["read"] = time.perf_counter() - step
 
         replaced = [item.old for item in plan.to_read if item.old is not None]
+        leaving = [old.doc_id for old in [*plan.vanished, *replaced]]
+        broken_groups = groups_losing_members(writer, leaving)
         for old in [*plan.vanished, *replaced]:
             report.chunks_removed += writer.remove_document(old.doc_id)
         report.changed = sum(1 for new in new_documents if new.replaces is not None)
@@ -197,7 +199,7 @@ def _synchronize(
         for old, state in plan.touched:
             writer.update_file_state(old.doc_id, state)
         texts = {new.document.doc_id: new.document.text for new in new_documents}
-        group_reprints(writer, texts, removed=bool(plan.vanished or replaced))
+        group_reprints(writer, texts, broken_groups)
         run_due_upgrades(writer, reporter)
         add_sentence_vectors(writer, embedder, reporter, report)
 

@@ -22,6 +22,7 @@ from semsearch.storage.data import (
     DocumentRecord,
     FileScope,
     FileState,
+    ReprintSelection,
     ReprintState,
     StoredChunk,
     StoredFile,
@@ -226,8 +227,9 @@ class IndexWriter(Protocol):
         """Record the roots the index covers, the files it could not index and the scan time."""
         ...
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """The signature and group of every document of the version being written."""
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """The signature and group of every document of the version being written, or of the
+        documents ``select`` selects."""
         ...
 
     def set_reprints(self, states: dict[str, ReprintState]) -> None:

@@ -75,6 +75,37 @@ class ReprintState:
 
 
 @dataclass(frozen=True)
+class ReprintSelection:
+    """Which documents' reprint states to read (any condition given selects a document).
+
+    Attributes:
+        doc_ids: These documents.
+        groups: The members of these groups.
+        unsigned: The documents without a signature yet.
+    """
+
+    doc_ids: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    unsigned: bool = False
+
+    def holds(self, doc_id: str, state: ReprintState) -> bool:
+        """Whether a document is selected (the engines without a query for it).
+
+        Args:
+            doc_id: The document.
+            state: Its reprint state.
+
+        Returns:
+            True when one of the conditions selects it.
+        """
+        return (
+            doc_id in self.doc_ids
+            or (state.group is not None and state.group in self.groups)
+            or (self.unsigned and state.signature is None)
+        )
+
+
+@dataclass(frozen=True)
 class FileState:
     """Where a document's file is and what it looked like when indexed.
 

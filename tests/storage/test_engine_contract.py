@@ -27,6 +27,7 @@ from semsearch.storage import (
     FileScope,
     FileState,
     IndexWriter,
+    ReprintSelection,
     ReprintState,
     SearchIndex,
     StoredFile,
@@ -301,6 +302,15 @@ def test_reprint_signatures_and_groups_are_kept_per_document(
         assert writer.reprint_states()["weather"] == ReprintState(b"", None)
         writer.remove_document("econ")
         assert set(writer.reprint_states()) == {"sport", "weather"}
+        assert set(writer.reprint_states(ReprintSelection(doc_ids=("econ", "weather")))) == {
+            "weather"
+        }
+        assert writer.reprint_states(ReprintSelection(groups=("econ",))) == {
+            "sport": ReprintState(b"\x01\x03", "econ")
+        }
+        assert writer.reprint_states(ReprintSelection(unsigned=True)) == {}
+        writer.set_reprints({"weather": ReprintState(None, None)})
+        assert set(writer.reprint_states(ReprintSelection(unsigned=True))) == {"weather"}
         writer.set_reprints({"sport": ReprintState(b"\x01\x03", None)})
         writer.commit().close()
     reader = reopen(location, engine)

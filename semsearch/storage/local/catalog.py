@@ -21,6 +21,7 @@ from semsearch.storage.data import (
     DocumentRecord,
     FileScope,
     FileState,
+    ReprintSelection,
     ReprintState,
     StoredFile,
     prefix_range,
@@ -82,13 +83,16 @@ class Catalog(Database):
         """The SQL of a document's reprint group (NULL in a catalog made before reprints)."""
         return self._guarded(lambda: [(group_column(self._db),)])[0][0]
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """Every document's reprint signature and group.
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """Every document's reprint signature and group, or those of some documents.
+
+        Args:
+            select: Only the documents it selects (None: every one).
 
         Returns:
             The state of each document by doc id.
         """
-        rows = self._guarded(lambda: list(read_reprint_states(self._db).items()))
+        rows = self._guarded(lambda: list(read_reprint_states(self._db, select).items()))
         return dict(rows)
 
     def places(self, doc_ids: list[str]) -> dict[str, tuple[str, str | None]]:
