@@ -11,23 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from semsearch.ingest import SkippedFile
-from semsearch.storage.data import (
-    ChunkFilter,
-    DocumentRecord,
-    FileScope,
-    FileState,
-    ReprintSelection,
-    ReprintState,
-    StoredFile,
-    prefix_range,
-)
+from semsearch.storage.data import DocumentRecord, FileState, StoredFile, prefix_range
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
+
+if TYPE_CHECKING:
+    from semsearch.storage.data import ChunkFilter, FileScope, ReprintSelection, ReprintState
 
 #: Places (path, date) of documents kept in memory at most: about 200 bytes each.
 PLACES_KEPT = 200_000
