@@ -219,14 +219,35 @@ def _scope_condition(scope: FileScope) -> tuple[str, list[str]]:
         conditions.append("file_path = ? OR (file_path >= ? AND file_path < ?)")
         params.extend([root, *prefix_range(root)])
     if scope.outside is not None:
-        inside = ["file_path = ? OR (file_path >= ? AND file_path < ?)"] * len(scope.outside)
-        for root in scope.outside:
-            params.extend([root, *prefix_range(root)])
-        conditions.append(f"file_path IS NOT NULL AND NOT ({' OR '.join(inside) or '0'})")
+        for low, high in _gaps(scope.outside):
+            if high is None:
+                conditions.append("file_path >= ?")
+                params.append(low)
+            else:
+                conditions.append("file_path >= ? AND file_path < ?")
+                params.extend([low, high])
     if scope.doc_ids:
         conditions.append(f"doc_id IN ({','.join('?' * len(scope.doc_ids))})")
         params.extend(scope.doc_ids)
     return " WHERE " + " OR ".join(f"({c})" for c in conditions or ["0"]), params
+
+
+def _gaps(roots: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """The text ranges of the paths inside none of ``roots``, as ``[low, high)`` (None: no end).
+
+    "Not inside any root" as ranges lets SQLite read them from the ``file_path`` index (a
+    ``NOT (…)`` condition reads every row: 30-40 ms at 22,783 documents, load 8). A root
+    covers itself (``[root, root + NUL)``; a path holds no NUL) and ``prefix_range(root)``.
+    """
+    covered = sorted(piece for root in roots for piece in ((root, root + "\0"), prefix_range(root)))
+    gaps: list[tuple[str, str | None]] = []
+    low = ""
+    for start, end in covered:
+        if start > low:
+            gaps.append((low, start))
+        low = max(low, end)
+    gaps.append((low, None))
+    return gaps
 
 
 class LegacyCatalog(Catalog):
