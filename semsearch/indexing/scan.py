@@ -24,8 +24,8 @@ from pathlib import Path
 
 from semsearch.errors import SemsearchError
 from semsearch.indexing.report import STAGE_SCAN
-from semsearch.ingest import SkippedFile, discover_files
-from semsearch.ingest.files import real_path
+from semsearch.ingest import SkippedFile
+from semsearch.ingest.files import discover_file_names, real_path
 from semsearch.progress import Reporter
 from semsearch.storage import FileScope, FileState, SourceRecords, StoredFile
 
@@ -244,7 +244,7 @@ def scan(
         The plan; only files whose stored size or mtime cannot be trusted were hashed.
     """
     existing = [Path(display_path(p)) for p in scope if p.exists()]
-    files, skipped = discover_files(existing) if existing else ([], [])
+    files, skipped = discover_file_names(existing) if existing else ([], [])
     for item in skipped:
         reporter.message(f"Skipped {item.path}: {item.reason}")
     plan = ScanPlan(skipped=skipped)
@@ -257,15 +257,15 @@ def scan(
         if s.state is not None and s.state.mtime_ns < last_scan_ns - RACY_WINDOW_NS
     }
     seen: set[str] = set()
-    folders: dict[str, str] = {}
     reporter.start(STAGE_SCAN, len(files))
-    for number, file in enumerate(files, 1):
+    # Discovery resolved each file (``absolute``); a Path is made only for a file to read.
+    for number, (name, absolute) in enumerate(files, 1):
         if number % SCAN_REPORT_EVERY == 0:
             reporter.advance(STAGE_SCAN, SCAN_REPORT_EVERY)
         try:
-            status, absolute = stat_and_resolve(file, folders)
+            status = file_status(name)
         except OSError as error:
-            plan.skipped.append(SkippedFile(str(file), f"cannot be read ({error.strerror})"))
+            plan.skipped.append(SkippedFile(name, f"cannot be read ({error.strerror})"))
             continue
         if absolute in seen:
             continue
@@ -273,6 +273,7 @@ def scan(
         if trusted.get(absolute) == (status.st_size, status.st_mtime_ns):
             plan.unchanged += 1
             continue
+        file = Path(name)
         state = FileState(absolute, status.st_size, status.st_mtime_ns)
         old = by_file.get(absolute)
         verdict = (
@@ -314,30 +315,20 @@ def _vanished(
     ]
 
 
-def stat_and_resolve(file: Path, folders: dict[str, str]) -> tuple[os.stat_result, str]:
-    """The file's status (links followed) and ``str(file.resolve())``, with one system call for
-    a file that is not a link, and each folder resolved once (a no-op update at 100k chunks
-    looks at some 23,000 files; resolving each path costs tens of microseconds).
+def file_status(name: str) -> os.stat_result:
+    """A file's status with links followed, with one system call for a file that is not a link.
 
     Args:
-        file: A file.
-        folders: Folders resolved so far (filled here).
+        name: The file's path.
 
     Returns:
-        ``(os.stat(file), absolute path with every link followed)``.
+        ``os.stat(name)``.
 
     Raises:
         OSError: The file (or a link's target) cannot be looked at.
     """
-    name = os.fspath(file)
     status = os.lstat(name)
-    if stat.S_ISLNK(status.st_mode):
-        return os.stat(name), os.path.realpath(name)
-    head, tail = os.path.split(name)
-    parent = folders.get(head)
-    if parent is None:
-        parent = folders[head] = os.path.realpath(head or ".")
-    return status, os.path.join(parent, tail)
+    return os.stat(name) if stat.S_ISLNK(status.st_mode) else status
 
 
 def _compare(file: Path, state: FileState, old: StoredFile, last_scan_ns: int) -> str | SkippedFile:
