@@ -21,7 +21,7 @@ from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
 from semsearch.indexing.reprints import group_reprints, groups_losing_members
-from semsearch.indexing.scan import check_paths, covered, outermost, read_stored, scan
+from semsearch.indexing.scan import ScanPlan, check_paths, covered, outermost, read_stored, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
 from semsearch.ingest import Document
@@ -186,11 +186,7 @@ def _synchronize(
         )
         report.timings["read"] = time.perf_counter() - step
 
-        replaced = [item.old for item in plan.to_read if item.old is not None]
-        leaving = [old.doc_id for old in [*plan.vanished, *replaced]]
-        broken_groups = groups_losing_members(writer, leaving)
-        for old in [*plan.vanished, *replaced]:
-            report.chunks_removed += writer.remove_document(old.doc_id)
+        broken_groups = _remove_leaving(writer, plan, report)
         report.changed = sum(1 for new in new_documents if new.replaces is not None)
         report.added = len(new_documents) - report.changed
         report.removed = len(plan.vanished) + removed_by_read
@@ -211,6 +207,17 @@ def _synchronize(
         _finish(writer, reporter, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_leaving(writer: IndexWriter, plan: ScanPlan, report: IndexReport) -> set[str]:
+    """Remove the vanished documents and those of changed files; the reprint groups they leave
+    (noted before the removal, see :func:`~semsearch.indexing.reprints.group_reprints`)."""
+    replaced = [item.old for item in plan.to_read if item.old is not None]
+    leaving = [old.doc_id for old in [*plan.vanished, *replaced]]
+    broken_groups = groups_losing_members(writer, leaving)
+    for doc_id in leaving:
+        report.chunks_removed += writer.remove_document(doc_id)
+    return broken_groups
 
 
 def _finish(writer: IndexWriter, reporter: Reporter, report: IndexReport) -> None:

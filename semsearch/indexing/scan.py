@@ -251,13 +251,7 @@ def scan(
         reporter.message(f"Skipped {item.path}: {item.reason}")
     plan = ScanPlan(skipped=skipped)
     by_file = {s.state.file_path: s for s in stored if s.state is not None}
-    # (size, mtime) of the stored files whose stat alone can be trusted: most files of a no-op
-    # are decided by one tuple comparison, no object made (docs/performance.md, "Updates").
-    trusted = {
-        path: (s.state.size, s.state.mtime_ns)
-        for path, s in by_file.items()
-        if s.state is not None and s.state.mtime_ns < last_scan_ns - RACY_WINDOW_NS
-    }
+    trusted = _trusted(by_file, last_scan_ns)
     seen: set[str] = set()
     reporter.start(STAGE_SCAN, len(files))
     # Discovery resolved each file (``absolute``); a Path is made only for a file to read.
@@ -295,6 +289,16 @@ def scan(
     reporter.advance(STAGE_SCAN, len(files) % SCAN_REPORT_EVERY)
     plan.vanished = _vanished(stored, seen, scope, stored_roots)
     return plan
+
+
+def _trusted(by_file: dict[str, StoredFile], last_scan_ns: int) -> dict[str, tuple[int, int]]:
+    """``(size, mtime)`` of the stored files whose stat alone can be trusted, by path: most
+    files of a no-op are decided by one tuple comparison, no object made."""
+    return {
+        path: (s.state.size, s.state.mtime_ns)
+        for path, s in by_file.items()
+        if s.state is not None and s.state.mtime_ns < last_scan_ns - RACY_WINDOW_NS
+    }
 
 
 def _vanished(
