@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from semsearch.progress import Note
 from semsearch.ui.feedback import StreamlitReporter
 
 
@@ -33,7 +34,7 @@ class FakeContainer:
 def test_the_bar_appears_with_the_first_stage_and_is_filled_at_the_end() -> None:
     container = FakeContainer()
     reporter = StreamlitReporter(container, min_interval=3600)
-    reporter.message("skipped x.jpg")
+    reporter.note(Note("note.test", "skipped x.jpg"))
     assert container.bars == []  # nothing to draw before the first stage (a model may load)
     reporter.start("embed", 4)
     reporter.advance("embed", 2)  # throttled: drawn only when forced
