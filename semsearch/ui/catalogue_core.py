@@ -304,11 +304,12 @@ STAGES: dict[str, tuple[str, str]] = {
     "eval keyword": ("评测 关键词", "eval keyword"),
 }
 
-#: Why a file was skipped, said by its opening words: ``(English pattern, 简体 replacement)``.
-#: The core writes each reason in English (and the index stores it so, which keeps old indexes
-#: readable); its details (a parser's message, a path) stay as they are. Every pattern that
-#: matches is applied, in this order; ``tests/ui/test_catalogue_core.py`` checks that every
-#: reason a raise site or skip site writes begins with one of them.
+#: Why a file was skipped (and the notes on a file read), said by their known phrases:
+#: ``(English pattern, 简体 replacement)``. The core writes each reason in English (and the index
+#: stores it so, which keeps old indexes readable); its details (a parser's message, a path) stay
+#: as they are. Every pattern that matches is applied, in this order;
+#: ``tests/ui/test_catalogue_core.py`` checks that every reason a raise site or skip site writes
+#: begins with one of them.
 REASONS: tuple[tuple[str, str], ...] = (
     (r"^unsupported file type ", "不支持的文件类型 "),
     (r"^file disappeared before it could be read", "文件在读取前已被删除或移走"),
@@ -353,5 +354,19 @@ REASONS: tuple[tuple[str, str], ...] = (
     ),
     (r"^symbolic link to a file outside the corpus folder", "指向文集文件夹以外的文件的符号链接"),
     (r"^symbolic link to a (\S+) outside the corpus folder", r"指向文集文件夹以外的 \1 的符号链接"),
+    (r" ?\(not a zip package\)$", "（不是 zip 压缩包）"),
+    (r" ?\(no PDF header\)$", "（没有 PDF 文件头）"),
+    (
+        r" ?\(not UTF-8, UTF-16, GB18030 or Big5 text\)$",
+        "（不是 UTF-8、UTF-16、GB18030 或 Big5 文本）",
+    ),
+    (
+        r" ?\(starts with a (\S+) byte-order mark but is not valid (\S+)\)$",
+        r"（以 \1 字节顺序标记开头，但不是有效的 \2）",
+    ),
+    (r"^(\d+) invalid UTF-8 bytes? replaced by U\+FFFD", r"\1 个无效的 UTF-8 字节已替换为 U+FFFD"),
+    (r"^and (\d+) more warnings", r"另有 \1 条警告"),
+    (r"^Indexing the uploads$", "为上传的文件建立索引"),
+    (r"^(.+) failed$", r"\1 失败"),
     (r" ?\(it needs more memory than there is\)$", "（需要的内存超过可用内存）"),
 )

@@ -37,6 +37,9 @@ DEFAULT_CHINESE = "zh-Hans"
 _TRADITIONAL_LOCALES = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 #: The locale variables, strongest first (as POSIX reads them for messages).
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+#: Placeholders whose English values are said by :func:`reason_text` before they are filled in
+#: (``what``: what failed unexpectedly, e.g. ``Indexing the uploads``).
+_SAID_PARAMS = ("reason", "note", "what")
 _REASON_PATTERNS = tuple((re.compile(pattern), said) for pattern, said in REASONS)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -127,10 +130,9 @@ def reason_text(reason: str, lang: str) -> str:
 
 
 def _filled(simplified: str, params: Mapping[str, str], lang: str) -> str:
-    """A core sentence in ``lang`` with its placeholders; a ``reason`` is said too."""
-    if "reason" in params:
-        params = {**params, "reason": reason_text(params["reason"], lang)}
-    return _in_script(simplified, lang).format(**params)
+    """A core sentence in ``lang`` with its placeholders; a reason, note… is said too."""
+    said = {name: reason_text(params[name], lang) for name in _SAID_PARAMS if name in params}
+    return _in_script(simplified, lang).format(**{**params, **said})
 
 
 def error_text(error: SemsearchError, lang: str) -> tuple[str, str | None]:

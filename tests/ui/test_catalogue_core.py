@@ -259,6 +259,10 @@ def test_notes_are_said_in_the_readers_language_with_the_reason(lang: str) -> No
     said = note_text(note, lang)
     assert said.startswith(("已跳过 corpus/a.txt：空文件", "已跳過 corpus/a.txt：空文件"))
     assert note_text(Note("note.unknown", "As is."), lang) == "As is."
+    on_file = Note.of(
+        "note.on_file", "…", path="a.txt", note="2 invalid UTF-8 bytes replaced by U+FFFD"
+    )
+    assert note_text(on_file, "zh-Hans") == "关于 a.txt：2 个无效的 UTF-8 字节已替换为 U+FFFD"
     assert note_text(Note("note.skipped", "Kept.", {}), lang) == "Kept."  # params missing
 
 
@@ -286,6 +290,9 @@ def test_every_written_skip_reason_begins_with_a_catalogue_phrase() -> None:
             "无法读取（需要的内存超过可用内存）",
         ),
         ("took longer than 30 s to read (stopped)", "读取超过 30 秒（已停止）"),
+        ("not a valid .docx file (not a zip package)", "不是有效的 .docx 文件（不是 zip 压缩包）"),
+        ("1 invalid UTF-8 byte replaced by U+FFFD", "1 个无效的 UTF-8 字节已替换为 U+FFFD"),
+        ("and 3 more warnings", "另有 3 条警告"),
         ("something new", "something new"),
     ],
 )
