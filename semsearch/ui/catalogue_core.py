@@ -1,11 +1,12 @@
-"""The core's sentences in simplified Chinese: errors by their key, progress stages by name.
+"""The core's sentences in simplified Chinese: errors and notes by key, skip reasons by phrase,
+progress stages by name.
 
 The core (storage, indexing, ingest…) writes its errors and stage names in English and names each
 sentence with a stable key (:class:`semsearch.errors.SemsearchError` ``key`` and ``params``);
 this module says them in simplified Chinese, and traditional Chinese is converted from it as for
 :mod:`semsearch.ui.catalogue`. English is the core's own text, so it is not repeated here.
-``tests/ui/test_i18n.py`` reads every raise site and stage name of ``semsearch/`` and checks that
-each key is here with the placeholders its raise site fills.
+``tests/ui/test_catalogue_core.py`` reads every raise site, note, skip reason and stage name of
+``semsearch/`` and checks that each key is here with the placeholders its site fills.
 """
 
 from __future__ import annotations
