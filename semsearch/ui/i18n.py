@@ -85,7 +85,16 @@ def terminal_language(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
-def _in_script(simplified: str, lang: str) -> str:
+def in_script(simplified: str, lang: str) -> str:
+    """A simplified-Chinese sentence in ``lang``'s script (converted for ``zh-Hant``).
+
+    Args:
+        simplified: The sentence in simplified Chinese.
+        lang: ``zh-Hans`` or ``zh-Hant``.
+
+    Returns:
+        The sentence.
+    """
     return to_traditional(simplified) if lang == "zh-Hant" else simplified
 
 
@@ -125,14 +134,14 @@ def reason_text(reason: str, lang: str) -> str:
     if lang not in ("zh-Hans", "zh-Hant"):
         return reason
     for pattern, said in _REASON_PATTERNS:
-        reason = pattern.sub(lambda match, said=said: match.expand(_in_script(said, lang)), reason)
+        reason = pattern.sub(lambda match, said=said: match.expand(in_script(said, lang)), reason)
     return reason
 
 
 def _filled(simplified: str, params: Mapping[str, str], lang: str) -> str:
     """A core sentence in ``lang`` with its placeholders; a reason, note… is said too."""
     said = {name: reason_text(params[name], lang) for name in _SAID_PARAMS if name in params}
-    return _in_script(simplified, lang).format(**{**params, **said})
+    return in_script(simplified, lang).format(**{**params, **said})
 
 
 def error_text(error: SemsearchError, lang: str) -> tuple[str, str | None]:
@@ -190,7 +199,7 @@ def stage_name(stage: str, lang: str) -> str:
     names = STAGES.get(stage)
     if names is None:
         return stage
-    return names[1] if lang == "en" else _in_script(names[0], lang)
+    return names[1] if lang == "en" else in_script(names[0], lang)
 
 
 def format_date(iso: str | None, lang: str) -> str:
