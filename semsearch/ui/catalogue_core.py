@@ -229,7 +229,7 @@ ERRORS: dict[str, tuple[str, str | None]] = {
     ),
     "index.other_dimension": (
         "索引 {index} 存的是 {dimension} 维向量，但 {model} 产生 {made} 维向量。",
-        None,
+        "为它重建索引：semsearch build --rebuild [PATHS] --index {index} --model {model}",
     ),
     "index.other_chunking": (
         "索引 {index} 是按分块设置 {built} 切分的，不是 {wanted}。",
@@ -367,6 +367,11 @@ REASONS: tuple[tuple[str, str], ...] = (
     ),
     (r"^(\d+) invalid UTF-8 bytes? replaced by U\+FFFD", r"\1 个无效的 UTF-8 字节已替换为 U+FFFD"),
     (r"^and (\d+) more warnings", r"另有 \1 条警告"),
+    (r"^save it as UTF-8 text$", "请另存为 UTF-8 文本"),
+    (r"^save an unprotected copy$", "请另存一份未加密的副本"),
+    (r"^run OCR on it or add a text version$", "请先做文字识别（OCR），或另附文本版本"),
+    (r"^a zip bomb, or a damaged file$", "可能是 zip 炸弹，或文件已损坏"),
+    (r"^split it into smaller files or leave it out$", "请把它拆成较小的文件，或不收录它"),
     (r"^Indexing the uploads$", "为上传的文件建立索引"),
     (r"^(.+) failed$", r"\1 失败"),
     (r" ?\(it needs more memory than there is\)$", "（需要的内存超过可用内存）"),

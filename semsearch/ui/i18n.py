@@ -159,10 +159,11 @@ def error_text(error: SemsearchError, lang: str) -> tuple[str, str | None]:
         return error.message, error.hint
     message, hint = ERRORS[error.key]
     try:
-        return (
-            _filled(message, error.params, lang),
-            _filled(hint, error.params, lang) if hint else error.hint,
-        )
+        if hint is not None:
+            return _filled(message, error.params, lang), _filled(hint, error.params, lang)
+        # No hint of its own: the raise site's (an unreadable file's), said by its phrase.
+        said = reason_text(error.hint, lang) if error.hint else None
+        return _filled(message, error.params, lang), said
     except (KeyError, IndexError):
         return error.message, error.hint
 

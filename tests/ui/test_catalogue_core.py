@@ -117,8 +117,14 @@ def _note_sites() -> list[tuple[str, str | None, set[str]]]:
 
 #: Functions whose return values are skip reasons (the worker's death, a link, a file's read).
 REASON_FUNCTIONS = {"_death_reason", "link_problem", "_read_one"}
-#: Where each call takes its reason (the argument's position).
-REASON_ARGUMENT = {"UnreadableFileError": 1, "UndecodableError": 0, "SkippedFile": 1, "skip": 1}
+#: Where each call takes its reason (the arguments' positions; an unreadable file's hint too,
+#: which is said by its phrase when its key has no hint of its own).
+REASON_ARGUMENTS = {
+    "UnreadableFileError": (1, 2),
+    "UndecodableError": (0,),
+    "SkippedFile": (1,),
+    "skip": (1,),
+}
 
 
 def _sample(value: ast.expr) -> str | None:
@@ -143,18 +149,17 @@ def _reason_values(tree: ast.Module) -> list[ast.expr]:
             values.append(node.value)
         elif isinstance(node, ast.Call) and _called_name(node) == "failure_reason":
             values.append(node.args[1] if len(node.args) > 1 else ast.Constant("cannot be read"))
-        elif isinstance(node, ast.Call) and len(node.args) > REASON_ARGUMENT.get(
-            _called_name(node), 99
-        ):
-            values.append(node.args[REASON_ARGUMENT[_called_name(node)]])
+        elif isinstance(node, ast.Call):
+            positions = REASON_ARGUMENTS.get(_called_name(node), ())
+            values += [node.args[at] for at in positions if at < len(node.args)]
     return values
 
 
 def _written_reasons() -> list[tuple[str, str]]:
     """``(where, sample)`` of every skip reason ``semsearch/`` writes as a literal or f-string:
-    the reason arguments of ``UnreadableFileError``, ``UndecodableError``, ``SkippedFile`` and
-    ``skip``, the phrase ``failure_reason`` starts with, the ``*_REASON`` constants and what
-    :data:`REASON_FUNCTIONS` return."""
+    the reason arguments of ``UnreadableFileError`` (and its hint), ``UndecodableError``,
+    ``SkippedFile`` and ``skip``, the phrase ``failure_reason`` starts with, the ``*_REASON``
+    constants and what :data:`REASON_FUNCTIONS` return."""
     found = []
     for path, tree in _trees():
         for value in _reason_values(tree):
@@ -307,4 +312,5 @@ def test_an_unreadable_files_error_says_its_reason_without_a_key_of_its_own() ->
 
     error = UnreadableFileError("a.pdf", "encrypted PDF", "save an unprotected copy")
     assert error.key == "file.reason"
-    assert error_text(error, "zh-Hans") == ("a.pdf：加密的 PDF", "save an unprotected copy")
+    assert error_text(error, "zh-Hans") == ("a.pdf：加密的 PDF", "请另存一份未加密的副本")
+    assert error_text(error, "en") == ("a.pdf: encrypted PDF", "save an unprotected copy")
