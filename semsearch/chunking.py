@@ -51,17 +51,24 @@ class ChunkingConfig:
     def __post_init__(self) -> None:
         if self.max_chars < 20:
             raise SemsearchError(
-                f"chunk size {self.max_chars} is too small", "use a max_chars of 20 or more"
+                f"chunk size {self.max_chars} is too small",
+                "use a max_chars of 20 or more",
+                key="chunking.too_small",
+                params={"max_chars": self.max_chars},
             )
         if not 0 <= self.min_chars < self.max_chars:
             raise SemsearchError(
                 f"min_chars {self.min_chars} must be between 0 and max_chars ({self.max_chars})",
                 "use a smaller min_chars",
+                key="chunking.min_chars",
+                params={"min_chars": self.min_chars, "max_chars": self.max_chars},
             )
         if not 0 <= self.overlap < self.max_chars:
             raise SemsearchError(
                 f"overlap {self.overlap} must be between 0 and max_chars ({self.max_chars})",
                 "use a smaller overlap",
+                key="chunking.overlap",
+                params={"overlap": self.overlap, "max_chars": self.max_chars},
             )
 
     def as_dict(self) -> dict[str, int]:

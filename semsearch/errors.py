@@ -4,10 +4,11 @@ Every mistake a user can make (a missing index, an unknown model, a bad path) is
 :class:`SemsearchError`. The CLI and the app print its message and hint instead of a traceback.
 
 The message and hint are written in English where the error is raised (for logs, and for readers
-who chose English). An error a reader is likely to meet also carries a stable ``key`` and the
-``params`` its sentence is made of; the front ends look the key up in their message catalogue
-(``semsearch/ui/catalogue.py``, ``ERRORS``) to say the same thing in the reader's language. The
-core never imports the front ends: it only names the sentence.
+who chose English). Every error also carries a stable ``key`` and the ``params`` its sentence
+is made of; the front ends look the key up in their message catalogue
+(``semsearch/ui/catalogue_core.py``, ``ERRORS``) to say the same thing in the reader's language
+(``tests/ui/test_catalogue_core.py`` checks every raise site). The core never imports the front
+ends: it only names the sentence.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class SemsearchError(Exception):
         message: What went wrong, in one or two sentences (English).
         hint: What the user can do about it (optional, English).
         key: The catalogue key of this sentence (e.g. ``"index.missing"``), for front ends that
-            speak another language; None: the English text is shown everywhere.
+            speak another language; None (only for errors not meant for readers): the English
+            text is shown everywhere.
         params: The values of the catalogue sentence's placeholders (paths, counts, names).
     """
 

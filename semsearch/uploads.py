@@ -223,6 +223,8 @@ def _write_temporary(corpus_dir: Path, data: bytes) -> Path:
         raise UploadError(
             f"Cannot write into the corpus folder {corpus_dir}: {error.strerror or error}.",
             "Check that the folder exists and is writable (SEMSEARCH_CORPUS sets it).",
+            key="upload.corpus_unwritable",
+            params={"folder": corpus_dir, "reason": error.strerror or error},
         ) from error
     return Path(temp_name)
 
@@ -263,4 +265,6 @@ def _link_into_place(
     raise UploadError(
         f"Too many files are named like {name} in {corpus_dir}.",
         "Rename the file before uploading it.",
+        key="upload.too_many_names",
+        params={"name": name, "folder": corpus_dir},
     )

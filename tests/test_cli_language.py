@@ -88,3 +88,15 @@ def test_errors_and_hints_speak_the_locales_language(
     assert stopped.value.code == 1
     shown = capsys.readouterr().err
     assert all(word in shown for word in words), shown
+
+
+def test_skipped_files_and_their_reasons_are_said_in_the_locales_language(fake_cli: Path) -> None:
+    (fake_cli / "seeds" / "empty.txt").write_bytes(b"")
+    (fake_cli / "seeds" / "photo.jpg").write_bytes(b"\xff\xd8")
+    built = _invoke(CHINESE, "build")
+    assert "已跳过 seeds/empty.txt：空文件" in built
+    assert "已跳过 seeds/photo.jpg：不支持的文件类型 .jpg" in built
+    traditional = _invoke(TRADITIONAL, "info")
+    assert "seeds/empty.txt: 空文件" in traditional and "不支持的文件類型 .jpg" in traditional
+    english = _invoke(ENGLISH, "info")
+    assert "seeds/empty.txt: empty file" in english and "unsupported file type .jpg" in english

@@ -88,6 +88,13 @@ def prepare_onnx_model(
             f"{cache_dir}: {error.strerror or error}.",
             "Free some disk space (it needs about 600 MB while exporting, 120 MB after) or set "
             f"{ENV_BACKEND}=torch to use the float32 model.",
+            key="onnx.cache_unwritable",
+            params={
+                "name": name,
+                "folder": cache_dir,
+                "reason": error.strerror or error,
+                "variable": ENV_BACKEND,
+            },
         ) from error
     return target
 
@@ -170,6 +177,8 @@ def _check_export_tools(source: Path) -> None:
         raise ModelError(
             f"Exporting {source} to ONNX needs the package {error.name}, which is not installed.",
             f"Install the project's dependencies (make setup), or set {ENV_BACKEND}=torch.",
+            key="onnx.missing_package",
+            params={"source": source, "package": error.name, "variable": ENV_BACKEND},
         ) from error
 
 
@@ -189,6 +198,12 @@ def _load_transformer(source: Path) -> Any:
             f"The model in {source} could not be loaded for the ONNX export "
             f"({type(error).__name__}: {str(error).strip()[:200]}).",
             f"Set {ENV_BACKEND}=torch to use it with sentence-transformers instead.",
+            key="onnx.unloadable_model",
+            params={
+                "source": source,
+                "reason": f"{type(error).__name__}: {str(error).strip()[:200]}",
+                "variable": ENV_BACKEND,
+            },
         ) from error
 
 
@@ -332,6 +347,8 @@ def _describe_for_export(source: Path) -> tuple[str, Prompts, int]:
             f"The model in {source} cannot be exported to ONNX: it needs modules.json and "
             "tokenizer.json.",
             unsupported,
+            key="onnx.not_sentence_transformers",
+            params={"source": source, "variable": ENV_BACKEND},
         )
     kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
@@ -339,6 +356,8 @@ def _describe_for_export(source: Path) -> tuple[str, Prompts, int]:
             f"The model in {source} has the modules {kinds}; the ONNX export covers "
             "Transformer + Pooling (+ Normalize) only.",
             unsupported,
+            key="onnx.modules",
+            params={"source": source, "kinds": kinds, "variable": ENV_BACKEND},
         )
     pooling_config = read_json_file(source / modules[1].get("path", "") / "config.json") or {}
     if pooling_config.get("pooling_mode_mean_tokens"):
@@ -350,6 +369,8 @@ def _describe_for_export(source: Path) -> tuple[str, Prompts, int]:
             f"The model in {source} pools in a way the ONNX export does not cover "
             "(mean and CLS only).",
             unsupported,
+            key="onnx.pooling",
+            params={"source": source, "variable": ENV_BACKEND},
         )
     st_config = read_json_file(source / "config_sentence_transformers.json") or {}
     prompts = Prompts.from_model_config(st_config.get("prompts"))

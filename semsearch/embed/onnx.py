@@ -82,6 +82,8 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
                 f"The ONNX export of {model_id} in {onnx_dir} is incomplete.",
                 f"Delete that folder; it is made again on the next use (or set "
                 f"{ENV_BACKEND}=torch).",
+                key="onnx.incomplete",
+                params={"model": model_id, "folder": onnx_dir, "variable": ENV_BACKEND},
             )
         super().__init__(
             model_id=model_id,
@@ -164,6 +166,13 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
             f"The ONNX export of {self.model_id} in {self.onnx_path} could not be loaded "
             f"({type(error).__name__}: {str(error).strip()[:200]}).",
             f"Delete that folder; it is made again on the next use (or set {ENV_BACKEND}=torch).",
+            key="onnx.unloadable_export",
+            params={
+                "model": self.model_id,
+                "folder": self.onnx_path,
+                "reason": f"{type(error).__name__}: {str(error).strip()[:200]}",
+                "variable": ENV_BACKEND,
+            },
         )
 
     @property

@@ -54,6 +54,8 @@ class SentenceTransformerEmbedder(BaseEmbedder[str]):
                 f"The model {model_id} ({path}) does not say how long its vectors are, so it "
                 "cannot be used for search.",
                 INSTALL_HINT,
+                key="model.no_dimension",
+                params={"model": model_id, "path": path},
             )
         super().__init__(
             model_id=model_id,
@@ -131,4 +133,10 @@ def load_sentence_transformer(name: str, folder: Path) -> SentenceTransformer:
             f"The embedding model {name} could not be loaded from {folder.resolve()} "
             f"({type(error).__name__}: {reason}). No network is used to repair or download it.",
             INSTALL_HINT,
+            key="model.unloadable",
+            params={
+                "model": name,
+                "folder": folder.resolve(),
+                "reason": f"{type(error).__name__}: {reason}",
+            },
         ) from error

@@ -59,6 +59,8 @@ def _read_jsonl(path: Path, required: Sequence[str]) -> list[dict]:
             f"{path} is missing.",
             "An evaluation set is a folder with corpus.jsonl and queries.jsonl "
             "(see eval/README.md).",
+            key="eval.file_missing",
+            params={"path": path},
         )
     rows: list[dict] = []
     with path.open(encoding="utf-8") as handle:
@@ -71,12 +73,21 @@ def _read_jsonl(path: Path, required: Sequence[str]) -> list[dict]:
                 raise EvalSetError(
                     f"{path}, line {line_no}: not valid JSON ({error.msg}).",
                     "Each line must be one JSON object.",
+                    key="eval.bad_json",
+                    params={"path": path, "line": line_no, "reason": error.msg},
                 ) from error
             missing = [key for key in required if not isinstance(row, dict) or key not in row]
             if missing:
                 raise EvalSetError(
                     f"{path}, line {line_no}: missing field(s) {', '.join(missing)}.",
                     f"Each line needs: {', '.join(required)}.",
+                    key="eval.missing_fields",
+                    params={
+                        "path": path,
+                        "line": line_no,
+                        "fields": ", ".join(missing),
+                        "required": ", ".join(required),
+                    },
                 )
             rows.append(row)
     return rows
@@ -101,6 +112,8 @@ def load_eval_set(directory: Path) -> EvalSet:
         raise EvalSetError(
             f"Evaluation folder {directory} does not exist.",
             "Give a folder with corpus.jsonl and queries.jsonl, e.g. eval/cmrc2018_chunks.",
+            key="eval.no_folder",
+            params={"folder": directory},
         )
     corpus_path = directory / "corpus.jsonl"
     queries_path = directory / "queries.jsonl"
@@ -116,6 +129,8 @@ def load_eval_set(directory: Path) -> EvalSet:
             raise EvalSetError(
                 f"{corpus_path}: passage id {passage.passage_id!r} appears twice.",
                 "Passage ids must be unique.",
+                key="eval.duplicate_passage",
+                params={"path": corpus_path, "passage": passage.passage_id},
             )
         seen.add(passage.passage_id)
     queries = []
@@ -125,9 +140,19 @@ def load_eval_set(directory: Path) -> EvalSet:
             relevant = [relevant]
         queries.append(EvalQuery(str(row["id"]), str(row["text"]), tuple(map(str, relevant))))
     if not passages:
-        raise EvalSetError(f"{corpus_path} holds no passages.", "Add at least one passage.")
+        raise EvalSetError(
+            f"{corpus_path} holds no passages.",
+            "Add at least one passage.",
+            key="eval.no_passages",
+            params={"path": corpus_path},
+        )
     if not queries:
-        raise EvalSetError(f"{queries_path} holds no queries.", "Add at least one query.")
+        raise EvalSetError(
+            f"{queries_path} holds no queries.",
+            "Add at least one query.",
+            key="eval.no_queries",
+            params={"path": queries_path},
+        )
     return EvalSet(directory.name, directory, passages, queries)
 
 

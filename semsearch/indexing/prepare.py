@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from semsearch import lexical
 from semsearch.chunking import Chunk, ChunkingConfig, chunk_document, passage_text
 from semsearch.errors import DocumentError
-from semsearch.indexing.report import STAGE_READ
+from semsearch.indexing.report import STAGE_READ, skipped_note
 from semsearch.indexing.scan import FileToRead
 from semsearch.ingest import Document, SkippedFile, read_document
 from semsearch.ingest.boundary import Extraction, failure_reason
-from semsearch.progress import Reporter
+from semsearch.progress import Note, Reporter
 from semsearch.storage import FileState, StoredFile, embed_key
 
 if TYPE_CHECKING:
@@ -125,12 +125,16 @@ def read_files(
             read = _read_one(item, chunking, taken_by, extraction)
             if isinstance(read, str):
                 skipped.append(SkippedFile(str(item.path), read))
-                reporter.message(f"Skipped {item.path}: {read}")
+                reporter.note(skipped_note(item.path, read))
                 removed += item.old is not None
                 continue
             document, chunks = read
             for note in document.notes:
-                reporter.message(f"Note on {item.path}: {note}")
+                reporter.note(
+                    Note.of(
+                        "note.on_file", f"Note on {item.path}: {note}", path=item.path, note=note
+                    )
+                )
             taken[document.doc_id] = document.path
             new = prepare(document, chunks, item.state, embedder)
             new.replaces = item.old

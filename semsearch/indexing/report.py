@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from os import PathLike
 
 from semsearch.ingest import SkippedFile
+from semsearch.progress import Note
 
 #: Stage names passed to the reporter, in the order they run.
 STAGE_SCAN = "scan"
@@ -55,3 +57,16 @@ class IndexReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     nothing_changed: bool = False
+
+
+def skipped_note(path: str | PathLike[str], reason: str) -> Note:
+    """The note that a file is skipped, and why.
+
+    Args:
+        path: The file.
+        reason: Its one-line reason (English; front ends say it by its opening words).
+
+    Returns:
+        ``Skipped PATH: REASON`` as a :class:`~semsearch.progress.Note`.
+    """
+    return Note.of("note.skipped", f"Skipped {path}: {reason}", path=path, reason=reason)

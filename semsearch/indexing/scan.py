@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from semsearch.errors import SemsearchError
-from semsearch.indexing.report import STAGE_SCAN
+from semsearch.indexing.report import STAGE_SCAN, skipped_note
 from semsearch.ingest import SkippedFile
 from semsearch.ingest.files import discover_file_names, real_path
-from semsearch.progress import Reporter
+from semsearch.progress import Note, Reporter
 from semsearch.storage import FileScope, FileState, SourceRecords, StoredFile
 
 #: A file modified this close to the previous scan may have changed within the same mtime
@@ -135,7 +135,13 @@ def check_paths(
                     key="path.missing",
                     params={"path": path},
                 )
-            reporter.message(f"{path} no longer exists: its documents are removed from the index.")
+            reporter.note(
+                Note.of(
+                    "note.vanished",
+                    f"{path} no longer exists: its documents are removed from the index.",
+                    path=path,
+                )
+            )
         scope.append(absolute)
     return scope
 
@@ -248,7 +254,7 @@ def scan(
     existing = [Path(display_path(p)) for p in scope if p.exists()]
     files, skipped = discover_file_names(existing) if existing else ([], [])
     for item in skipped:
-        reporter.message(f"Skipped {item.path}: {item.reason}")
+        reporter.note(skipped_note(item.path, item.reason))
     plan = ScanPlan(skipped=skipped)
     by_file = {s.state.file_path: s for s in stored if s.state is not None}
     trusted = _trusted(by_file, last_scan_ns)

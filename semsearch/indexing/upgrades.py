@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from semsearch import lexical
 from semsearch.chunking import Chunk, passage_text
-from semsearch.progress import Reporter
+from semsearch.progress import Note, Reporter
 from semsearch.storage import IndexWriter
 from semsearch.storage.manifest import Manifest, keyword_info, sentence_info
 
@@ -42,7 +42,9 @@ def _passage_tokens(title: str, text: str) -> list[str]:
 
 def _retokenize(writer: IndexWriter, reporter: Reporter) -> None:
     """Recompute every stored chunk's tokens after the keyword tokenizer changed."""
-    reporter.message("The keyword tokenizer changed: re-tokenizing the stored chunks.")
+    reporter.note(
+        Note("note.retokenize", "The keyword tokenizer changed: re-tokenizing the stored chunks.")
+    )
     writer.retokenize(_passage_tokens)
 
 

@@ -17,7 +17,7 @@ from semsearch.chunking import sentence_passages
 from semsearch.errors import SemsearchError
 from semsearch.indexing.prepare import NewDocument
 from semsearch.indexing.report import STAGE_EMBED, STAGE_SENTENCES, IndexReport
-from semsearch.progress import Reporter, advancer
+from semsearch.progress import Note, Reporter, advancer
 from semsearch.storage import IndexWriter
 
 if TYPE_CHECKING:
@@ -65,6 +65,12 @@ def embed_and_add(
                 f"The model {embedder.model_id!r} returned vectors of shape {embedded.shape}, "
                 f"expected ({len(keys)}, {embedder.dimension}).",
                 "Check the model folder; it may not be a sentence-transformers model.",
+                key="model.bad_vectors",
+                params={
+                    "model": embedder.model_id,
+                    "shape": embedded.shape,
+                    "expected": f"({len(keys)}, {embedder.dimension})",
+                },
             )
         vectors.update(zip(keys, embedded, strict=True))
     report.chunks_embedded = len(missing)
@@ -96,9 +102,13 @@ def add_sentence_vectors(
     if not missing:
         return
     if upgrading:
-        reporter.message(
-            f"This index has no sentence vectors yet: embedding the sentences of "
-            f"{len(missing)} stored chunks (once)."
+        reporter.note(
+            Note.of(
+                "note.sentence_vectors",
+                f"This index has no sentence vectors yet: embedding the sentences of "
+                f"{len(missing)} stored chunks (once).",
+                count=len(missing),
+            )
         )
     reused = writer.sentence_vectors_for_keys(key for key, _, _ in missing)
     writer.add_sentence_vectors(reused)

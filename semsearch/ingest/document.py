@@ -104,7 +104,8 @@ class UnreadableFileError(DocumentError):
         reason: Short reason, e.g. ``"empty file"``.
         hint: What the user can do (optional).
         key: The catalogue key of the reason (see :class:`~semsearch.errors.SemsearchError`);
-            its sentence gets ``path`` besides ``params``.
+            its sentence gets ``path`` and ``reason`` besides ``params``. Without one the
+            reason is said by its opening words (``file.reason``, ``catalogue_core.REASONS``).
         params: The values of the reason's placeholders.
     """
 
@@ -118,7 +119,10 @@ class UnreadableFileError(DocumentError):
         params: dict[str, object] | None = None,
     ) -> None:
         super().__init__(
-            f"{path}: {reason}", hint, key=key, params={"path": path, **(params or {})}
+            f"{path}: {reason}",
+            hint,
+            key=key or "file.reason",
+            params={"path": path, "reason": reason, **(params or {})},
         )
         self.path = str(path)
         self.reason = reason

@@ -97,12 +97,18 @@ def read_segment(directory: Path, opened: Mapping[str, BinaryIO] | None = None) 
         ids = files.array(IDS_FILE)
     except (OSError, ValueError) as error:
         raise IndexStoreError(
-            f"The keyword index in {directory} is missing or damaged ({error}).", _REBUILD_HINT
+            f"The keyword index in {directory} is missing or damaged ({error}).",
+            _REBUILD_HINT,
+            key="keyword.missing",
+            params={"folder": directory, "reason": error},
         ) from error
     version = params.get("format_version") if isinstance(params, dict) else None
     if version not in (FORMAT_VERSION, FOLDED_FORMAT_VERSION):
         raise IndexStoreError(
-            f"The keyword index in {directory} has an unknown format.", _REBUILD_HINT
+            f"The keyword index in {directory} has an unknown format.",
+            _REBUILD_HINT,
+            key="keyword.unknown_format",
+            params={"folder": directory},
         )
     try:
         if version == FOLDED_FORMAT_VERSION:
@@ -110,7 +116,10 @@ def read_segment(directory: Path, opened: Mapping[str, BinaryIO] | None = None) 
         return _read_current(files, params, ids.astype(np.int64))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IndexStoreError(
-            f"The keyword index in {directory} is damaged ({error}).", _REBUILD_HINT
+            f"The keyword index in {directory} is damaged ({error}).",
+            _REBUILD_HINT,
+            key="keyword.damaged",
+            params={"folder": directory, "reason": error},
         ) from error
 
 

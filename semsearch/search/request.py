@@ -39,15 +39,27 @@ def check_request(query: str, k: int, mode: str, has_embedder: bool) -> None:
             when none was loaded (checked in that order).
     """
     if mode not in MODES:
-        raise SearchError(f"Unknown search mode {mode!r}.", f"Choose one of {', '.join(MODES)}.")
+        raise SearchError(
+            f"Unknown search mode {mode!r}.",
+            f"Choose one of {', '.join(MODES)}.",
+            key="search.unknown_mode",
+            params={"mode": mode, "choices": ", ".join(MODES)},
+        )
     if not query or not query.strip():
-        raise SearchError("The query is empty.", "Give some words to look for.")
+        raise SearchError("The query is empty.", "Give some words to look for.", key="query.empty")
     if k < 1:
-        raise SearchError(f"k must be at least 1, not {k}.", "Ask for one or more results.")
+        raise SearchError(
+            f"k must be at least 1, not {k}.",
+            "Ask for one or more results.",
+            key="search.bad_k",
+            params={"k": k},
+        )
     if mode != "keyword" and not has_embedder:
         raise SearchError(
             f"Mode {mode} needs the embedding model, which was not loaded.",
             "Open the searcher with the model, or use --mode keyword.",
+            key="search.needs_model",
+            params={"mode": mode},
         )
 
 
@@ -70,7 +82,10 @@ def check_date(value: str | None, option: str) -> str | None:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
         raise SearchError(
-            f"{option} {value!r} is not a date.", "Write dates as YYYY-MM-DD, e.g. 2024-03-01."
+            f"{option} {value!r} is not a date.",
+            "Write dates as YYYY-MM-DD, e.g. 2024-03-01.",
+            key="search.bad_date",
+            params={"option": option, "value": value},
         ) from None
 
 
@@ -100,6 +115,8 @@ def match_documents(documents: Sequence[DocumentRecord], selectors: Sequence[str
             raise SearchError(
                 f"No article in the index matches {selector!r}.",
                 "Give a doc id or a part of a file path; list them with: semsearch info",
+                key="search.no_article",
+                params={"selector": selector},
             )
         chosen.update(dict.fromkeys(matches))
     return list(chosen)
@@ -124,6 +141,8 @@ def check_date_range(date_from: str | None, date_to: str | None) -> tuple[str | 
         raise SearchError(
             f"The date range {date_from} … {date_to} is empty.",
             "Choose a start date on or before the end date.",
+            key="search.empty_dates",
+            params={"date_from": date_from, "date_to": date_to},
         )
     return date_from, date_to
 

@@ -160,4 +160,6 @@ def unexpected_error(error: Exception, what: str) -> SemsearchError:
     return SemsearchError(
         f"{what}: unexpected {type(error).__name__}" + (f" ({message})." if message else "."),
         "This is a bug in semsearch; the details are in the server log.",
+        key="unexpected",
+        params={"what": what, "kind": type(error).__name__, "reason": message},
     )

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from semsearch.errors import IndexLockedError, SemsearchError
-from semsearch.progress import NullReporter
+from semsearch.progress import Note, NullReporter
 from semsearch.service.debounce import DEFAULT_QUIET_SECONDS, Debouncer, EventFilter
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class WatchListener(Protocol):
     def round_done(self, report: IndexReport) -> None:
         """An update ran (the first one brings the index up to date)."""
 
-    def notice(self, text: str) -> None:
+    def notice(self, note: Note) -> None:
         """Something worth a line: waiting for a lock, polling, a skipped file."""
 
     def failed(self, error: SemsearchError) -> None:
@@ -81,9 +81,9 @@ class LoggingListener:
             report.seconds,
         )
 
-    def notice(self, text: str) -> None:
-        """Log a notice."""
-        LOG.info("%s", text)
+    def notice(self, note: Note) -> None:
+        """Log a notice (in English)."""
+        LOG.info("%s", note.text)
 
     def failed(self, error: SemsearchError) -> None:
         """Log a failed update."""
@@ -100,10 +100,10 @@ class _NoticeReporter(NullReporter):
         self.listener = listener
         self.said: set[str] = set()
 
-    def message(self, text: str) -> None:
-        if text not in self.said:
-            self.said.add(text)
-            self.listener.notice(text)
+    def note(self, note: Note) -> None:
+        if note.text not in self.said:
+            self.said.add(note.text)
+            self.listener.notice(note)
 
 
 class _EventRelay(FileSystemEventHandler):
@@ -159,8 +159,12 @@ def start_observer(
         return started(observer_factory or Observer)
     except OSError as error:  # no inotify, or its limit of watches or instances is reached
         listener.notice(
-            f"File events are not available ({error.strerror or error}); "
-            "looking at the folders every second instead."
+            Note.of(
+                "note.polling",
+                f"File events are not available ({error.strerror or error}); "
+                "looking at the folders every second instead.",
+                reason=error.strerror or error,
+            )
         )
         return started(PollingObserver)
 
@@ -234,7 +238,13 @@ class Watcher:
                 return
         roots = watched_roots(self.service, self.paths)
         for missing in (root for root in roots if not root.exists()):
-            self.listener.notice(f"{missing} does not exist; it is not watched.")
+            self.listener.notice(
+                Note.of(
+                    "note.not_watched",
+                    f"{missing} does not exist; it is not watched.",
+                    path=missing,
+                )
+            )
         roots = [root for root in roots if root.exists()]
         event_filter = EventFilter(roots, self.service.index_dir, SUPPORTED_SUFFIXES)
         relay = _EventRelay(event_filter, self.debouncer)
@@ -259,7 +269,13 @@ class Watcher:
             report = self.service.index_files(self.paths, reporter=self._reporter)
         except IndexLockedError as error:
             if not self._waiting_for_lock:
-                self.listener.notice(f"{error.message} Waiting for it to finish.")
+                self.listener.notice(
+                    Note.of(
+                        "note.waiting_for_writer",
+                        f"{error.message} Waiting for it to finish.",
+                        index=self.service.index_dir,
+                    )
+                )
                 self._waiting_for_lock = True
             return False
         except SemsearchError as error:

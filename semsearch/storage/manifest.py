@@ -380,6 +380,13 @@ def check_compatible(
             f"The index {index_dir} holds {manifest.dimension}-dimensional vectors but "
             f"{embedder.model_id!r} makes {embedder.dimension}-dimensional ones.",
             rebuild,
+            key="index.other_dimension",
+            params={
+                "index": index_dir,
+                "dimension": manifest.dimension,
+                "model": embedder.model_id,
+                "made": embedder.dimension,
+            },
         )
     wanted = chunking.as_dict()
     if manifest.chunking != wanted:
@@ -389,4 +396,10 @@ def check_compatible(
             f"{json.dumps(wanted, sort_keys=True)}.",
             f"Rebuild it with the new settings: semsearch build --rebuild [PATHS] "
             f"--index {index_dir}",
+            key="index.other_chunking",
+            params={
+                "index": index_dir,
+                "built": json.dumps(manifest.chunking, sort_keys=True),
+                "wanted": json.dumps(wanted, sort_keys=True),
+            },
         )

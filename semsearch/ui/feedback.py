@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from semsearch.errors import SemsearchError
+from semsearch.progress import Note
 from semsearch.ui.i18n import Texts
 from semsearch.ui.messages import error_markdown
 from semsearch.ui.page import escape_markdown
@@ -57,9 +58,9 @@ class StreamlitReporter:
         self.done[stage] = self.done.get(stage, 0) + n
         self._draw(stage)
 
-    def message(self, text: str) -> None:
-        """Keep a notice (a skipped file…) to show once indexing is over."""
-        self.messages.append(text)
+    def note(self, note: Note) -> None:
+        """Keep a notice (a skipped file…) in the page's language, to show after indexing."""
+        self.messages.append(self.tr.note(note))
 
     def finish(self) -> None:
         """Fill the bar and say so."""

@@ -12,6 +12,7 @@ zh-TW, zh-HK, zh-MO or zh-Hant), English otherwise; the reader's choice is kept 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING
 from semsearch.settings import ENV_LANG
 from semsearch.text import to_traditional
 from semsearch.ui.catalogue import MESSAGES, TRADITIONAL_OVERRIDES
-from semsearch.ui.catalogue_core import ERRORS, STAGES
+from semsearch.ui.catalogue_core import ERRORS, NOTES, REASONS, STAGES
 
 if TYPE_CHECKING:
     from semsearch.errors import SemsearchError
+    from semsearch.progress import Note
 
 #: The page's languages, in the order the switch offers them.
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -35,6 +37,10 @@ DEFAULT_CHINESE = "zh-Hans"
 _TRADITIONAL_LOCALES = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 #: The locale variables, strongest first (as POSIX reads them for messages).
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+#: Placeholders whose English values are said by :func:`reason_text` before they are filled in
+#: (``what``: what failed unexpectedly, e.g. ``Indexing the uploads``).
+_SAID_PARAMS = ("reason", "note", "what")
+_REASON_PATTERNS = tuple((re.compile(pattern), said) for pattern, said in REASONS)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -79,7 +85,16 @@ def terminal_language(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
-def _in_script(simplified: str, lang: str) -> str:
+def in_script(simplified: str, lang: str) -> str:
+    """A simplified-Chinese sentence in ``lang``'s script (converted for ``zh-Hant``).
+
+    Args:
+        simplified: The sentence in simplified Chinese.
+        lang: ``zh-Hans`` or ``zh-Hant``.
+
+    Returns:
+        The sentence.
+    """
     return to_traditional(simplified) if lang == "zh-Hant" else simplified
 
 
@@ -105,6 +120,30 @@ def template(key: str, lang: str) -> str:
     return simplified
 
 
+def reason_text(reason: str, lang: str) -> str:
+    """Why a file was skipped, in ``lang``: its opening words said from the catalogue.
+
+    Args:
+        reason: The core's English reason (as stored in the index), e.g. ``"empty file"``.
+        lang: One of :data:`LANGUAGES`.
+
+    Returns:
+        The reason with every known phrase of :data:`~semsearch.ui.catalogue_core.REASONS`
+        said in ``lang``; its details (a parser's message, a path) as they are.
+    """
+    if lang not in ("zh-Hans", "zh-Hant"):
+        return reason
+    for pattern, said in _REASON_PATTERNS:
+        reason = pattern.sub(lambda match, said=said: match.expand(in_script(said, lang)), reason)
+    return reason
+
+
+def _filled(simplified: str, params: Mapping[str, str], lang: str) -> str:
+    """A core sentence in ``lang`` with its placeholders; a reason, note… is said too."""
+    said = {name: reason_text(params[name], lang) for name in _SAID_PARAMS if name in params}
+    return in_script(simplified, lang).format(**{**params, **said})
+
+
 def error_text(error: SemsearchError, lang: str) -> tuple[str, str | None]:
     """An error's message and hint in ``lang``, from its catalogue key.
 
@@ -120,12 +159,32 @@ def error_text(error: SemsearchError, lang: str) -> tuple[str, str | None]:
         return error.message, error.hint
     message, hint = ERRORS[error.key]
     try:
-        return (
-            _in_script(message, lang).format(**error.params),
-            _in_script(hint, lang).format(**error.params) if hint else error.hint,
-        )
+        if hint is not None:
+            return _filled(message, error.params, lang), _filled(hint, error.params, lang)
+        # No hint of its own: the raise site's (an unreadable file's), said by its phrase.
+        said = reason_text(error.hint, lang) if error.hint else None
+        return _filled(message, error.params, lang), said
     except (KeyError, IndexError):
         return error.message, error.hint
+
+
+def note_text(note: Note, lang: str) -> str:
+    """A note of long work (a skipped file, a notice) in ``lang``, from its catalogue key.
+
+    Args:
+        note: The note (its English ``text``, its ``key`` and ``params``).
+        lang: One of :data:`LANGUAGES`.
+
+    Returns:
+        The sentence; the English one in English, or for a key that is not in the catalogue
+        (or whose parameters do not fill the sentence).
+    """
+    if lang not in ("zh-Hans", "zh-Hant") or note.key not in NOTES:
+        return note.text
+    try:
+        return _filled(NOTES[note.key], note.params, lang)
+    except (KeyError, IndexError):
+        return note.text
 
 
 def stage_name(stage: str, lang: str) -> str:
@@ -141,7 +200,7 @@ def stage_name(stage: str, lang: str) -> str:
     names = STAGES.get(stage)
     if names is None:
         return stage
-    return names[1] if lang == "en" else _in_script(names[0], lang)
+    return names[1] if lang == "en" else in_script(names[0], lang)
 
 
 def format_date(iso: str | None, lang: str) -> str:
@@ -192,6 +251,14 @@ class Texts:
     def error(self, error: SemsearchError) -> tuple[str, str | None]:
         """An error's message and hint in this language (see :func:`error_text`)."""
         return error_text(error, self.lang)
+
+    def note(self, note: Note) -> str:
+        """A note of long work in this language (see :func:`note_text`)."""
+        return note_text(note, self.lang)
+
+    def reason(self, reason: str) -> str:
+        """Why a file was skipped, in this language (see :func:`reason_text`)."""
+        return reason_text(reason, self.lang)
 
     def stage(self, stage: str) -> str:
         """A progress stage's name in this language (see :func:`stage_name`)."""

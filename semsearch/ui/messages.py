@@ -95,6 +95,7 @@ def upload_notes(outcome: UploadOutcome, tr: Texts = _ENGLISH) -> list[Note]:
         report = describe_report(outcome.report, tr)
         first.append(("success", tr("upload.indexed", names=names, report=report)))
     for item in outcome.unindexable:
-        name, reason = escape_markdown(Path(item.path).name), escape_markdown(item.reason)
+        name = escape_markdown(Path(item.path).name)
+        reason = escape_markdown(tr.reason(item.reason))
         first.append(("error", tr("upload.unindexable", name=name, reason=reason)))
     return [*first, *notes]

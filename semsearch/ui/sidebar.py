@@ -62,9 +62,8 @@ def render_index_panel(
             skipped = tr("index.skipped", count=len(info.skipped))
             with st.expander(skipped, icon=":material/block:"):
                 for item in info.skipped:
-                    st.markdown(
-                        f"- {escape_markdown(item.path)} — {escape_markdown(item.reason)}",
-                    )
+                    reason = escape_markdown(tr.reason(item.reason))
+                    st.markdown(f"- {escape_markdown(item.path)} — {reason}")
         else:
             st.caption(tr("index.none_skipped"))
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from semsearch.embed import Embedder
     from semsearch.errors import SemsearchError
     from semsearch.indexing import IndexReport
+    from semsearch.progress import Note
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -124,9 +125,11 @@ class RichReporter:
         if speed:
             self.progress.update(task_id, rate=f"{speed:,.1f}/s")
 
-    def message(self, text: str) -> None:
-        """Print a line above the bars (a skipped file, a notice)."""
-        self.progress.console.print(escape_for_terminal(text), markup=False, highlight=False)
+    def note(self, note: Note) -> None:
+        """Print a line above the bars (a skipped file, a notice), in the reader's language."""
+        self.progress.console.print(
+            escape_for_terminal(self.tr.note(note)), markup=False, highlight=False
+        )
 
 
 def announced_loader(

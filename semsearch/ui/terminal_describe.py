@@ -59,7 +59,7 @@ def print_info(info: IndexInfo) -> None:
     if info.skipped:
         out.print(f"\n[bold]{tr('index.skipped', count=len(info.skipped))}[/]")
         for skipped in info.skipped:
-            out.print(f"  {markup_safe(skipped.path)}: {markup_safe(skipped.reason)}")
+            out.print(f"  {markup_safe(skipped.path)}: {markup_safe(tr.reason(skipped.reason))}")
 
 
 def _print_reprints(info: IndexInfo, tr: Texts) -> None:

@@ -12,6 +12,7 @@ from semsearch.ui.terminal import err, markup_safe, print_error, texts
 if TYPE_CHECKING:
     from semsearch.errors import SemsearchError
     from semsearch.indexing import IndexReport
+    from semsearch.progress import Note
 
 
 class TerminalWatchListener:
@@ -52,9 +53,9 @@ class TerminalWatchListener:
         )
         err.print(f"[dim]{self._clock()}[/] {line}")
 
-    def notice(self, text: str) -> None:
+    def notice(self, note: Note) -> None:
         """Print a notice (a skipped file, waiting for another writer, polling)."""
-        err.print(f"[dim]{self._clock()}[/] {markup_safe(text)}")
+        err.print(f"[dim]{self._clock()}[/] {markup_safe(texts().note(note))}")
 
     def failed(self, error: SemsearchError) -> None:
         """Print a failed update's error and hint; watching goes on."""

@@ -10,6 +10,7 @@ from fakes import FakeEmbedder
 
 from semsearch.errors import SemsearchError
 from semsearch.evaluation import format_eval_table, run_eval
+from semsearch.progress import Note
 
 from .helpers import TINY_CORPUS, TINY_QUERIES, write_set
 
@@ -56,7 +57,7 @@ def test_run_eval_reports_its_stages(tmp_path: Path) -> None:
         def advance(self, stage: str, n: int = 1) -> None:
             stages[stage] += n
 
-        def message(self, text: str) -> None:
+        def note(self, note: Note) -> None:
             pass
 
     run_eval(folder, ["semantic"], FakeEmbedder(), Recorder(), cache_dir=tmp_path, limit=3)

@@ -8,6 +8,7 @@ from pathlib import Path
 from fakes import FakeEmbedder
 
 from semsearch import indexing
+from semsearch.progress import Note
 from semsearch.storage import SearchIndex
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,8 +31,8 @@ class RecordingReporter:
     def advance(self, stage: str, n: int = 1) -> None:
         self.done[stage] += n
 
-    def message(self, text: str) -> None:
-        self.messages.append(text)
+    def note(self, note: Note) -> None:
+        self.messages.append(note.text)
 
 
 def build(

@@ -16,6 +16,7 @@ from watchdog.observers.polling import PollingObserver
 
 from semsearch.errors import SemsearchError
 from semsearch.indexing import IndexReport
+from semsearch.progress import Note
 from semsearch.service import Service
 from semsearch.service.watching import Watcher
 from semsearch.storage.local.generations import IndexFolder
@@ -41,8 +42,8 @@ class RecordingListener:
     def round_done(self, report: IndexReport) -> None:
         self.reports.append(report)
 
-    def notice(self, text: str) -> None:
-        self.notices.append(text)
+    def notice(self, note: Note) -> None:
+        self.notices.append(note.text)
 
     def failed(self, error: SemsearchError) -> None:
         self.errors.append(error)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from semsearch.indexing.report import skipped_note
+from semsearch.progress import Note
 from semsearch.ui.feedback import StreamlitReporter
+from semsearch.ui.i18n import Texts
 
 
 class FakeBar:
@@ -33,7 +36,7 @@ class FakeContainer:
 def test_the_bar_appears_with_the_first_stage_and_is_filled_at_the_end() -> None:
     container = FakeContainer()
     reporter = StreamlitReporter(container, min_interval=3600)
-    reporter.message("skipped x.jpg")
+    reporter.note(Note("note.test", "skipped x.jpg"))
     assert container.bars == []  # nothing to draw before the first stage (a model may load)
     reporter.start("embed", 4)
     reporter.advance("embed", 2)  # throttled: drawn only when forced
@@ -49,3 +52,13 @@ def test_an_empty_stage_counts_as_done() -> None:
     reporter = StreamlitReporter(container, min_interval=0)
     reporter.start("read", 0)
     assert container.bars[0].shown[-1] == (1.0, "read: 0 / 0")
+
+
+def test_notes_are_kept_in_the_pages_language() -> None:
+    reporter = StreamlitReporter(FakeContainer(), tr=Texts("zh-Hant"))
+    reporter.note(skipped_note("corpus/a.txt", "empty file"))
+    reporter.note(Note("note.retokenize", "The keyword tokenizer changed."))
+    assert reporter.messages == [
+        "已跳過 corpus/a.txt：空文件",
+        "關鍵詞分詞方式已改變：正在重新切分已存的文本塊。",
+    ]

@@ -8,6 +8,7 @@ import pytest
 
 from semsearch.errors import SemsearchError
 from semsearch.indexing import IndexReport
+from semsearch.indexing.report import skipped_note
 from semsearch.ui.terminal_watch import TerminalWatchListener
 
 
@@ -32,7 +33,7 @@ def test_start_notices_and_failures(
     listener: TerminalWatchListener, capsys: pytest.CaptureFixture[str]
 ) -> None:
     listener.started([Path("seeds"), Path("more")])
-    listener.notice("Skipped [bold]x\x1b[31m.odt: unsupported file type .odt")
+    listener.notice(skipped_note("[bold]x\x1b[31m.odt", "unsupported file type .odt"))
     listener.failed(SemsearchError("The disk is full.", "Free some space."))
     said = capsys.readouterr().err
     assert "Watching seeds, more for changes. Press Ctrl-C to stop." in said

@@ -67,7 +67,12 @@ def write_failure(index_dir: Path, error: BaseException) -> IndexStoreError:
     Returns:
         The error to raise.
     """
-    return IndexStoreError(f"Could not write the index in {index_dir}: {cause_of(error)}.", _HINT)
+    return IndexStoreError(
+        f"Could not write the index in {index_dir}: {cause_of(error)}.",
+        _HINT,
+        key="index.write_failed",
+        params={"index": index_dir, "reason": cause_of(error)},
+    )
 
 
 @contextlib.contextmanager

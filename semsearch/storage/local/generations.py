@@ -131,6 +131,8 @@ def resolve_current(index_dir: Path) -> Path:
             raise IndexStoreError(
                 f"{link} is not a symlink to a generation: {index_dir} is not a semsearch index.",
                 rebuild_hint(index_dir),
+                key="index.not_symlink",
+                params={"link": link, "index": index_dir},
             )
         if looks_like_index(index_dir):
             raise IndexStoreError(
@@ -151,6 +153,8 @@ def resolve_current(index_dir: Path) -> Path:
         raise IndexStoreError(
             f"{link} points to {target!r}, which is not a generation folder.",
             rebuild_hint(index_dir),
+            key="index.bad_link",
+            params={"link": link, "target": target, "index": index_dir},
         )
     return index_dir / target
 

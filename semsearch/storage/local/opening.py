@@ -81,7 +81,10 @@ def open_local_index(index_dir: Path, verify: str = "cached", lazy: bool = False
 def _open_generation(index_dir: Path, generation_dir: Path, verify: str, lazy: bool) -> LocalIndex:
     if not generation_dir.is_dir():
         raise IndexStoreError(
-            f"The index generation {generation_dir} is missing.", rebuild_hint(index_dir)
+            f"The index generation {generation_dir} is missing.",
+            rebuild_hint(index_dir),
+            key="index.generation_missing",
+            params={"generation": generation_dir, "index": index_dir},
         )
     manifest = Manifest.read(generation_dir / MANIFEST_FILE, index_dir)
     for name, size in manifest.files.items():
@@ -230,6 +233,8 @@ def _inconsistent(generation_dir: Path, counts: dict[str, int]) -> IndexStoreErr
     return IndexStoreError(
         f"The index generation {generation_dir} is inconsistent ({detail}).",
         rebuild_hint(generation_dir.parent),
+        key="index.inconsistent",
+        params={"generation": generation_dir, "detail": detail, "index": generation_dir.parent},
     )
 
 

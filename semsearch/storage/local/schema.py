@@ -161,6 +161,8 @@ def upgrade(db: sqlite3.Connection, path: Path, index_dir: Path) -> list[str]:
             f"The index database {path} has schema version {done}; this semsearch knows "
             f"{len(UPGRADES)}.",
             rebuild_hint(index_dir),
+            key="index.schema_version",
+            params={"path": path, "version": done, "known": len(UPGRADES), "index": index_dir},
         )
     for _name, sql in UPGRADES[done:]:
         db.executescript(sql)
@@ -226,4 +228,6 @@ def check_records_version(db: sqlite3.Connection, path: Path, index_dir: Path) -
             f"The index database {path} has records version {version}; this semsearch knows "
             f"{RECORDS_VERSION}.",
             rebuild_hint(index_dir),
+            key="index.records_version",
+            params={"path": path, "version": version, "known": RECORDS_VERSION, "index": index_dir},
         )

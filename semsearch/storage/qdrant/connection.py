@@ -147,6 +147,8 @@ def _explain(place: QdrantPlace, error: Exception) -> IndexStoreError:
             f"A collection of the index on {place} is gone: the index was rebuilt or deleted "
             "while it was being read.",
             "Run the command again (it opens the current version).",
+            key="qdrant.collection_gone",
+            params={"place": place},
         )
     if isinstance(error, ResponseHandlingException):
         return IndexStoreError(
@@ -161,8 +163,20 @@ def _explain(place: QdrantPlace, error: Exception) -> IndexStoreError:
             f"The Qdrant server at {place} refused a request (HTTP {error.status_code}: "
             f"{error.content[:300].decode(errors='replace')}).",
             f"Check ${settings.ENV_QDRANT_API_KEY} (a 401/403 means a missing or wrong key).",
+            key="qdrant.refused",
+            params={
+                "place": place,
+                "status": error.status_code,
+                "reason": error.content[:300].decode(errors="replace"),
+                "variable": settings.ENV_QDRANT_API_KEY,
+            },
         )
-    return IndexStoreError(f"Qdrant failed on {place}: {error!r}.", None)
+    return IndexStoreError(
+        f"Qdrant failed on {place}: {error!r}.",
+        None,
+        key="qdrant.failed",
+        params={"place": place, "reason": repr(error)},
+    )
 
 
 _connections: dict[QdrantPlace, Connection] = {}

@@ -96,6 +96,8 @@ class WriterLock:
                     f"The write lease on the index {self._index} passed to {holder} while this "
                     "writer was busy (it was not renewed in time).",
                     "Nothing of this write is published; run it again.",
+                    key="qdrant.lease_lost",
+                    params={"index": self._index, "holder": holder},
                 )
 
     def release(self) -> None:
@@ -122,6 +124,8 @@ class WriterLock:
             f"Another writer is updating the index {self._index} on {self._connection.place} "
             f"({holder}).",
             "Wait for it to finish, then run the command again.",
+            key="qdrant.locked",
+            params={"index": self._index, "place": self._connection.place, "holder": holder},
         )
 
     def _ensure_lease_collection(self) -> None:

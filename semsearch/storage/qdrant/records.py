@@ -82,7 +82,12 @@ class QdrantView:
     def connection(self) -> connections.Connection:
         """The open connection (IndexStoreError after :meth:`close`)."""
         if self._connection is None:
-            raise IndexStoreError(f"The index {self.index_dir} was closed.", None)
+            raise IndexStoreError(
+                f"The index {self.index_dir} was closed.",
+                None,
+                key="index.closed",
+                params={"index": self.index_dir},
+            )
         return self._connection
 
     def _filter(self, *conditions: Any) -> Any:
@@ -238,6 +243,8 @@ class QdrantRecords(QdrantView):
             raise IndexStoreError(
                 f"There is no document {doc_id!r} in the index {self.index_dir}.",
                 f"List the documents with: semsearch info --engine qdrant --index {self.index_dir}",
+                key="qdrant.no_document",
+                params={"index": self.index_dir, "document": doc_id},
             )
         return document_record(point.payload)
 

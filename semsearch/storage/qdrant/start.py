@@ -36,6 +36,8 @@ def _missing(place: QdrantPlace, index: str) -> IndexStoreError:
         f"There is no index {index!r} in Qdrant at {place}.",
         f"Build one first: semsearch build [PATHS] --engine qdrant --qdrant-url {place} "
         f"--index {index}",
+        key="qdrant.no_index",
+        params={"index": index, "place": place},
     )
 
 

@@ -108,5 +108,7 @@ class EngineState:
                 f"The manifest of the Qdrant index {index_label} is damaged: its "
                 f"{STATE_KEY!r} entry is {shown} ({error}).",
                 rebuild_hint(index_label),
+                key="qdrant.manifest_damaged",
+                params={"index": index_label, "entry": STATE_KEY, "shown": shown, "reason": error},
             ) from None
         return state

@@ -66,6 +66,8 @@ def read_manifest(connection: Connection, collection: str, index_label: str) -> 
         raise IndexStoreError(
             f"The Qdrant collection {collection} holds no published semsearch index.",
             f"Rebuild it: semsearch build --rebuild [PATHS] --engine qdrant --index {index_label}",
+            key="qdrant.nothing_published",
+            params={"collection": collection, "index": index_label},
         )
     return Manifest.from_dict(metadata[MANIFEST_KEY], f"{collection} metadata", index_label)
 
