@@ -320,6 +320,20 @@ def write_index(
     return {key: round(value, 1) for key, value in timings.items()}
 
 
+def expected_vector_kind(count: int) -> str:
+    """The vector index kind the product writes for a fresh index of ``count`` chunks.
+
+    Args:
+        count: Chunks in the index (one segment).
+
+    Returns:
+        ``"ivf-flat"`` from ``APPROXIMATE_MIN_CHUNKS`` on, else ``"flat"``.
+    """
+    from semsearch.storage.local import vectors
+
+    return "ivf-flat" if count >= vectors.APPROXIMATE_MIN_CHUNKS else "flat"
+
+
 def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) -> Path:
     """Return a synthetic index of ``count`` chunks in ``bench/.cache``, writing it if needed."""
     from semsearch.storage.local.opening import open_local_index
@@ -327,9 +341,15 @@ def ensure_index(count: int, embedder: Any, base: BaseMaterial | None = None) ->
     index_dir = CACHE_DIR / f"synthetic-{count}-{embedder.fingerprint}-s{SENTENCES_PER_CHUNK}"
     try:
         # Lazily: checking that it is complete need not read a million vectors.
-        open_local_index(index_dir, lazy=True).close()
-        return index_dir
-    except Exception:  # missing or half-written: write it again
+        reader = open_local_index(index_dir, lazy=True)
+        kind = (reader.manifest.vector_index or {"type": "flat"})["type"]
+        reader.close()
+        if kind == expected_vector_kind(count):
+            return index_dir
+        # Written under another vector index policy (APPROXIMATE_MIN_CHUNKS changed since).
+        print(f"{index_dir.name} holds {kind} vectors: writing it again", flush=True)
+        raise FileNotFoundError(index_dir)
+    except Exception:  # missing, half-written or of another vector kind: write it again
         import shutil
 
         shutil.rmtree(index_dir, ignore_errors=True)

@@ -76,3 +76,21 @@ def test_updates_of_a_synthetic_index_add_segments_and_tombstones(tmp_path: Path
     assert reader.chunk_count == 305 + 15 - len(reader.segments.deleted)
     hits = reader.keyword_search(lexical.tokenize_query("交通经济"), 3)
     assert len(hits) == 3
+
+
+def test_a_cached_index_of_another_vector_kind_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cached synthetic index written before the IVF threshold moved must not be reused, or the
+    # latency benchmark would measure the old vector policy.
+    monkeypatch.setattr(synthetic, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(synthetic, "load_base", lambda embedder: base_material(embedder))
+    embedder = FakeEmbedder()
+    index_dir = synthetic.ensure_index(305, embedder)
+    assert open_index(index_dir).manifest.vector_index["type"] == "flat"
+    assert synthetic.ensure_index(305, embedder) == index_dir  # reused as it is
+    monkeypatch.setattr(vectors, "APPROXIMATE_MIN_CHUNKS", 200)
+    monkeypatch.setattr(vectors, "IVF_MIN_CELLS", 4)
+    assert synthetic.expected_vector_kind(305) == "ivf-flat"
+    assert synthetic.ensure_index(305, embedder) == index_dir
+    assert open_index(index_dir).manifest.vector_index["type"] == "ivf-flat"
