@@ -67,6 +67,30 @@ def test_segments_with_tombstones_score_like_one_index_of_the_live_chunks() -> N
     assert (index.scores(["t0"])[[2, 6, 259, 260, 398]] == 0).all()  # deleted rows score 0
 
 
+def test_one_segment_scores_exactly_like_the_general_path() -> None:
+    # One segment takes a shortcut (its scores are not copied into a second array): the same
+    # float32 scores as the general path, its tombstones at 0, and only scored chunks found.
+    token_lists = corpus(3, 300)
+    ids = list(range(1, 301))
+    segment = KeywordSegment.build(CountedChunks.of_tokens(ids, token_lists), 0.3, 0.3, 30.0)
+    deleted = np.array([2, 5, 120], dtype=np.int64)
+    index = KeywordIndex.of_segments([segment], deleted, 30.0)
+    for query in [tokens[:6] for tokens in token_lists[:40]] + [["t0", "t0", "t3"], ["absent"]]:
+        weights = index.token_weights(query)
+        expected = bm25.accumulate_scores(
+            segment.postings,
+            300,
+            [segment.vocabulary[t] for t in query if t in weights],
+            [weights[t] for t in query if t in weights],
+        )
+        expected[[1, 4, 119]] = 0
+        scores = index.scores(query)
+        assert np.array_equal(scores, expected) and not scores.flags.writeable
+        found = index.search(query, 1000)
+        assert {chunk_id for chunk_id, _ in found} == set((np.flatnonzero(expected) + 1).tolist())
+        assert all(score > 0 for _, score in found)
+
+
 def test_the_counts_of_a_segment_merge_and_rescore_exactly() -> None:
     token_lists = corpus(2, 120)
     first = KeywordSegment.build(
