@@ -19,6 +19,11 @@ from semsearch.lexical import bm25, bm25_files
 from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, CountedChunks, TermCounts
 from semsearch.lexical.bm25_segment import KeywordSegment
 
+#: From this many rows on, an unfiltered search first bounds the k-th best score from a sample
+#: of every ``SAMPLE_STRIDE``-th row (:func:`_best_rows_above_sampled_bound`).
+SAMPLED_BOUND_MIN_ROWS = 50_000
+SAMPLE_STRIDE = 16
+
 
 class KeywordIndex:
     """BM25 (Lucene variant) over pre-tokenized chunks identified by integer ids.
@@ -253,16 +258,13 @@ class KeywordIndex:
         scores = self.scores(query_tokens)
         if chunk_ids is not None:
             rows = self._rows(np.asarray(chunk_ids))
-            rows = rows[scores[rows] > 0]
+            rows, candidate_scores = _best_rows(scores, rows[scores[rows] > 0], k)
         else:
+            found = _best_rows_above_sampled_bound(scores, k)
             # Already only the scored rows: filtering them again cost 2.2 ms at a million chunks.
-            rows = np.flatnonzero(scores > 0)
+            rows, candidate_scores = found or _best_rows(scores, np.flatnonzero(scores > 0), k)
         if not len(rows):
             return []
-        candidate_scores = scores[rows]
-        if len(rows) > k:
-            keep = np.argpartition(-candidate_scores, k - 1)[:k]
-            rows, candidate_scores = rows[keep], candidate_scores[keep]
         candidate_ids = self._ids[rows]
         order = np.lexsort((candidate_ids, -candidate_scores))
         return [(int(candidate_ids[i]), float(candidate_scores[i])) for i in order]
@@ -335,3 +337,57 @@ def _query_columns(
             # A folded segment's values hold the idf already.
             column_weights.append(1.0 if segment.idf_folded else weights[token])
     return columns, column_weights
+
+
+def _best_rows(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows of the highest scores among ``rows``, in no order, with their scores.
+
+    Args:
+        scores: One score per row of the index.
+        rows: The candidate rows.
+        k: How many at most.
+
+    Returns:
+        ``(rows, scores)``; among rows tied at the k-th score, the ones ``np.argpartition`` keeps.
+    """
+    candidate_scores = scores[rows]
+    if len(rows) > k:
+        keep = np.argpartition(-candidate_scores, k - 1)[:k]
+        rows, candidate_scores = rows[keep], candidate_scores[keep]
+    return rows, candidate_scores
+
+
+def _best_rows_above_sampled_bound(
+    scores: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ``k`` best rows of a large index, found among the rows above a bound from a sample.
+
+    At a million chunks a query scores ~780k rows, and selecting the best 100 among all of them
+    cost 5 ms. The k-th best score of every :data:`SAMPLE_STRIDE`-th row is a lower bound of the
+    k-th best score of all rows, so every row of the top k scores at least that much: only those
+    (a few thousand) are selected from.
+
+    Args:
+        scores: One score per row of the index.
+        k: How many at most.
+
+    Returns:
+        What :func:`_best_rows` gives over all scored rows, or None where this shortcut does not
+        apply: a small index, too few scored rows in the sample, or rows tied at the k-th score
+        across the cut (then which of them :func:`_best_rows` keeps depends on the rows it is
+        given, and the caller selects from all scored rows, as before).
+    """
+    if len(scores) < SAMPLED_BOUND_MIN_ROWS:
+        return None
+    sample = scores[::SAMPLE_STRIDE]
+    sample = sample[sample > 0]
+    if len(sample) < k:
+        return None
+    bound = np.partition(sample, len(sample) - k)[len(sample) - k]
+    rows = np.flatnonzero(scores >= bound)
+    best, best_scores = _best_rows(scores, rows, k)
+    if len(rows) > k:
+        kth = best_scores.min()
+        if np.count_nonzero(scores[rows] == kth) != np.count_nonzero(best_scores == kth):
+            return None
+    return best, best_scores

@@ -175,3 +175,36 @@ def test_both_ways_of_transposing_give_the_same_arrays(monkeypatch: pytest.Monke
     for ours, theirs in arrays:
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
     assert by_sorting[0].counts.sum() == counts.counts.sum() == total  # input left alone
+
+
+def test_the_sampled_bound_finds_what_selecting_from_every_scored_row_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Large indexes select their top k among the rows above a bound taken from a sample; with
+    # rows tied at the k-th score across the cut they select from every scored row, as before,
+    # so the hits are the same either way (many ties here: short Zipf chunks).
+    from semsearch.lexical import bm25_index
+
+    monkeypatch.setattr(bm25_index, "SAMPLED_BOUND_MIN_ROWS", 100)
+    monkeypatch.setattr(bm25_index, "SAMPLE_STRIDE", 4)
+    token_lists = corpus(5, 3000)
+    index = built(list(range(1, 3001)), token_lists, 30.0)
+    shortcut = bm25_index._best_rows_above_sampled_bound
+    outcomes = []
+    monkeypatch.setattr(
+        bm25_index,
+        "_best_rows_above_sampled_bound",
+        lambda scores, k: outcomes.append(shortcut(scores, k)) or outcomes[-1],
+    )
+    for query in [tokens[:4] for tokens in token_lists[:80]] + [["t0"], ["t1", "t2"]]:
+        for k in (1, 10, 100):
+            scores = index.scores(query)
+            rows = np.flatnonzero(scores > 0)
+            if len(rows) > k:
+                rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+            ids = rows + 1  # ids 1..3000 in row order
+            order = np.lexsort((ids, -scores[rows]))
+            expected = [(int(ids[i]), float(scores[rows[i]])) for i in order]
+            assert index.search(query, k) == expected
+    assert any(found is None for found in outcomes)  # ties across the cut: the full selection
+    assert any(found is not None for found in outcomes)  # the shortcut
