@@ -168,20 +168,26 @@ def main() -> None:
         pooled = pooled_rankings(name, embedder, modes)
         table[name] = {m: {w: reciprocal_ranks(pooled[m], w) for w in WEIGHTS} for m in modes}
         print(name, {m: round(100 * table[name][m][0.5].mean(), 2) for m in modes}, flush=True)
-    # Gain over weight 0 per set, keyword and hybrid averaged.
-    gains = {
-        name: {
-            w: float(np.mean([100 * (r[w].mean() - r[0.0].mean()) for r in table[name].values()]))
-            for w in WEIGHTS
+    # Gain over weight 0 per set: keyword and hybrid averaged (one weight for both), and per
+    # mode (what a weight of each mode's own would choose).
+    views = {"both": tuple(modes), **{mode: (mode,) for mode in modes}}
+    folds: dict[str, dict] = {}
+    fit_on_all: dict[str, float] = {}
+    for view, chosen_modes in views.items():
+        gains = {
+            name: {
+                w: float(
+                    np.mean([100 * (rows[m][w].mean() - rows[m][0.0].mean()) for m in chosen_modes])
+                )
+                for w in WEIGHTS
+            }
+            for name, rows in table.items()
         }
-        for name in table
-    }
-    folds = {}
-    for left_out in table:  # with one set there is nothing to fit on
-        if len(table) < 2:
-            break
-        chosen = select(gains, [n for n in table if n != left_out])
-        folds[left_out] = {"chosen": chosen, "gain": round(gains[left_out][chosen], 2)}
+        folds[view] = {}
+        for left_out in table if len(table) > 1 else ():
+            chosen = select(gains, [n for n in table if n != left_out])
+            folds[view][left_out] = {"chosen": chosen, "gain": round(gains[left_out][chosen], 2)}
+        fit_on_all[view] = select(gains, list(table))
     payload = {
         "load_average": load_average(),
         "weights": WEIGHTS,
@@ -192,15 +198,20 @@ def main() -> None:
             }
             for name, modes_ in table.items()
         },
-        "noise at 0.5": {
+        "noise": {
             name: {
-                m: round(float(200 * np.std(r[0.5] - r[0.0], ddof=1) / np.sqrt(len(r[0.0]))), 2)
+                m: {
+                    str(w): round(
+                        float(200 * np.std(r[w] - r[0.0], ddof=1) / np.sqrt(len(r[0.0]))), 2
+                    )
+                    for w in WEIGHTS[1:]
+                }
                 for m, r in modes_.items()
             }
             for name, modes_ in table.items()
         },
         "folds": folds,
-        "fit on all": select(gains, list(table)),
+        "fit on all": fit_on_all,
     }
     suffix = "_keyword" if arguments.keyword_only else ""
     write_result(f"article_coverage{suffix}", payload)
