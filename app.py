@@ -108,8 +108,13 @@ def _choice(
 
 
 def _search_options(live: LiveIndex | None, tr: Texts) -> tuple[str, str, int]:
-    """The search box, the mode and the number of results (values also in the URL)."""
-    query_col, mode_col, k_col = st.columns([5, 3, 1], vertical_alignment="bottom")
+    """The search box, the mode and the number of results (values also in the URL).
+
+    One row on a wide screen; on a phone the box takes the width and the mode and number share
+    the next line without their labels (``ss-search`` in :mod:`semsearch.ui.theme`).
+    """
+    row = st.container(key="ss-search")
+    query_col, mode_col, k_col = row.columns([5, 3, 1], vertical_alignment="bottom")
     query = query_col.text_input(
         tr("search.label"),
         key="query",
@@ -134,7 +139,8 @@ def render_search(live: LiveIndex | None, tr: Texts) -> None:
     if live is None:
         return
     doc_ids, date_from, date_to = render_filters(live, tr)
-    flat_col, sort_col = st.columns([3, 2], vertical_alignment="center")
+    view = st.container(key="ss-view")
+    flat_col, sort_col = view.columns([3, 2], vertical_alignment="center")
     flat = flat_col.toggle(tr("search.flat"), key="flat")
     sort = _choice(sort_col, tr, "sort", urlstate.SORTS, label_visibility="collapsed")
     if not query.strip():
@@ -168,8 +174,12 @@ def page_language() -> Texts:
 
 
 def render_header(tr: Texts) -> Any:
-    """The title with the language switch beside it; returns the slot for the caption."""
-    title_col, lang_col = st.columns([4, 1], vertical_alignment="bottom")
+    """The title with the language switch beside it; returns the slot for the caption.
+
+    On a phone both stay on one line and the caption is left out (``ss-header`` and
+    ``ss-caption`` in :mod:`semsearch.ui.theme`), so that results reach the first screen.
+    """
+    title_col, lang_col = st.container(key="ss-header").columns([4, 1], vertical_alignment="bottom")
     title_col.title(":material/travel_explore: semsearch")
     lang_col.selectbox(
         tr("page.language"),
@@ -178,7 +188,7 @@ def render_header(tr: Texts) -> Any:
         key="lang",
         label_visibility="collapsed",
     )
-    return st.empty()
+    return st.container(key="ss-caption").empty()
 
 
 def main() -> None:

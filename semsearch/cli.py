@@ -22,7 +22,7 @@ from semsearch.errors import SemsearchError
 from semsearch.service import Service, load_model
 from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
 from semsearch.terminal_safe import escape_for_terminal
-from semsearch.ui import terminal
+from semsearch.ui import terminal, terminal_describe, terminal_results
 from semsearch.ui.command_group import SuggestingGroup
 from semsearch.ui.options import (
     ArticlesOption,
@@ -152,7 +152,8 @@ def watch(
     try:
         service.watcher(paths or None, listener, quiet_seconds=debounce).run()
     except KeyboardInterrupt:
-        err.print("Stopped watching. The index holds every update that finished.")
+        tr = terminal.texts()
+        err.print(tr("cli.watch_stopped"))
 
 
 @app.command()
@@ -215,7 +216,9 @@ def query(
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
     storage = engine_choice(engine, qdrant_url)
     if not text.strip():
-        raise SemsearchError("The query is empty.", "Give some words to look for.")
+        raise SemsearchError(
+            "The query is empty.", "Give some words to look for.", key="query.empty"
+        )
     service = _service(index, model, model_cache, announce=False, engine=storage)
     live = service.open_live(need_embedder=mode != "keyword")
     result = live.search(
@@ -230,7 +233,7 @@ def query(
     if as_json:
         terminal.print_json(result.to_json())
     else:
-        terminal.print_result(result)
+        terminal_results.print_result(result)
 
 
 @app.command()
@@ -245,7 +248,7 @@ def info(
     if as_json:
         terminal.print_json(described.to_json())
     else:
-        terminal.print_info(described)
+        terminal_describe.print_info(described)
 
 
 @app.command()
@@ -259,7 +262,7 @@ def inspect(
     if as_json:
         terminal.print_json(inspection.to_json())
     else:
-        terminal.print_inspection(inspection)
+        terminal_describe.print_inspection(inspection)
 
 
 def _check_article_file(file: Path) -> None:
@@ -269,10 +272,15 @@ def _check_article_file(file: Path) -> None:
         raise SemsearchError(
             f"{shown}: no such file.",
             f"Check the name; a relative path starts from {escape_for_terminal(str(Path.cwd()))}.",
+            key="file.missing",
+            params={"file": shown, "folder": escape_for_terminal(str(Path.cwd()))},
         )
     if file.is_dir():
         raise SemsearchError(
-            f"{shown} is a folder.", "inspect reads one article file; name a file inside it."
+            f"{shown} is a folder.",
+            "inspect reads one article file; name a file inside it.",
+            key="file.folder",
+            params={"file": shown},
         )
 
 
@@ -322,9 +330,9 @@ def prepare_model_command(
 ) -> None:
     """Make the model ready offline (converts the bundled default model once)."""
     path = _service(None, model, model_cache).prepare_model()
-    err.print(
-        f"Model {markup_safe(model or settings.default_model())} is ready: {markup_safe(path)}"
-    )
+    name = markup_safe(model or settings.default_model())
+    tr = terminal.texts()
+    err.print(tr("cli.model_ready", model=name, path=markup_safe(path)))
 
 
 def main() -> None:
@@ -335,7 +343,8 @@ def main() -> None:
         terminal.print_error(error)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("Interrupted. The index is unchanged unless the last step had finished.")
+        tr = terminal.texts()
+        err.print(tr("cli.interrupted"))
         sys.exit(130)
     except Exception as error:  # a bug: one line on the terminal, the traceback in a file
         terminal.print_unexpected(error, terminal.save_traceback())

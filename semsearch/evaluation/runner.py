@@ -136,6 +136,8 @@ def _check_modes(modes: Sequence[str]) -> None:
         raise SemsearchError(
             f"Unknown search mode(s): {', '.join(unknown) or '(none given)'}.",
             f"Choose from {', '.join(MODES)}.",
+            key="eval.unknown_mode",
+            params={"modes": ", ".join(unknown) or "—", "choices": ", ".join(MODES)},
         )
 
 

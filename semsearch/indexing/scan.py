@@ -98,6 +98,8 @@ def check_paths(
                 raise SemsearchError(
                     f"No such file or folder: {path}",
                     "Check the path (folders are searched recursively).",
+                    key="path.missing",
+                    params={"path": path},
                 )
             reporter.message(f"{path} no longer exists: its documents are removed from the index.")
         scope.append(absolute)

@@ -103,9 +103,22 @@ class UnreadableFileError(DocumentError):
         path: The file.
         reason: Short reason, e.g. ``"empty file"``.
         hint: What the user can do (optional).
+        key: The catalogue key of the reason (see :class:`~semsearch.errors.SemsearchError`);
+            its sentence gets ``path`` besides ``params``.
+        params: The values of the reason's placeholders.
     """
 
-    def __init__(self, path: Path | str, reason: str, hint: str | None = None) -> None:
-        super().__init__(f"{path}: {reason}", hint)
+    def __init__(
+        self,
+        path: Path | str,
+        reason: str,
+        hint: str | None = None,
+        *,
+        key: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(
+            f"{path}: {reason}", hint, key=key, params={"path": path, **(params or {})}
+        )
         self.path = str(path)
         self.reason = reason

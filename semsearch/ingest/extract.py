@@ -119,6 +119,11 @@ def format_for(path: Path) -> FileFormat:
             path,
             f"unsupported file type {suffix or '(no extension)'}",
             "supported: " + ", ".join(sorted(SUPPORTED_SUFFIXES)),
+            key="file.unsupported",
+            params={
+                "suffix": suffix or "—",
+                "supported": ", ".join(sorted(SUPPORTED_SUFFIXES)),
+            },
         )
     return FORMATS[suffix]
 
@@ -146,9 +151,11 @@ def read_file_bytes(path: Path, limit: int) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except FileNotFoundError:
-        raise UnreadableFileError(path, "file disappeared before it could be read") from None
+        raise UnreadableFileError(
+            path, "file disappeared before it could be read", key="file.disappeared"
+        ) from None
     except PermissionError:
-        raise UnreadableFileError(path, "permission denied") from None
+        raise UnreadableFileError(path, "permission denied", key="file.permission") from None
     except IsADirectoryError:
         raise UnreadableFileError(path, "not a regular file") from None
     except OSError as error:
@@ -166,9 +173,11 @@ def _refuse_too_large(path: Path, size: int, limit: int) -> None:
             f"file too large ({size / 2**20:.0f} MB; the limit for {path.suffix.lower()} is "
             f"{limit // 2**20} MB)",
             "split it into smaller files or leave it out",
+            key="file.too_large",
+            params={"size": f"{size / 2**20:.0f}", "limit": limit // 2**20},
         )
 
 
 def _refuse_blank(path: Path, data: bytes) -> None:
     if not data.strip():
-        raise UnreadableFileError(path, "empty file")
+        raise UnreadableFileError(path, "empty file", key="file.empty")

@@ -141,6 +141,8 @@ def check_readable(name: str, data: bytes, extraction: Extraction) -> None:
         raise UploadError(
             f"{name} cannot be indexed: {reason}. It was not saved.",
             "Check that the file opens and holds the article's text, or save it in another format.",
+            key="upload.unreadable",
+            params={"name": name, "reason": reason},
         ) from None
 
 

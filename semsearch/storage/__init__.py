@@ -71,7 +71,10 @@ def engine_config(engine: str | EngineConfig | None) -> EngineConfig:
     config = engine if isinstance(engine, EngineConfig) else EngineConfig(engine)
     if config.name not in ENGINES:
         raise IndexStoreError(
-            f"Unknown storage engine {config.name!r}.", f"Choose one of {', '.join(ENGINES)}."
+            f"Unknown storage engine {config.name!r}.",
+            f"Choose one of {', '.join(ENGINES)}.",
+            key="engine.unknown",
+            params={"engine": config.name, "choices": ", ".join(ENGINES)},
         )
     return config
 

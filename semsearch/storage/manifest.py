@@ -64,7 +64,12 @@ def damaged(path: Path | str, what: str, index_dir: Path | str) -> IndexStoreErr
         what: What is wrong with it ("is missing", "is truncated …").
         index_dir: The index folder (for the hint).
     """
-    return IndexStoreError(f"The index file {path} {what}.", rebuild_hint(index_dir))
+    return IndexStoreError(
+        f"The index file {path} {what}.",
+        rebuild_hint(index_dir),
+        key="index.damaged",
+        params={"path": path, "index": index_dir},
+    )
 
 
 def keyword_info() -> dict[str, Any]:
@@ -257,6 +262,8 @@ class Manifest:
                 f"The index {index_dir} has format version {version!r}; this semsearch reads "
                 f"formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}.",
                 rebuild_hint(index_dir),
+                key="index.format_version",
+                params={"index": index_dir},
             )
         for key, (check, expected) in _CHECKS.items():
             value = data.get(key)
@@ -265,6 +272,8 @@ class Manifest:
                 raise IndexStoreError(
                     f"The manifest {source} is damaged: {key!r} is {shown}, expected {expected}.",
                     rebuild_hint(index_dir),
+                    key="index.manifest_damaged",
+                    params={"manifest": source, "index": index_dir},
                 )
         known = {"format_version", *_CHECKS}
         return cls(
@@ -353,6 +362,8 @@ def check_compatible(
             f"The index {index_dir} was built with the model {manifest.model_id!r}, "
             f"not {embedder.model_id!r}.",
             f"{rebuild}\n(or use --model {manifest.model_id} to keep this index)",
+            key="index.other_model",
+            params={"index": index_dir, "built": manifest.model_id, "given": embedder.model_id},
         )
     if manifest.model_fingerprint != embedder.fingerprint:
         raise IndexStoreError(
@@ -361,6 +372,8 @@ def check_compatible(
             f"{manifest.model_fingerprint}, now {embedder.fingerprint}).",
             f"{rebuild}\n(if only $SEMSEARCH_BACKEND differs from when the index was built, set it "
             "back instead)",
+            key="index.other_weights",
+            params={"index": index_dir, "model": embedder.model_id},
         )
     if manifest.dimension != int(embedder.dimension):
         raise IndexStoreError(

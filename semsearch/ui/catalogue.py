@@ -60,6 +60,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filter.docs_all": ("全部文章", "All articles"),
     "filter.from": ("起始日期", "From"),
     "filter.to": ("截止日期", "To"),
+    "filter.year": ("年", "yyyy"),
+    "filter.month": ("月", "mm"),
+    "filter.day": ("日", "dd"),
     "filter.range": (
         "有日期的文章从 {lowest} 到 {highest}。",
         "Dated articles range from {lowest} to {highest}.",
@@ -188,6 +191,109 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "progress.starting": ("开始…", "Starting…"),
     "progress.done": ("完成。", "Done."),
+    # -- the command (semsearch …) ------------------------------------------------------------
+    "cli.loading_model": ("正在加载模型 {model}…", "Loading model {model}…"),
+    "cli.up_to_date": (
+        "索引 {index} 已是最新：没有变化，没有计算向量（{seconds} 秒）。",
+        "Index {index} is up to date: nothing changed, nothing embedded ({seconds} s).",
+    ),
+    "cli.report": (
+        "索引 {index}：新增 {added} 篇，修改 {changed} 篇，删除 {removed} 篇，未变 {unchanged} 篇；"
+        "计算了 {chunks} 个片段（另加 {sentences} 个句子）的向量，复用 {reused} 个；"
+        "跳过 {skipped} 个文件（{seconds} 秒）。",
+        "Index {index}: {added} added, {changed} changed, {removed} removed, {unchanged} "
+        "unchanged documents; {chunks} chunks (+{sentences} sentences) embedded, {reused} "
+        "reused; {skipped} files skipped ({seconds} s).",
+    ),
+    "cli.undated_left_out": (
+        "日期筛选排除了 {count} 篇没有日期的文章。",
+        "{count} article(s) without a date are left out by the date filter.",
+    ),
+    "cli.no_results": ("没有“{query}”的结果（{ms} 毫秒）。", "No results for “{query}” ({ms} ms)."),
+    "cli.results": (
+        "“{query}”共 [bold]{count}[/] 个结果（方式：{mode}，{ms} 毫秒）",
+        "[bold]{count}[/] results for “{query}” (mode {mode}, {ms} ms)",
+    ),
+    "cli.no_strong": (
+        "没有强匹配：以下是最接近的片段，可能不是答案",
+        "No strong match: these are the nearest passages, likely not an answer",
+    ),
+    "cli.weak_below": ("以下是弱匹配", "Weak matches below"),
+    "cli.also_in_one": ("另见 1 个文件：{paths}", "also in 1 other file: {paths}"),
+    "cli.also_in": ("另见 {count} 个文件：{paths}", "also in {count} other files: {paths}"),
+    "cli.local_time": ("{time}（本地时间）", "{time} (local time)"),
+    "cli.sentences_yes": ("有", "yes"),
+    "cli.sentences_no": (
+        "没有（下次 semsearch update 时加上）",
+        "no (the next semsearch update adds them)",
+    ),
+    "cli.reprints_one": (
+        "[bold]转载[/]：{groups} 组同一文章的副本，共 {documents} 个文档",
+        "[bold]reprints[/]: {groups} group of copies of one article, {documents} documents in them",
+    ),
+    "cli.reprints": (
+        "[bold]转载[/]：{groups} 组同一文章的副本，共 {documents} 个文档",
+        "[bold]reprints[/]: {groups} groups of copies of one article, {documents} documents in "
+        "them",
+    ),
+    "cli.group_files": ("{count} 个文件", "{count} files"),
+    "cli.cleaned_text": ("清理后的正文", "Cleaned text"),
+    "cli.removed_lines": ("删除的行（{count}）", "Removed lines ({count})"),
+    "cli.chunks": ("片段（{count}）", "Chunks ({count})"),
+    "cli.error": ("[bold red]错误：[/]{message}", "[bold red]Error:[/] {message}"),
+    "cli.unexpected": (
+        "意外失败（{kind}: {message}）。",
+        "unexpected failure ({kind}: {message}).",
+    ),
+    "cli.bug_saved": (
+        "这是 semsearch 的缺陷；错误追踪已保存在 {path}。",
+        "This is a bug in semsearch; the traceback is in {path}.",
+    ),
+    "cli.bug_unsaved": (
+        "这是 semsearch 的缺陷；错误追踪未能保存。",
+        "This is a bug in semsearch; no traceback was saved.",
+    ),
+    "cli.model_ready": ("模型 {model} 已就绪：{path}", "Model {model} is ready: {path}"),
+    "cli.interrupted": (
+        "已中断。除非最后一步已经完成，索引没有改变。",
+        "Interrupted. The index is unchanged unless the last step had finished.",
+    ),
+    "cli.watching": (
+        "正在监视 {folders} 的变化。按 Ctrl-C 停止。",
+        "Watching {folders} for changes. Press Ctrl-C to stop.",
+    ),
+    "cli.watch_stopped": (
+        "已停止监视。已完成的每次更新都在索引中。",
+        "Stopped watching. The index holds every update that finished.",
+    ),
+    "cli.watch_nothing": ("没有变化", "nothing changed"),
+    "cli.watch_counts": (
+        "新增 {added} 篇，修改 {changed} 篇，删除 {removed} 篇",
+        "{added} added, {changed} changed, {removed} removed",
+    ),
+    "cli.watch_round": (
+        "索引 {index}：{done}（{seconds} 秒）。",
+        "Index {index}: {done} ({seconds} s).",
+    ),
+    # the rows of ``semsearch info`` and ``semsearch inspect`` (English: the field's own name)
+    "info.index": ("索引", "index"),
+    "info.documents": ("文章", "documents"),
+    "info.chunks": ("片段", "chunks"),
+    "info.model": ("模型", "model"),
+    "info.dimension": ("维度", "dimension"),
+    "info.created_at": ("创建时间", "created_at"),
+    "info.updated_at": ("更新时间", "updated_at"),
+    "info.chunking": ("分段设置", "chunking"),
+    "info.sentence_vectors": ("句子向量", "sentence vectors"),
+    "info.size": ("大小", "size"),
+    "info.sources": ("文章文件夹", "sources"),
+    "inspect.path": ("文件", "path"),
+    "inspect.title": ("标题", "title"),
+    "inspect.date": ("日期", "date"),
+    "inspect.source": ("来源", "source"),
+    "inspect.author": ("作者", "author"),
+    "inspect.script": ("字形", "script"),
+    "inspect.doc_id": ("文档编号", "doc_id"),
 }
 
 #: Traditional wording where OpenCC's character-by-character conversion is not idiomatic.

@@ -77,7 +77,7 @@ class StreamlitReporter:
         self._last_draw = now
         total, done = self.totals[stage], min(self.done[stage], self.totals[stage])
         fraction = done / total if total else 1.0
-        self._progress(fraction, f"{escape_markdown(stage)}: {done} / {total}")
+        self._progress(fraction, f"{escape_markdown(self.tr.stage(stage))}: {done} / {total}")
 
 
 def show_error(error: SemsearchError, container: Any = st, tr: Texts | None = None) -> None:

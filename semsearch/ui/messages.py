@@ -27,15 +27,16 @@ def error_markdown(error: SemsearchError, tr: Texts = _ENGLISH) -> str:
 
     Args:
         error: The error.
-        tr: The page's language (for the word before the fix; the error's own words are the
-            core's, in English).
+        tr: The page's language (the error's sentence by its catalogue key; an error without
+            one keeps the core's English words).
 
     Returns:
         The message, then the hint after **Fix:** on its own line.
     """
-    body = escape_markdown(error.message)
-    if error.hint:
-        body += f"  \n{tr('error.fix')} " + escape_markdown(error.hint)
+    message, hint = tr.error(error)
+    body = escape_markdown(message)
+    if hint:
+        body += f"  \n{tr('error.fix')} " + escape_markdown(hint)
     return body
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from semsearch.ui.terminal import err, markup_safe, print_error
+from semsearch.ui.terminal import err, markup_safe, print_error, texts
 
 if TYPE_CHECKING:
     from semsearch.errors import SemsearchError
@@ -29,18 +29,28 @@ class TerminalWatchListener:
     def started(self, roots: list[Path]) -> None:
         """Say which folders are watched and how to stop."""
         shown = ", ".join(markup_safe(root) for root in roots)
-        err.print(f"Watching {shown} for changes. Press Ctrl-C to stop.")
+        tr = texts()
+        err.print(tr("cli.watching", folders=shown))
 
     def round_done(self, report: IndexReport) -> None:
         """Say what an update did and how long it took."""
+        tr = texts()
         if report.nothing_changed:
-            done = "nothing changed"
+            done = tr("cli.watch_nothing")
         else:
-            done = f"{report.added} added, {report.changed} changed, {report.removed} removed"
-        err.print(
-            f"[dim]{self._clock()}[/] Index {markup_safe(self.location)}: {done} "
-            f"({report.seconds:.1f} s)."
+            done = tr(
+                "cli.watch_counts",
+                added=report.added,
+                changed=report.changed,
+                removed=report.removed,
+            )
+        line = tr(
+            "cli.watch_round",
+            index=markup_safe(self.location),
+            done=done,
+            seconds=f"{report.seconds:.1f}",
         )
+        err.print(f"[dim]{self._clock()}[/] {line}")
 
     def notice(self, text: str) -> None:
         """Print a notice (a skipped file, waiting for another writer, polling)."""

@@ -38,8 +38,56 @@ def page_css(tr: Texts) -> str:
         ``<style>`` blocks for ``st.html``.
     """
     # Our own catalogue text, but a quote or backslash would still end the CSS string.
-    label = tr("upload.browse").replace("\\", "").replace('"', "")
-    return PAGE_CSS + _HIDE_STREAMLIT_HINTS % label
+    label = _css_string(tr("upload.browse"))
+    placeholders = _DATE_PLACEHOLDERS % tuple(
+        _css_string(part) for part in (tr("filter.year"), tr("filter.month"), tr("filter.day"))
+    )
+    return PAGE_CSS + PHONE_CSS + _HIDE_STREAMLIT_HINTS % label + placeholders
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "").replace('"', "")
+
+
+#: An empty date field shows its parts' placeholders, which Streamlit writes in English
+#: (``yyyy/mm/dd``) whatever the page's language and has no parameter for: each empty part's
+#: text is replaced by the page's word for it (年/月/日). Typing fills the part as usual.
+_DATE_PLACEHOLDERS = """
+<style>
+[data-testid="stDateInput"] [data-placeholder="true"] { font-size: 0; }
+[data-testid="stDateInput"] [data-placeholder="true"]::before { font-size: .875rem; }
+[data-testid="stDateInput"] [data-type="year"][data-placeholder="true"]::before { content: "%s"; }
+[data-testid="stDateInput"] [data-type="month"][data-placeholder="true"]::before { content: "%s"; }
+[data-testid="stDateInput"] [data-type="day"][data-placeholder="true"]::before { content: "%s"; }
+</style>
+"""
+
+
+#: A phone (narrow screen): results reach the first screen. The title and the language switch
+#: share a line, the caption is left out, the mode and the number of results share the line under
+#: the search box without their labels (kept for screen readers), and gaps shrink. The containers
+#: are keyed in ``app.py`` (Streamlit gives them the class ``st-key-<key>``).
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 2rem; }
+  [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: .55rem; }
+  .st-key-ss-header [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; align-items: center; }
+  .st-key-ss-header [data-testid="stColumn"] { min-width: 0; width: auto; flex: 1 1 auto; }
+  .st-key-ss-header [data-testid="stColumn"]:last-child { flex: 0 0 7.5rem; }
+  .st-key-ss-header h1 { font-size: 1.55rem; padding: .2rem 0; }
+  .st-key-ss-caption { display: none; }
+  .st-key-ss-search [data-testid="stHorizontalBlock"],
+  .st-key-ss-view [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: .5rem; }
+  .st-key-ss-search [data-testid="stColumn"] { min-width: 0; width: auto; flex: 0 1 auto; }
+  .st-key-ss-search [data-testid="stColumn"]:first-child { flex: 1 1 100%; }
+  .st-key-ss-search [data-testid="stColumn"]:last-child { flex: 1 1 6rem; }
+  .st-key-ss-search [data-testid="stWidgetLabel"] { position: absolute; width: 1px;
+    height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  .st-key-ss-view [data-testid="stColumn"] { min-width: 0; width: auto; flex: 0 1 auto; }
+}
+</style>
+"""
 
 
 #: Stylesheet of the page; the class names are the ones the render functions emit.

@@ -11,11 +11,16 @@ import pytest
 from semsearch.ui.cards import STRENGTHS
 from semsearch.ui.catalogue import MESSAGES, TRADITIONAL_OVERRIDES
 from semsearch.ui.i18n import LANGUAGES, Texts, choose_language, format_date, template
+from semsearch.ui.terminal_describe import INFO_FIELDS, INSPECT_FIELDS, TIME_FIELDS
 from semsearch.ui.urlstate import MODES, SORTS
 
 REPO = Path(__file__).resolve().parents[2]
 #: Where the page's code asks for sentences: ``tr("key"`` / ``tr(f"prefix.{…}"``.
-PAGE_SOURCES = [REPO / "app.py", *sorted((REPO / "semsearch" / "ui").glob("*.py"))]
+PAGE_SOURCES = [
+    REPO / "app.py",
+    REPO / "semsearch" / "cli.py",
+    *sorted((REPO / "semsearch" / "ui").glob("*.py")),
+]
 _LITERAL_KEY = re.compile(r"""\btr\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 _PREFIX_KEY = re.compile(r"""\btr\(\s*f["']([a-z_]+\.)\{""")
 #: Keys built at run time from a prefix, with every suffix the page can produce.
@@ -23,6 +28,8 @@ DYNAMIC_SUFFIXES = {
     "mode.": MODES,
     "search.": ("mode", "sort"),  # app._choice: the label of each choice …
     "strength.": STRENGTHS,
+    "info.": (*INFO_FIELDS, *TIME_FIELDS, "chunking", "sentence_vectors", "size", "sources"),
+    "inspect.": INSPECT_FIELDS,
 }
 #: … and its options, ``tr(f"{key}.{option}")``.
 CHOICE_KEYS = {

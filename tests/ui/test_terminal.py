@@ -7,8 +7,8 @@ from rich.console import Console
 
 from semsearch.search import Hit, SearchResult
 from semsearch.search.confidence import CALIBRATION, MatchFeatures
-from semsearch.ui import terminal
-from semsearch.ui.terminal import ANSWER_STYLE, HIGHLIGHT_STYLE, _hit_text
+from semsearch.ui import terminal_results
+from semsearch.ui.terminal_results import ANSWER_STYLE, HIGHLIGHT_STYLE, _hit_text
 
 
 def _hit(rank: int, features: tuple[float, float, float]) -> Hit:
@@ -42,9 +42,9 @@ def test_the_answer_is_underlined_and_the_words_highlighted() -> None:
 
 def test_weak_matches_come_after_a_divider(monkeypatch: pytest.MonkeyPatch) -> None:
     console = Console(record=True, width=100)
-    monkeypatch.setattr(terminal, "out", console)
+    monkeypatch.setattr(terminal_results, "out", console)
     hits = [_hit(1, (0.93, 0.94, 0.08)), _hit(2, (0.84, 0.85, 0.01))]
-    terminal.print_result(SearchResult("冠军", "hybrid", 2, 1.0, hits))
+    terminal_results.print_result(SearchResult("冠军", "hybrid", 2, 1.0, hits))
     shown = console.export_text()
     assert (
         shown.index("strong match") < shown.index("Weak matches below") < shown.index("weak match")
@@ -54,6 +54,8 @@ def test_weak_matches_come_after_a_divider(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_only_weak_matches_say_there_is_no_strong_one(monkeypatch: pytest.MonkeyPatch) -> None:
     console = Console(record=True, width=120)
-    monkeypatch.setattr(terminal, "out", console)
-    terminal.print_result(SearchResult("量子", "hybrid", 1, 1.0, [_hit(1, (0.8, 0.8, 0.0))]))
+    monkeypatch.setattr(terminal_results, "out", console)
+    terminal_results.print_result(
+        SearchResult("量子", "hybrid", 1, 1.0, [_hit(1, (0.8, 0.8, 0.0))])
+    )
     assert "No strong match" in console.export_text()

@@ -114,7 +114,12 @@ def test_a_visitor_during_the_warm_up_is_told_then_served(
         loading = tab.page.get_by_text(Texts("zh-Hans")("page.loading_model"))
         warm_already = READY.search(fresh.log.read_text(errors="replace"))
         if not warm_already:
-            expect(loading).to_be_visible(timeout=QUERY_TIMEOUT_MS)
+            try:
+                expect(loading).to_be_visible(timeout=QUERY_TIMEOUT_MS)
+            except AssertionError:
+                # On a loaded machine the warm-up can end between reading the log and the
+                # page's first run: then the visitor had nothing to wait for.
+                assert READY.search(fresh.log.read_text(errors="replace"))
         _wait_cards(tab.page, FIRST_QUERY_TIMEOUT_MS)
         expect(loading).to_have_count(0)
 

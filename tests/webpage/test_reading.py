@@ -113,6 +113,27 @@ def test_results_export_and_a_hit_is_cited(page: Page, tmp_path: Path) -> None:
     expect(cited).to_contain_text(re.compile(r"paragraph \d+ \(seeds/004_fc9483995d931fb3\.txt\)"))
 
 
+def test_on_a_phone_the_first_result_is_on_the_first_screen(browser: Browser, app_url: str) -> None:
+    """At 390×844 the search box, the options and the first result's header fit one screen."""
+    url = f"{app_url}/?lang=zh-Hans&q={quote('焦裕禄干部学院建在哪里')}"
+    with open_tab(browser, url, width=390, height=844) as tab:
+        page = tab.page
+        card = page.locator(".ss-card").first
+        expect(card).to_be_visible(timeout=FIRST_QUERY_TIMEOUT_MS)
+        wait_idle(page)
+        box = card.bounding_box()
+        assert box is not None
+        # The card's top within the first screen, with room for its title and first lines.
+        assert 0 <= box["y"] <= 844 - 250, box
+        # Nothing lost: the box, the mode, the number, the filters and the view are all there,
+        # and the labels hidden on a phone still name the controls for screen readers.
+        expect(page.get_by_role("textbox", name="搜索")).to_be_in_viewport()
+        expect(page.get_by_role("radio", name="关键词")).to_be_in_viewport()
+        expect(page.get_by_role("spinbutton", name="结果数")).to_be_in_viewport()
+        expect(page.get_by_text("筛选")).to_be_in_viewport()
+        expect(page.get_by_role("heading", name="semsearch")).to_be_in_viewport()
+
+
 @pytest.mark.skipif(
     os.environ.get("SEMSEARCH_SCREENSHOT") != "1", reason="set SEMSEARCH_SCREENSHOT=1 to write them"
 )

@@ -119,7 +119,12 @@ def resolve_current(index_dir: Path) -> Path:
     """
     hint = f"Build one first: semsearch build [PATHS] --index {index_dir}"
     if not index_dir.is_dir():
-        raise IndexStoreError(f"There is no index at {index_dir} (no such folder).", hint)
+        raise IndexStoreError(
+            f"There is no index at {index_dir} (no such folder).",
+            hint,
+            key="index.no_folder",
+            params={"index": index_dir},
+        )
     link = index_dir / CURRENT_LINK
     if not link.is_symlink():
         if link.exists():
@@ -128,11 +133,18 @@ def resolve_current(index_dir: Path) -> Path:
                 rebuild_hint(index_dir),
             )
         if looks_like_index(index_dir):
-            raise IndexStoreError(f"There is no index in {index_dir} yet.", hint)
+            raise IndexStoreError(
+                f"There is no index in {index_dir} yet.",
+                hint,
+                key="index.not_yet",
+                params={"index": index_dir},
+            )
         raise IndexStoreError(
             f"{index_dir} is not a semsearch index (it has no '{CURRENT_LINK}' link).",
             f"Pass the index folder with --index, or build one: semsearch build [PATHS] "
             f"--index {index_dir}",
+            key="index.not_index",
+            params={"index": index_dir, "link": CURRENT_LINK},
         )
     target = os.readlink(link)
     if generation_number(target) is None:
@@ -219,13 +231,18 @@ class IndexFolder:
         index_dir = self.index_dir
         if index_dir.exists() and not index_dir.is_dir():
             raise IndexStoreError(
-                f"{index_dir} is a file, not an index folder.", "Choose another --index folder."
+                f"{index_dir} is a file, not an index folder.",
+                "Choose another --index folder.",
+                key="index.is_file",
+                params={"index": index_dir},
             )
         if index_dir.is_dir() and not looks_like_index(index_dir):
             raise IndexStoreError(
                 f"{index_dir} holds other files and is not a semsearch index; refusing to write "
                 "there.",
                 "Choose an empty or new folder with --index.",
+                key="index.foreign_folder",
+                params={"index": index_dir},
             )
         index_dir.mkdir(parents=True, exist_ok=True)
         owner_file = index_dir / LOCK_OWNER_FILE
@@ -239,6 +256,8 @@ class IndexFolder:
             raise IndexLockedError(
                 f"Another semsearch build/update is running on {index_dir} (pid {owner}).",
                 "Wait for it to finish, then run the command again.",
+                key="index.locked",
+                params={"index": index_dir, "pid": owner},
             ) from None
         self._locked = True  # released by unlock() even if noting the owner fails
         # The lock file itself is truncated by every contender, so the owner goes in its own file.

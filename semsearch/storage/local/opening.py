@@ -73,6 +73,8 @@ def open_local_index(index_dir: Path, verify: str = "cached", lazy: bool = False
     raise IndexStoreError(
         f"The index in {index_dir} keeps changing while it is being opened.",
         "Try again when the running build/update has finished.",
+        key="index.changing",
+        params={"index": index_dir},
     )
 
 

@@ -134,6 +134,8 @@ class StoredRecords:
             raise IndexStoreError(
                 f"There is no document {doc_id!r} in the index {self.index_dir}.",
                 f"List the documents with: semsearch info --index {self.index_dir}",
+                key="index.no_document",
+                params={"document": doc_id, "index": self.index_dir},
             )
         record, text, _removed = found
         return replace(record, text=text)

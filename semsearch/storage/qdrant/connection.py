@@ -83,6 +83,8 @@ def index_name(index_dir: Path) -> str:
         raise IndexStoreError(
             f"{name!r} cannot name a Qdrant index (letters, digits, '-' and '_' only).",
             "Give --index a plain name, e.g. --index news.",
+            key="qdrant.bad_name",
+            params={"name": name},
         )
     return name
 
@@ -151,6 +153,8 @@ def _explain(place: QdrantPlace, error: Exception) -> IndexStoreError:
             f"Cannot reach the Qdrant server at {place} ({error.source!r}).",
             f"Check the URL and that the server runs; ${settings.ENV_QDRANT_API_KEY} holds its "
             "API key if it needs one.",
+            key="qdrant.unreachable",
+            params={"place": place, "variable": settings.ENV_QDRANT_API_KEY},
         )
     if isinstance(error, UnexpectedResponse):
         return IndexStoreError(
@@ -238,6 +242,8 @@ def _open_client(place: QdrantPlace) -> Any:
         raise IndexStoreError(
             f"{folder} holds an index of the local engine, not a Qdrant one.",
             "Name another folder with --index or --qdrant-url, or leave out --engine qdrant.",
+            key="qdrant.local_folder",
+            params={"folder": folder},
         )
     try:
         return QdrantClient(path=str(folder))
@@ -249,4 +255,6 @@ def _open_client(place: QdrantPlace) -> Any:
             "semsearch command).",
             "Qdrant's local mode lets one process at a time use a folder: stop the other one "
             "and try again, or run a Qdrant server and pass its URL with --qdrant-url.",
+            key="qdrant.busy",
+            params={"folder": folder},
         ) from None
