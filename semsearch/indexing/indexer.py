@@ -20,8 +20,8 @@ from semsearch import settings
 from semsearch.chunking import Chunk, ChunkingConfig
 from semsearch.indexing.prepare import prepare, read_files
 from semsearch.indexing.report import STAGE_READ, STAGE_WRITE, IndexReport
-from semsearch.indexing.reprints import group_reprints
-from semsearch.indexing.scan import check_paths, covered, outermost, scan
+from semsearch.indexing.reprints import group_reprints, groups_losing_members
+from semsearch.indexing.scan import ScanPlan, check_paths, covered, outermost, read_stored, scan
 from semsearch.indexing.upgrades import run_due_upgrades
 from semsearch.indexing.vectors import add_sentence_vectors, embed_and_add
 from semsearch.ingest import Document
@@ -163,8 +163,8 @@ def _synchronize(
     report = IndexReport(index_dir=str(index_dir))
     with open_writer(Path(index_dir), embedder, chunking, rebuild=rebuild, engine=engine) as writer:
         base = writer.base
-        stored = base.stored_files() if base is not None else []
         stored_roots = [Path(root) for root in base.manifest.corpus_roots] if base else []
+        stored, stored_elsewhere = read_stored(base, paths, stored_roots)
         given = paths if paths is not None else stored_roots or [settings.default_corpus_dir()]
         scope = check_paths(given, stored, explicit=paths is not None, reporter=reporter)
         scan_started = time.time_ns()
@@ -175,13 +175,18 @@ def _synchronize(
 
         step = time.perf_counter()
         new_documents, removed_by_read = read_files(
-            plan.to_read, stored, plan.vanished, chunking, embedder, plan.skipped, reporter
+            plan.to_read,
+            stored,
+            plan.vanished,
+            chunking,
+            embedder,
+            plan.skipped,
+            reporter,
+            stored_elsewhere,
         )
         report.timings["read"] = time.perf_counter() - step
 
-        replaced = [item.old for item in plan.to_read if item.old is not None]
-        for old in [*plan.vanished, *replaced]:
-            report.chunks_removed += writer.remove_document(old.doc_id)
+        broken_groups = _remove_leaving(writer, plan, report)
         report.changed = sum(1 for new in new_documents if new.replaces is not None)
         report.added = len(new_documents) - report.changed
         report.removed = len(plan.vanished) + removed_by_read
@@ -190,7 +195,7 @@ def _synchronize(
         for old, state in plan.touched:
             writer.update_file_state(old.doc_id, state)
         texts = {new.document.doc_id: new.document.text for new in new_documents}
-        group_reprints(writer, texts, removed=bool(plan.vanished or replaced))
+        group_reprints(writer, texts, broken_groups)
         run_due_upgrades(writer, reporter)
         add_sentence_vectors(writer, embedder, reporter, report)
 
@@ -202,6 +207,17 @@ def _synchronize(
         _finish(writer, reporter, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_leaving(writer: IndexWriter, plan: ScanPlan, report: IndexReport) -> set[str]:
+    """Remove the vanished documents and those of changed files; the reprint groups they leave
+    (noted before the removal, see :func:`~semsearch.indexing.reprints.group_reprints`)."""
+    replaced = [item.old for item in plan.to_read if item.old is not None]
+    leaving = [old.doc_id for old in [*plan.vanished, *replaced]]
+    broken_groups = groups_losing_members(writer, leaving)
+    for doc_id in leaving:
+        report.chunks_removed += writer.remove_document(doc_id)
+    return broken_groups
 
 
 def _finish(writer: IndexWriter, reporter: Reporter, report: IndexReport) -> None:

@@ -6,6 +6,7 @@ Nothing is embedded here; each chunk gets its passage text and content key, so t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,7 @@ def read_files(
     embedder: IdentifiesModel,
     skipped: list[SkippedFile],
     reporter: Reporter,
+    stored_elsewhere: Callable[[str], str | None] | None = None,
 ) -> tuple[list[NewDocument], int]:
     """Read, clean, cut and tokenize new and changed files.
 
@@ -88,12 +90,23 @@ def read_files(
         skipped: Receives the files that cannot be indexed, with the reasons.
         reporter: Receives the ``read`` stage, a message per skipped file and one per note
             (invalid bytes replaced, a parser's warning).
+        stored_elsewhere: The path of a stored document with this id that ``stored`` leaves
+            out (an update of named paths reads only the documents under them); None when
+            ``stored`` holds every document.
 
     Returns:
         The new documents, and how many changed files became unreadable (they are removed).
     """
     leaving = {s.doc_id for s in vanished} | {i.old.doc_id for i in to_read if i.old is not None}
     taken = {s.doc_id: s.path for s in stored if s.doc_id not in leaving}
+
+    def taken_by(doc_id: str) -> str | None:
+        if doc_id in taken:
+            return taken[doc_id]
+        if doc_id in leaving or stored_elsewhere is None:
+            return None
+        return stored_elsewhere(doc_id)
+
     new_documents: list[NewDocument] = []
     removed = 0
     reporter.start(STAGE_READ, len(to_read))
@@ -101,7 +114,7 @@ def read_files(
     with Extraction() as extraction:
         for item in to_read:
             reporter.advance(STAGE_READ)
-            read = _read_one(item, chunking, taken, extraction)
+            read = _read_one(item, chunking, taken_by, extraction)
             if isinstance(read, str):
                 skipped.append(SkippedFile(str(item.path), read))
                 reporter.message(f"Skipped {item.path}: {read}")
@@ -118,7 +131,10 @@ def read_files(
 
 
 def _read_one(
-    item: FileToRead, chunking: ChunkingConfig, taken: dict[str, str], extraction: Extraction
+    item: FileToRead,
+    chunking: ChunkingConfig,
+    taken_by: Callable[[str], str | None],
+    extraction: Extraction,
 ) -> tuple[Document, list[Chunk]] | str:
     """A file's document and chunks, or the one-line reason it is skipped."""
     try:
@@ -131,9 +147,10 @@ def _read_one(
         return failure_reason(error, "cannot be indexed")
     if not chunks:
         return "no text left after cleaning"
-    if document.doc_id in taken:
+    owner = taken_by(document.doc_id)
+    if owner is not None:
         return (
             f"its document id {document.doc_id!r} is already used by "
-            f"{taken[document.doc_id]}; index the two folders separately"
+            f"{owner}; index the two folders separately"
         )
     return document, chunks

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from semsearch.errors import SemsearchError
 from semsearch.indexing.report import STAGE_SCAN
-from semsearch.ingest import SkippedFile, discover_files
-from semsearch.ingest.files import real_path
+from semsearch.ingest import SkippedFile
+from semsearch.ingest.files import discover_file_names, real_path
 from semsearch.progress import Reporter
-from semsearch.storage import FileState, StoredFile
+from semsearch.storage import FileScope, FileState, SourceRecords, StoredFile
 
 #: A file modified this close to the previous scan may have changed within the same mtime
 #: tick after it was read, so its size and mtime alone are not trusted (it is hashed).
@@ -72,6 +72,40 @@ class ScanPlan:
     touched: list[tuple[StoredFile, FileState]] = field(default_factory=list)
     vanished: list[StoredFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def read_stored(
+    base: SourceRecords | None, paths: Sequence[Path] | None, stored_roots: Sequence[Path]
+) -> tuple[list[StoredFile], Callable[[str], str | None] | None]:
+    """The stored documents an update needs, and how to ask about the others.
+
+    An update of named paths reads only the documents whose files lie under them, and those
+    indexed through a link that led out of the corpus folders (:func:`_vanished` may remove
+    them): one range of the catalog's file index per path instead of every document.
+
+    Args:
+        base: The index's current version (None: a new index).
+        paths: The paths the user named (None: the index's own, every document is needed).
+        stored_roots: The folders the index covers.
+
+    Returns:
+        The documents, and the path of a stored document left out, by id (None when every
+        document was read).
+    """
+    if base is None:
+        return [], None
+    if paths is None:
+        return base.stored_files(), None
+    scope = FileScope(
+        under=tuple(str(real_path(path)) for path in paths),
+        outside=tuple(os.path.realpath(root) for root in stored_roots),
+    )
+
+    def stored_elsewhere(doc_id: str) -> str | None:
+        found = base.stored_files(FileScope(doc_ids=(doc_id,)))
+        return found[0].path if found else None
+
+    return base.stored_files(scope), stored_elsewhere
 
 
 def check_paths(
@@ -212,25 +246,30 @@ def scan(
         The plan; only files whose stored size or mtime cannot be trusted were hashed.
     """
     existing = [Path(display_path(p)) for p in scope if p.exists()]
-    files, skipped = discover_files(existing) if existing else ([], [])
+    files, skipped = discover_file_names(existing) if existing else ([], [])
     for item in skipped:
         reporter.message(f"Skipped {item.path}: {item.reason}")
     plan = ScanPlan(skipped=skipped)
     by_file = {s.state.file_path: s for s in stored if s.state is not None}
+    trusted = _trusted(by_file, last_scan_ns)
     seen: set[str] = set()
-    folders: dict[str, str] = {}
     reporter.start(STAGE_SCAN, len(files))
-    for number, file in enumerate(files, 1):
+    # Discovery resolved each file (``absolute``); a Path is made only for a file to read.
+    for number, (name, absolute) in enumerate(files, 1):
         if number % SCAN_REPORT_EVERY == 0:
             reporter.advance(STAGE_SCAN, SCAN_REPORT_EVERY)
         try:
-            status, absolute = stat_and_resolve(file, folders)
+            status = file_status(name)
         except OSError as error:
-            plan.skipped.append(SkippedFile(str(file), f"cannot be read ({error.strerror})"))
+            plan.skipped.append(SkippedFile(name, f"cannot be read ({error.strerror})"))
             continue
         if absolute in seen:
             continue
         seen.add(absolute)
+        if trusted.get(absolute) == (status.st_size, status.st_mtime_ns):
+            plan.unchanged += 1
+            continue
+        file = Path(name)
         state = FileState(absolute, status.st_size, status.st_mtime_ns)
         old = by_file.get(absolute)
         verdict = (
@@ -250,6 +289,16 @@ def scan(
     reporter.advance(STAGE_SCAN, len(files) % SCAN_REPORT_EVERY)
     plan.vanished = _vanished(stored, seen, scope, stored_roots)
     return plan
+
+
+def _trusted(by_file: dict[str, StoredFile], last_scan_ns: int) -> dict[str, tuple[int, int]]:
+    """``(size, mtime)`` of the stored files whose stat alone can be trusted, by path: most
+    files of a no-op are decided by one tuple comparison, no object made."""
+    return {
+        path: (s.state.size, s.state.mtime_ns)
+        for path, s in by_file.items()
+        if s.state is not None and s.state.mtime_ns < last_scan_ns - RACY_WINDOW_NS
+    }
 
 
 def _vanished(
@@ -272,30 +321,20 @@ def _vanished(
     ]
 
 
-def stat_and_resolve(file: Path, folders: dict[str, str]) -> tuple[os.stat_result, str]:
-    """The file's status (links followed) and ``str(file.resolve())``, with one system call for
-    a file that is not a link, and each folder resolved once (a no-op update at 100k chunks
-    looks at some 23,000 files; resolving each path costs tens of microseconds).
+def file_status(name: str) -> os.stat_result:
+    """A file's status with links followed, with one system call for a file that is not a link.
 
     Args:
-        file: A file.
-        folders: Folders resolved so far (filled here).
+        name: The file's path.
 
     Returns:
-        ``(os.stat(file), absolute path with every link followed)``.
+        ``os.stat(name)``.
 
     Raises:
         OSError: The file (or a link's target) cannot be looked at.
     """
-    name = os.fspath(file)
     status = os.lstat(name)
-    if stat.S_ISLNK(status.st_mode):
-        return os.stat(name), os.path.realpath(name)
-    head, tail = os.path.split(name)
-    parent = folders.get(head)
-    if parent is None:
-        parent = folders[head] = os.path.realpath(head or ".")
-    return status, os.path.join(parent, tail)
+    return os.stat(name) if stat.S_ISLNK(status.st_mode) else status
 
 
 def _compare(file: Path, state: FileState, old: StoredFile, last_scan_ns: int) -> str | SkippedFile:

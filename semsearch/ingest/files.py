@@ -99,30 +99,42 @@ def link_problem(link: Path, root: Path) -> str | None:
     return None
 
 
+def _suffix(name: str) -> str:
+    """``PurePath(name).suffix`` of a file name, without parsing a path."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
 class _Discovery:
-    """The files and skipped files found so far, each real file once."""
+    """The files and skipped files found so far, each real file once.
+
+    Files are kept as text with their resolved path (what the update's scan compares), so a
+    walk of 23,000 files makes no ``Path`` per file: that was 0.9 s of a 3.8 s no-op update at
+    100k chunks (cProfile, load 8), more than the system calls.
+    """
 
     def __init__(self) -> None:
-        self.files: list[Path] = []
+        self.files: list[tuple[str, str]] = []
         self.skipped: list[SkippedFile] = []
         self.seen: set[str] = set()
 
-    def consider(self, file: Path, resolved: str | None = None) -> None:
-        key = resolved or os.path.realpath(file)
+    def consider(self, file: Path | str, resolved: str | None = None) -> None:
+        name = os.fspath(file)
+        key = resolved or os.path.realpath(name)
         if key in self.seen:
             return
         self.seen.add(key)
-        if _not_utf8(str(file)):
+        if _not_utf8(name):
             self.skip(file, NOT_UTF8_REASON)
             return
-        suffix = file.suffix.lower()
+        suffix = _suffix(os.path.basename(name)).lower()
         if suffix in SUPPORTED_SUFFIXES:
-            self.files.append(file)
+            self.files.append((name, key))
         else:
             shown = suffix or "(no extension)"
             self.skip(file, f"unsupported file type {shown}")
 
-    def skip(self, path: Path, reason: str) -> None:
+    def skip(self, path: Path | str, reason: str) -> None:
         self.skipped.append(SkippedFile(shown_path(path), reason))
 
     def walk(self, folder: Path) -> None:
@@ -149,12 +161,14 @@ class _Discovery:
         # Hidden folders such as .git, index folders and linked folders are not walked.
         kept = [here / entry.name for entry in folders if self._descend(here / entry.name, root)]
         resolved_here = os.path.realpath(here)
+        # ``str(here / name)``: a normalized folder, and "." left out as pathlib does.
+        shown_here = str(here)
+        prefix = "" if shown_here == "." else os.path.join(shown_here, "")
         for entry in files:
-            file = here / entry.name
             if entry.is_symlink():
-                self._found(file, root)
+                self._found(here / entry.name, root)
             else:
-                self.consider(file, os.path.join(resolved_here, entry.name))
+                self.consider(prefix + entry.name, os.path.join(resolved_here, entry.name))
         for folder in kept:
             self._walk(folder, root)
 
@@ -190,6 +204,19 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
     """Expand folders (recursively) and files into the list of article files to read.
 
+    Args:
+        paths: Files and folders, as given by the user.
+
+    Returns:
+        As :func:`discover_file_names`, each file as a ``Path``.
+    """
+    files, skipped = discover_file_names(paths)
+    return [Path(name) for name, _resolved in files], skipped
+
+
+def discover_file_names(paths: Sequence[Path]) -> tuple[list[tuple[str, str]], list[SkippedFile]]:
+    """Expand folders (recursively) and files into the list of article files to read.
+
     Hidden files and folders (name starting with ``.``) and index folders are ignored without a
     report; files with an unsupported suffix are reported as skipped, and so are symbolic links
     that lead out of the folder, are broken or loop (see the module's docstring). A path that
@@ -199,8 +226,9 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]
         paths: Files and folders, as given by the user.
 
     Returns:
-        The readable files (sorted within each folder, duplicates removed, in argument order)
-        and the skipped ones.
+        The readable files (sorted within each folder, duplicates removed, in argument order),
+        each as ``(path as found, absolute path with every link resolved)``, and the skipped
+        ones.
     """
     found = _Discovery()
     for given in paths:

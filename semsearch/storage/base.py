@@ -20,7 +20,9 @@ import numpy as np
 from semsearch.storage.data import (
     ChunkFilter,
     DocumentRecord,
+    FileScope,
     FileState,
+    ReprintSelection,
     ReprintState,
     StoredChunk,
     StoredFile,
@@ -122,8 +124,9 @@ class SourceRecords(Protocol):
         """The files the last build/update could not index, with the reasons."""
         ...
 
-    def stored_files(self) -> list[StoredFile]:
-        """Each document's file state (the indexer's view of what is indexed)."""
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
+        """Each document's file state (the indexer's view of what is indexed); with ``scope``,
+        only the documents it selects (an update of named paths reads no other)."""
         ...
 
 
@@ -224,8 +227,9 @@ class IndexWriter(Protocol):
         """Record the roots the index covers, the files it could not index and the scan time."""
         ...
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """The signature and group of every document of the version being written."""
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """The signature and group of every document of the version being written, or of the
+        documents ``select`` selects."""
         ...
 
     def set_reprints(self, states: dict[str, ReprintState]) -> None:

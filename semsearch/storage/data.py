@@ -8,6 +8,7 @@ The protocols that hand them around are in :mod:`semsearch.storage.base`.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -74,6 +75,37 @@ class ReprintState:
 
 
 @dataclass(frozen=True)
+class ReprintSelection:
+    """Which documents' reprint states to read (any condition given selects a document).
+
+    Attributes:
+        doc_ids: These documents.
+        groups: The members of these groups.
+        unsigned: The documents without a signature yet.
+    """
+
+    doc_ids: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    unsigned: bool = False
+
+    def holds(self, doc_id: str, state: ReprintState) -> bool:
+        """Whether a document is selected (the engines without a query for it).
+
+        Args:
+            doc_id: The document.
+            state: Its reprint state.
+
+        Returns:
+            True when one of the conditions selects it.
+        """
+        return (
+            doc_id in self.doc_ids
+            or (state.group is not None and state.group in self.groups)
+            or (self.unsigned and state.signature is None)
+        )
+
+
+@dataclass(frozen=True)
 class FileState:
     """Where a document's file is and what it looked like when indexed.
 
@@ -98,6 +130,71 @@ class StoredFile:
     path: str
     content_hash: str
     state: FileState | None
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """Which stored documents an update of named paths needs (any condition given selects).
+
+    Reading every document's file state costs the index's size (22,783 rows at 100k chunks);
+    an update of one folder needs only the documents whose files lie in it.
+
+    Attributes:
+        under: Normalized absolute paths: documents whose file is one of them or inside one.
+        outside: Normalized absolute paths (None: no condition): also the documents whose file
+            lies in none of them (indexed through a link that led out of the corpus folders).
+        doc_ids: Also these documents (whether an id is taken).
+    """
+
+    under: tuple[str, ...] = ()
+    outside: tuple[str, ...] | None = None
+    doc_ids: tuple[str, ...] = ()
+
+    def holds(self, stored: StoredFile) -> bool:
+        """Whether a stored document is selected (the engines without a query for it).
+
+        Args:
+            stored: A stored document.
+
+        Returns:
+            True when one of the conditions selects it.
+        """
+        if stored.doc_id in self.doc_ids:
+            return True
+        if stored.state is None:
+            return False
+        path = stored.state.file_path
+        if self.outside is not None and not path_within(path, self.outside):
+            return True
+        return path_within(path, self.under)
+
+
+def path_within(path: str, roots: Sequence[str]) -> bool:
+    """Whether a normalized absolute path is one of ``roots`` or inside one (compared as text).
+
+    Args:
+        path: A normalized absolute path.
+        roots: Normalized absolute paths.
+
+    Returns:
+        True when ``path`` equals a root or starts with a root and a separator.
+    """
+    prefixes = tuple(root if root.endswith(os.sep) else root + os.sep for root in roots)
+    return path in roots or path.startswith(prefixes)
+
+
+def prefix_range(root: str) -> tuple[str, str]:
+    """The text range holding exactly the paths inside a folder (for an indexed range query).
+
+    Args:
+        root: A normalized absolute path.
+
+    Returns:
+        ``(low, high)``: a path lies inside ``root`` when ``low <= path < high`` (code point
+        order, which UTF-8 bytes and SQLite's BINARY collation share).
+    """
+    low = root if root.endswith(os.sep) else root + os.sep
+    return low, low[:-1] + chr(ord(os.sep) + 1)
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,22 @@ def test_clashing_document_ids_are_skipped_not_mixed(corpus: Path, embedder: Fak
     assert "already used by" in report.skipped[0].reason
 
 
+def test_a_clash_with_a_document_outside_the_named_folder_is_found(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    """An update of one folder reads only the stored documents under it; a document id taken
+    by a file elsewhere is still refused."""
+    build(embedder)
+    other = Path("other")
+    other.mkdir()
+    name = sorted(corpus.iterdir())[0].name
+    shutil.copy(SEEDS[4], other / name)
+    report = indexing.update([other], Path("index"), embedder)
+    assert report.added == 0
+    assert [s.path for s in report.skipped] == [f"other/{name}"]
+    assert "already used by corpus/" in report.skipped[0].reason
+
+
 def test_metadata_only_change_keeps_vectors_and_bm25(corpus: Path, embedder: FakeEmbedder) -> None:
     build(embedder)
     before = open_index(Path("index"))

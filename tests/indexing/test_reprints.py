@@ -169,11 +169,13 @@ def _drop_reprint_columns(index_dir: Path) -> None:
     generation = current_dir(index_dir)
     db = sqlite3.connect(generation / META_FILE)
     db.executescript(
+        "DROP INDEX documents_unsigned;"
         "DROP INDEX documents_by_reprint_group;"
         "ALTER TABLE documents DROP COLUMN signature;"
         "ALTER TABLE documents DROP COLUMN reprint_group;"
     )
-    db.execute(f"PRAGMA user_version = {len(SCHEMA_UPGRADES) - 1}")
+    names = [name for name, _sql in SCHEMA_UPGRADES]
+    db.execute(f"PRAGMA user_version = {names.index('reprints')}")
     db.commit()
     db.close()
     refresh_manifest(generation)

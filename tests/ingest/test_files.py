@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from semsearch.ingest import (
     SUPPORTED_SUFFIXES,
     Document,
@@ -12,6 +14,7 @@ from semsearch.ingest import (
     document_id,
     read_document,
 )
+from semsearch.ingest.files import discover_file_names
 
 from .samples import SEEDS
 
@@ -114,3 +117,25 @@ def test_discovery_walks_in_the_order_of_os_walk(tmp_path: Path) -> None:
         folders.sort()
         expected += [Path(folder) / name for name in sorted(files)]
     assert discover_files([tmp_path])[0] == expected
+
+
+def test_file_names_are_as_pathlib_gives_them_with_their_resolved_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan's discovery keeps text, not a Path per file: the same names (no "./" for the
+    working directory), each with the path every link resolved."""
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "sub/b.md", "sub/c.", "sub/.d.txt", "sub/e.TXT"):
+        (tmp_path / name).write_text("正文", encoding="utf-8")
+    (tmp_path / "sub" / "link.txt").symlink_to(tmp_path / "a.txt")
+    monkeypatch.chdir(tmp_path)
+    for given in (Path("."), Path("sub"), tmp_path):
+        files, skipped = discover_file_names([given])
+        paths, same_skipped = discover_files([given])
+        assert [Path(name) for name, _ in files] == paths and skipped == same_skipped
+        assert [name for name, _ in files] == [str(path) for path in paths]
+        assert [resolved for _, resolved in files] == [os.path.realpath(p) for p in paths]
+    names = [name for name, _ in discover_file_names([Path(".")])[0]]
+    assert names == ["a.txt", "sub/b.md", "sub/e.TXT"]
+    reasons = [s.reason for s in discover_file_names([Path(".")])[1]]
+    assert reasons == ["unsupported file type (no extension)"]  # "c.": no suffix, as pathlib

@@ -16,7 +16,7 @@ from semsearch.chunking import Chunk, ChunkingConfig, passage_text
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import Document, RemovedLine, SkippedFile
 from semsearch.lexical import KeywordIndex, tokenize
-from semsearch.storage import ChunkFilter, DocumentRecord, StoredChunk, StoredFile
+from semsearch.storage import ChunkFilter, DocumentRecord, FileScope, StoredChunk, StoredFile
 from semsearch.storage.manifest import Manifest
 
 # doc_id: (title, date, path, paragraphs) — one chunk per paragraph.
@@ -210,7 +210,7 @@ class MemoryReader:
     def skipped_files(self) -> list[SkippedFile]:
         return []
 
-    def stored_files(self) -> list[StoredFile]:
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
         return []
 
     def close(self) -> None:

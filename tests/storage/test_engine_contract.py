@@ -24,8 +24,10 @@ from semsearch.ingest import SkippedFile
 from semsearch.storage import (
     ChunkFilter,
     EngineConfig,
+    FileScope,
     FileState,
     IndexWriter,
+    ReprintSelection,
     ReprintState,
     SearchIndex,
     StoredFile,
@@ -123,6 +125,38 @@ def test_a_committed_index_holds_what_was_written(
     assert [c.chunk_id for c in after] == [sport[2].chunk_id]
     with pytest.raises(KeyError):
         built.chunks([10**9])
+
+
+def test_stored_files_of_a_scope(location: Path, engine: Engine, embedder: FakeEmbedder) -> None:
+    """A scope selects by folder (text ranges: "/abs/a" holds neither "/abs/a-b/…" nor
+    "/abs/ab.txt"), by files outside the corpus folders and by id; the union of them."""
+    files = {
+        "econ": "/abs/a/econ.txt",
+        "sport": "/abs/a-b/sport.txt",
+        "weather": "/other/weather.txt",
+        "extra": "/abs/ab.txt",
+    }
+    with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
+        for doc_id, file_path in files.items():
+            add(writer, embedder, doc_id, paragraphs=["国家统计局发布数据。"])
+            writer.update_file_state(doc_id, FileState(file_path, 100, 1))
+        reader = writer.commit()
+    try:
+
+        def selected(scope: FileScope) -> list[str]:
+            return sorted(stored.doc_id for stored in reader.stored_files(scope))
+
+        assert selected(FileScope(under=("/abs/a",))) == ["econ"]
+        assert selected(FileScope(under=("/abs/a/econ.txt",))) == ["econ"]
+        assert selected(FileScope(under=("/abs/a",), outside=("/abs",))) == ["econ", "weather"]
+        assert selected(FileScope(doc_ids=("sport",))) == ["sport"]
+        assert selected(FileScope(under=("/",))) == sorted(files)
+        assert selected(FileScope()) == []
+        assert [s.state for s in reader.stored_files(FileScope(under=("/abs/a",)))] == [
+            FileState("/abs/a/econ.txt", 100, 1)
+        ]
+    finally:
+        reader.close()
 
 
 def test_filters(built: SearchIndex, embedder: FakeEmbedder) -> None:
@@ -268,6 +302,15 @@ def test_reprint_signatures_and_groups_are_kept_per_document(
         assert writer.reprint_states()["weather"] == ReprintState(b"", None)
         writer.remove_document("econ")
         assert set(writer.reprint_states()) == {"sport", "weather"}
+        assert set(writer.reprint_states(ReprintSelection(doc_ids=("econ", "weather")))) == {
+            "weather"
+        }
+        assert writer.reprint_states(ReprintSelection(groups=("econ",))) == {
+            "sport": ReprintState(b"\x01\x03", "econ")
+        }
+        assert writer.reprint_states(ReprintSelection(unsigned=True)) == {}
+        writer.set_reprints({"weather": ReprintState(None, None)})
+        assert set(writer.reprint_states(ReprintSelection(unsigned=True))) == {"weather"}
         writer.set_reprints({"sport": ReprintState(b"\x01\x03", None)})
         writer.commit().close()
     reader = reopen(location, engine)

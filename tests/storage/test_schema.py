@@ -30,6 +30,7 @@ def test_upgrades_are_named_and_ordered() -> None:
         "sentence_vectors",
         "segments",
         "reprints",
+        "unsigned_documents",
     ]
 
 
@@ -69,6 +70,7 @@ def test_an_unversioned_database_is_taken_from_where_it_is(tmp_path: Path) -> No
         "sentence_vectors",
         "segments",
         "reprints",
+        "unsigned_documents",
     ]
     assert tables(db) == ["documents", "skipped"]
     # A document keeps the range of its chunk ids; the segment is the writer's to set.
@@ -88,6 +90,7 @@ def test_a_database_of_every_table_but_no_version_is_taken_from_where_it_is(
         "sentence_vectors",
         "segments",
         "reprints",
+        "unsigned_documents",
     ]
     assert applied_upgrades(db) == len(UPGRADES)
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from semsearch.ingest import SkippedFile
-from semsearch.storage.data import ChunkFilter, DocumentRecord, FileState, ReprintState, StoredFile
+from semsearch.storage.data import DocumentRecord, FileState, StoredFile, prefix_range
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
+
+if TYPE_CHECKING:
+    from semsearch.storage.data import ChunkFilter, FileScope, ReprintSelection, ReprintState
 
 #: Places (path, date) of documents kept in memory at most: about 200 bytes each.
 PLACES_KEPT = 200_000
@@ -74,13 +77,16 @@ class Catalog(Database):
         """The SQL of a document's reprint group (NULL in a catalog made before reprints)."""
         return self._guarded(lambda: [(group_column(self._db),)])[0][0]
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """Every document's reprint signature and group.
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """Every document's reprint signature and group, or those of some documents.
+
+        Args:
+            select: Only the documents it selects (None: every one).
 
         Returns:
             The state of each document by doc id.
         """
-        rows = self._guarded(lambda: list(read_reprint_states(self._db).items()))
+        rows = self._guarded(lambda: list(read_reprint_states(self._db, select).items()))
         return dict(rows)
 
     def places(self, doc_ids: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -160,14 +166,21 @@ class Catalog(Database):
         rows = self.select("SELECT path, reason FROM skipped ORDER BY path")
         return [SkippedFile(path, reason) for path, reason in rows]
 
-    def stored_files(self) -> list[StoredFile]:
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
         """Each document's file state (the indexer's view of what is indexed).
 
+        Args:
+            scope: Only the documents it selects (None: every document); the paths under its
+                folders are read as ranges of the ``file_path`` index.
+
         Returns:
-            One entry per document.
+            One entry per document selected.
         """
+        where, params = ("", []) if scope is None else _scope_condition(scope)
         rows = self.select(
             "SELECT doc_id, path, content_hash, file_path, file_size, file_mtime_ns FROM documents"
+            + where,
+            params,
         )
         files = []
         for doc_id, path, content_hash, file_path, size, mtime_ns in rows:
@@ -196,6 +209,45 @@ class Catalog(Database):
         except sqlite3.DatabaseError as error:
             raise self.damaged(f"is not a valid index database ({error})") from None
         return int(chunk_count), int(document_count)
+
+
+def _scope_condition(scope: FileScope) -> tuple[str, list[str]]:
+    """The SQL ``WHERE`` clause selecting the documents of a scope, and its parameters."""
+    conditions: list[str] = []
+    params: list[str] = []
+    for root in scope.under:
+        conditions.append("file_path = ? OR (file_path >= ? AND file_path < ?)")
+        params.extend([root, *prefix_range(root)])
+    if scope.outside is not None:
+        for low, high in _gaps(scope.outside):
+            if high is None:
+                conditions.append("file_path >= ?")
+                params.append(low)
+            else:
+                conditions.append("file_path >= ? AND file_path < ?")
+                params.extend([low, high])
+    if scope.doc_ids:
+        conditions.append(f"doc_id IN ({','.join('?' * len(scope.doc_ids))})")
+        params.extend(scope.doc_ids)
+    return " WHERE " + " OR ".join(f"({c})" for c in conditions or ["0"]), params
+
+
+def _gaps(roots: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """The text ranges of the paths inside none of ``roots``, as ``[low, high)`` (None: no end).
+
+    "Not inside any root" as ranges lets SQLite read them from the ``file_path`` index (a
+    ``NOT (…)`` condition reads every row: 30-40 ms at 22,783 documents, load 8). A root
+    covers itself (``[root, root + NUL)``; a path holds no NUL) and ``prefix_range(root)``.
+    """
+    covered = sorted(piece for root in roots for piece in ((root, root + "\0"), prefix_range(root)))
+    gaps: list[tuple[str, str | None]] = []
+    low = ""
+    for start, end in covered:
+        if start > low:
+            gaps.append((low, start))
+        low = max(low, end)
+    gaps.append((low, None))
+    return gaps
 
 
 class LegacyCatalog(Catalog):

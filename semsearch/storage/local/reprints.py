@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
-from semsearch.storage.data import ReprintState
+from semsearch.sqlbatch import select_in
+from semsearch.storage.data import ReprintSelection, ReprintState
 
 #: The catalog column holding a document's reprint group.
 GROUP_COLUMN = "reprint_group"
@@ -41,20 +42,34 @@ def group_column(db: sqlite3.Connection) -> str:
     return GROUP_COLUMN if has_reprint_columns(db) else "NULL"
 
 
-def read_reprint_states(db: sqlite3.Connection) -> dict[str, ReprintState]:
-    """Every document's signature and group.
+def read_reprint_states(
+    db: sqlite3.Connection, select: ReprintSelection | None = None
+) -> dict[str, ReprintState]:
+    """Every document's signature and group, or those of the documents a selection selects.
 
     Args:
         db: A catalog.
+        select: Only these documents (None: every one); ids are found by the primary key and
+            groups by their index, so a selection reads only its rows.
 
     Returns:
         The state of each document by doc id (unsigned and ungrouped before the upgrade).
     """
-    if not has_reprint_columns(db):
-        return {
-            row[0]: ReprintState(None, None) for row in db.execute("SELECT doc_id FROM documents")
-        }
-    rows = db.execute(f"SELECT doc_id, signature, {GROUP_COLUMN} FROM documents")
+    columns = (
+        f"doc_id, signature, {GROUP_COLUMN}" if has_reprint_columns(db) else "doc_id, NULL, NULL"
+    )
+    sql = f"SELECT {columns} FROM documents"
+    if select is None:
+        rows = db.execute(sql).fetchall()
+    elif not has_reprint_columns(db):
+        # Before the upgrade every document is unsigned and ungrouped.
+        every = db.execute(sql).fetchall() if select.unsigned else []
+        rows = every + select_in(db, sql + " WHERE doc_id IN ({marks})", list(select.doc_ids))
+    else:
+        rows = select_in(db, sql + " WHERE doc_id IN ({marks})", list(select.doc_ids))
+        rows += select_in(db, sql + f" WHERE {GROUP_COLUMN} IN ({{marks}})", list(select.groups))
+        if select.unsigned:
+            rows += db.execute(sql + " WHERE signature IS NULL").fetchall()
     return {
         doc_id: ReprintState(None if signature is None else bytes(signature), group)
         for doc_id, signature, group in rows

@@ -98,6 +98,11 @@ ALTER TABLE documents ADD COLUMN reprint_group TEXT;
 CREATE INDEX documents_by_reprint_group ON documents(reprint_group);
 """
 
+# The documents an update must sign (normally none): found without reading every row.
+_UNSIGNED = """
+CREATE INDEX documents_unsigned ON documents(doc_id) WHERE signature IS NULL;
+"""
+
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
 #: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
@@ -105,6 +110,7 @@ UPGRADES: tuple[tuple[str, str], ...] = (
     ("sentence_vectors", _SENTENCE_VECTORS),
     ("segments", _SEGMENTS),
     ("reprints", _REPRINTS),
+    ("unsigned_documents", _UNSIGNED),
 )
 
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds

@@ -16,7 +16,7 @@ import numpy as np
 
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
-from semsearch.storage.data import ChunkFilter, DocumentRecord, StoredChunk, StoredFile
+from semsearch.storage.data import ChunkFilter, DocumentRecord, FileScope, StoredChunk, StoredFile
 from semsearch.storage.local.catalog import Catalog
 from semsearch.storage.local.segments import SegmentSet
 
@@ -182,13 +182,16 @@ class StoredRecords:
         """
         return self.catalog.skipped_files()
 
-    def stored_files(self) -> list[StoredFile]:
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
         """Each document's file state (the indexer's view of what is indexed).
 
+        Args:
+            scope: Only the documents it selects (None: every document).
+
         Returns:
-            One entry per document.
+            One entry per document selected.
         """
-        return self.catalog.stored_files()
+        return self.catalog.stored_files(scope)
 
     def chunk_texts(self) -> list[tuple[int, str, str]]:
         """Every live chunk's title and text (to re-tokenize them).

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from semsearch.storage.data import FileState, ReprintState
+from semsearch.storage.data import FileState, ReprintSelection, ReprintState
 from semsearch.storage.local.reprints import read_reprint_states, write_reprint_states
 from semsearch.storage.local.schema import open_working_copy
 
@@ -109,9 +109,9 @@ class CatalogCopy:
             (state.file_path, state.size, state.mtime_ns, doc_id),
         )
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """Every document's reprint signature and group (:mod:`.reprints`)."""
-        return read_reprint_states(self.db)
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """Every document's reprint signature and group, or those ``select`` selects."""
+        return read_reprint_states(self.db, select)
 
     def set_reprints(self, states: Mapping[str, ReprintState]) -> None:
         """Record documents' reprint signatures and groups."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from semsearch.atomic import remove_path
 from semsearch.storage.base import DescribesChunking, IdentifiesModel
-from semsearch.storage.data import FileState, ReprintState, WriteOptions
+from semsearch.storage.data import FileState, ReprintSelection, ReprintState, WriteOptions
 from semsearch.storage.local.checksums import remember_written
 from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
 from semsearch.storage.local.failures import reported_as_write_failure, writes_files
@@ -239,15 +239,16 @@ class LocalWriter:
         if scanned_at_ns is not None:
             self._scanned_at_ns = scanned_at_ns
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """The reprint signature and group of every document of the next generation.
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """The reprint signature and group of every document of the next generation, or of
+        the documents ``select`` selects.
 
         Before any change this reads the starting generation, so an update with nothing to do
         starts no generation.
         """
         if self._catalog is not None:
-            return self._catalog.reprint_states()
-        return self.base.catalog.reprint_states() if self.base is not None else {}
+            return self._catalog.reprint_states(select)
+        return self.base.catalog.reprint_states(select) if self.base is not None else {}
 
     @writes_files
     def set_reprints(self, states: dict[str, ReprintState]) -> None:

@@ -17,7 +17,14 @@ import numpy as np
 
 from semsearch.errors import IndexStoreError
 from semsearch.ingest import RemovedLine, SkippedFile
-from semsearch.storage.data import ChunkFilter, DocumentRecord, FileState, StoredChunk, StoredFile
+from semsearch.storage.data import (
+    ChunkFilter,
+    DocumentRecord,
+    FileScope,
+    FileState,
+    StoredChunk,
+    StoredFile,
+)
 from semsearch.storage.manifest import Manifest, sentence_info
 from semsearch.storage.qdrant import connection as connections
 from semsearch.storage.qdrant.schema import (
@@ -248,8 +255,9 @@ class QdrantRecords(QdrantView):
         rows = next(iter(points.values())).payload["skipped"] if points else []
         return [SkippedFile(path, reason) for path, reason in sorted(map(tuple, rows))]
 
-    def stored_files(self) -> list[StoredFile]:
-        """Each document's file state (the indexer's view of what is indexed)."""
+    def stored_files(self, scope: FileScope | None = None) -> list[StoredFile]:
+        """Each document's file state (the indexer's view of what is indexed); with ``scope``,
+        the documents it selects (filtered here, after reading every document point)."""
         files = []
         for point in self._document_points():
             payload = point.payload
@@ -261,4 +269,4 @@ class QdrantRecords(QdrantView):
             files.append(
                 StoredFile(payload["doc_id"], payload["path"], payload["content_hash"], state)
             )
-        return files
+        return files if scope is None else [stored for stored in files if scope.holds(stored)]

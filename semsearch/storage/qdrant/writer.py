@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from semsearch.storage.base import DescribesChunking, IdentifiesModel
-from semsearch.storage.data import FileState, ReprintState, checked_chunk_vectors
+from semsearch.storage.data import (
+    FileState,
+    ReprintSelection,
+    ReprintState,
+    checked_chunk_vectors,
+)
 from semsearch.storage.manifest import sentence_info
 from semsearch.storage.qdrant.commit import mark_removed, publish_version
 from semsearch.storage.qdrant.documents import DocumentBook, chunk_range, document_payload
@@ -192,9 +197,13 @@ class QdrantWriter:
         self.documents.restate(doc_id, state)
         self._changed = True
 
-    def reprint_states(self) -> dict[str, ReprintState]:
-        """The reprint signature and group of every document of the version being written."""
-        return self.documents.reprint_states()
+    def reprint_states(self, select: ReprintSelection | None = None) -> dict[str, ReprintState]:
+        """The reprint signature and group of every document of the version being written, or
+        of those ``select`` selects (filtered here, from the payloads)."""
+        states = self.documents.reprint_states()
+        if select is None:
+            return states
+        return {doc_id: state for doc_id, state in states.items() if select.holds(doc_id, state)}
 
     def set_reprints(self, states: dict[str, ReprintState]) -> None:
         """Record documents' reprint signatures and groups in the version being written."""
