@@ -374,12 +374,10 @@ def rank_articles(
 ) -> list[tuple[int, float]]:
     """One entry per article, ordered by its best score plus article coverage.
 
-    An article's score is its best entry's score plus ``weight × coverage × top``, where
-    ``top`` is the best score of the whole list, so the evidence is in the list's own units
-    (a BM25 score or a fused one) and the order does not depend on the scale. Measured at
-    article level (``semsearch eval --articles``, ``bench/article_coverage.py``): with 0.5,
-    MRR@10 of short news +0.6 in keyword and hybrid mode, long news +0.3 hybrid; whole
-    paragraphs level within noise (hybrid −0.09 on cmrc2018, −0.05 on drcd).
+    An article's score is its best entry's score plus ``weight × coverage × top`` (``top``:
+    the list's best score, so the evidence is in the list's own units, BM25 or fused). With 0.5
+    at article level (``bench/article_coverage.py``): short news +0.6 MRR@10 in keyword and
+    hybrid mode, long news +0.3 hybrid, whole paragraphs level within noise.
 
     Args:
         ranked: ``(chunk id, score)`` pairs, best first.
@@ -400,5 +398,4 @@ def rank_articles(
         (position, ranked[position][1] + weight * top * coverage.get(articles[position], 0.0))
         for position in kept
     ]
-    # sorted() is stable: equal article scores keep the order of their best entries.
-    return sorted(scored, key=lambda entry: -entry[1])
+    return sorted(scored, key=lambda entry: -entry[1])  # stable: ties keep the entries' order
