@@ -75,7 +75,9 @@ def measure(checkout: Path, arguments: list[str], scratch: Path) -> float:
     cache = Path(tempfile.mkdtemp(dir=scratch))
     (cache / "models").symlink_to(settings.default_model_cache().resolve())
     env[settings.ENV_MODEL_CACHE] = str(cache / "models")
-    done = run_measured([*command, *arguments], env=env, timeout=3600)
+    # From the checkout's folder: ``python -c`` puts the current folder first on the path, so
+    # from here every checkout would run this one's code.
+    done = run_measured([*command, *arguments], env=env, cwd=checkout, timeout=3600)
     shutil.rmtree(cache)
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch {' '.join(arguments)} failed:\n{done['stderr'][-2000:]}")

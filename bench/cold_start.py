@@ -6,9 +6,20 @@ after the first run, as on a machine in use). A second script, run the same way,
 phases inside one process (imports, index and model loading, the query) and lists which heavy
 modules were imported, to show where the time goes.
 
+With ``--before DIR`` the ONNX default is also run from another checkout (e.g. ``/work/main``),
+alternating with this one query by query, so both see the same load; each run's CPU seconds
+(user + system) are kept besides its wall time, since on the shared machine the wall time moves
+with the load and the work does not.
+
+Python's bytecode cache is allowed in the child processes (an installed package has its
+``.pyc`` files; with ``PYTHONDONTWRITEBYTECODE`` set, as on the shared machine, every cold
+start compiled the modules changed since the last cache, about 0.35 s), and the first run of
+each case is not counted.
+
 Usage::
 
     .venv/bin/python bench/cold_start.py            # ~2 min
+    .venv/bin/python bench/cold_start.py --backends onnx-int8 --before /work/main --runs 7
 """
 
 from __future__ import annotations
@@ -31,7 +42,6 @@ from common import (
     write_result,
 )
 
-SEMSEARCH = str(REPO / ".venv" / "bin" / "semsearch")
 QUERY = "台风登陆后气象部门发布了什么预警"
 
 #: Runs inside a fresh interpreter; prints one JSON line of phase times (seconds since start).
@@ -59,35 +69,45 @@ print(json.dumps({"marks": marks, "imported": heavy, "hits": len(result.hits)}))
 """
 
 
+def semsearch(checkout: Path, backend: str) -> tuple[list[str], dict[str, str]]:
+    """The ``semsearch`` command run from a checkout's code, and its environment."""
+    env = bench_env(SEMSEARCH_BACKEND=backend, PYTHONPATH=str(checkout))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return [PYTHON, "-c", "from semsearch.cli import main; main()"], env
+
+
 def build_seeds_index(index_dir: Path, backend: str) -> dict:
     """Index ``seeds/`` with the CLI and the given backend (rebuilding)."""
     shutil.rmtree(index_dir, ignore_errors=True)
-    done = run_measured(
-        [SEMSEARCH, "build", "seeds", "--index", str(index_dir), "--rebuild"],
-        env=bench_env(SEMSEARCH_BACKEND=backend),
-    )
+    command, env = semsearch(REPO, backend)
+    arguments = ["build", "seeds", "--index", str(index_dir), "--rebuild"]
+    done = run_measured([*command, *arguments], env=env)
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch build failed:\n{done['stderr'][-2000:]}")
     return {"seconds": done["seconds"], "peak_rss_mb": done["peak_rss_mb"]}
 
 
-def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
-    """Run ``semsearch query`` ``runs`` times as new processes; wall times and peak memory."""
-    samples = []
-    for _ in range(runs):
-        # CPU seconds too: on the shared machine wall times swing with the load, the work less.
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = run_measured(
-            [SEMSEARCH, "query", QUERY, "--mode", mode, "--index", str(index_dir), "--json"],
-            env=bench_env(SEMSEARCH_BACKEND=backend),
-        )
-        if done["returncode"] != 0:
-            raise SystemExit(f"semsearch query failed:\n{done['stderr'][-2000:]}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        done["cpu_seconds"] = used
-        hits = len(json.loads(done["stdout"])["results"])
-        samples.append(done)
+def one_query(index_dir: Path, backend: str, mode: str, checkout: Path = REPO) -> dict:
+    """Run ``semsearch query`` once as a new process: wall and CPU seconds, peak memory."""
+    command, env = semsearch(checkout, backend)
+    # CPU seconds too: on the shared machine wall times swing with the load, the work less.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # From the checkout's folder: ``python -c`` puts the current folder first on the path.
+    done = run_measured(
+        [*command, "query", QUERY, "--mode", mode, "--index", str(index_dir), "--json"],
+        env=env,
+        cwd=checkout,
+    )
+    if done["returncode"] != 0:
+        raise SystemExit(f"semsearch query failed:\n{done['stderr'][-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    done["hits"] = len(json.loads(done["stdout"])["results"])
+    return done
+
+
+def summary(samples: list[dict]) -> dict:
+    """Medians and extremes of query runs."""
     seconds = [s["seconds"] for s in samples]
     return {
         "median_s": round(statistics.median(seconds), 2),
@@ -95,9 +115,28 @@ def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
         "max_s": round(max(seconds), 2),
         "median_cpu_s": round(statistics.median(s["cpu_seconds"] for s in samples), 2),
         "peak_rss_mb": max(s["peak_rss_mb"] or 0 for s in samples),
-        "hits": hits,
-        "runs": runs,
+        "hits": samples[-1]["hits"],
+        "runs": len(samples),
     }
+
+
+def query_runs(index_dir: Path, backend: str, mode: str, runs: int) -> dict:
+    """Run ``semsearch query`` ``runs`` times as new processes (after one uncounted run)."""
+    one_query(index_dir, backend, mode)
+    return summary([one_query(index_dir, backend, mode) for _ in range(runs)])
+
+
+def compare(index_dir: Path, before: Path, runs: int) -> dict:
+    """The ONNX hybrid query from this checkout and from ``before``, alternating run by run."""
+    checkouts = {"after": REPO, "before": before}
+    samples: dict[str, list[dict]] = {name: [] for name in checkouts}
+    for checkout in checkouts.values():
+        one_query(index_dir, "onnx-int8", "hybrid", checkout)  # uncounted: caches warm
+    for run in range(runs):
+        order = list(checkouts) if run % 2 == 0 else list(checkouts)[::-1]
+        for name in order:
+            samples[name].append(one_query(index_dir, "onnx-int8", "hybrid", checkouts[name]))
+    return {name: summary(found) for name, found in samples.items()}
 
 
 def phases(index_dir: Path, backend: str) -> dict:
@@ -105,7 +144,7 @@ def phases(index_dir: Path, backend: str) -> dict:
     runs = []
     for _ in range(3):
         done = run_measured(
-            [PYTHON, "-c", PHASES, str(index_dir), QUERY], env=bench_env(SEMSEARCH_BACKEND=backend)
+            [PYTHON, "-c", PHASES, str(index_dir), QUERY], env=semsearch(REPO, backend)[1]
         )
         if done["returncode"] != 0:
             raise SystemExit(f"phase script failed:\n{done['stderr'][-2000:]}")
@@ -121,10 +160,12 @@ def main() -> None:
     """Measure both backends, print the tables and write ``bench/results/cold_start.json``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backends", default="onnx-int8,torch")
+    parser.add_argument("--before", type=Path, help="another checkout to compare with (ONNX)")
     args = parser.parse_args()
 
     results: dict = {"query": QUERY, "load_average_start": load_average(), "backends": {}}
-    for backend in ("onnx-int8", "torch"):
+    for backend in args.backends.split(","):
         index_dir = CACHE_DIR / f"seeds-index-{backend}"
         print(f"\nBackend {backend}: indexing seeds/ (load {load_average()})…", flush=True)
         entry: dict = {"build": build_seeds_index(index_dir, backend), "modes": {}}
@@ -134,6 +175,9 @@ def main() -> None:
         entry["phases"] = phases(index_dir, backend)
         print(f"  phases: {entry['phases']}", flush=True)
         results["backends"][backend] = entry
+    if args.before is not None:
+        results["comparison"] = compare(CACHE_DIR / "seeds-index-onnx-int8", args.before, args.runs)
+        print(f"  hybrid, this checkout vs {args.before}: {results['comparison']}", flush=True)
     results["load_average_end"] = load_average()
 
     print_table(

@@ -6,7 +6,9 @@ transformers, so a query starts in a fraction of the time the float32 backend ne
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from semsearch.embed.base import BaseEmbedder, Prompts, TextKind
+from semsearch.embed.base import QUERY, BaseEmbedder, Prompts, TextKind
 from semsearch.embed.models import BACKEND_ONNX, ENV_BACKEND
 from semsearch.embed.onnx_files import (
     ONNX_MODEL_FILE,
@@ -22,6 +24,7 @@ from semsearch.embed.onnx_files import (
     read_json_file,
     read_onnx_marker,
 )
+from semsearch.embed.query_tokenizer import MAX_CHARACTERS, QueryTokenizer
 from semsearch.errors import ModelError
 
 if TYPE_CHECKING:
@@ -99,6 +102,8 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
         # Truncation is switched off while counting; encoding waits for it to be back.
         self._tokenizer_lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None
+        self._query_tokenizer: QueryTokenizer | None = None
+        self._first_query_done = False
         self._session: onnxruntime.InferenceSession | None = None
         self._inputs: set[str] = set()
         self._normalize: Callable[[str], str] = _load_normalization(onnx_dir)
@@ -107,53 +112,67 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
         """Load the tokenizer and the ONNX Runtime session now (else done on first use).
 
         Loading takes about a second; commands that end up embedding nothing (an ``update``
-        that finds no change) never pay for it.
+        that finds no change) never pay for it, and a command embedding one query loads only
+        the session (its query is tokenized from looked-up pieces, see :meth:`encode`).
 
         Raises:
             ModelError: The export cannot be loaded.
         """
-        with self._load_lock:
-            if self._session is not None:
-                return
-            try:
-                import onnxruntime
-                from tokenizers import Tokenizer
+        self._load_session()
+        self._load_tokenizer()
 
-                tokenizer = Tokenizer.from_file(str(self.onnx_path / "tokenizer.json"))
-                options = onnxruntime.SessionOptions()
-                if self._threads is not None:
-                    options.intra_op_num_threads = self._threads
-                if not self._spinning:
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                options.log_severity_level = 3  # warnings about unused initializers are noise
-                session = onnxruntime.InferenceSession(
-                    str(self.onnx_path / ONNX_MODEL_FILE),
-                    options,
-                    providers=["CPUExecutionProvider"],
-                )
-            # Third-party loaders fail in many ways on a damaged file; each is fixed the same way.
-            except Exception as error:
-                raise ModelError(
-                    f"The ONNX export of {self.model_id} in {self.onnx_path} could not be loaded "
-                    f"({type(error).__name__}: {str(error).strip()[:200]}).",
-                    f"Delete that folder; it is made again on the next use (or set "
-                    f"{ENV_BACKEND}=torch).",
-                ) from error
-            self._configure(tokenizer)
-            self._inputs = {item.name for item in session.get_inputs()}
-            self._tokenizer = tokenizer
-            self._session = session
+    def _load_session(self) -> onnxruntime.InferenceSession:
+        with self._load_lock:
+            if self._session is None:
+                try:
+                    import onnxruntime
+
+                    options = onnxruntime.SessionOptions()
+                    if self._threads is not None:
+                        options.intra_op_num_threads = self._threads
+                    if not self._spinning:
+                        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                    options.log_severity_level = 3  # warnings about unused initializers: noise
+                    session = onnxruntime.InferenceSession(
+                        str(self.onnx_path / ONNX_MODEL_FILE),
+                        options,
+                        providers=["CPUExecutionProvider"],
+                    )
+                except Exception as error:
+                    raise self._loading_error(error) from error
+                self._inputs = {item.name for item in session.get_inputs()}
+                self._session = session
+            return self._session
+
+    def _load_tokenizer(self) -> Tokenizer:
+        with self._load_lock:
+            if self._tokenizer is None:
+                try:
+                    from tokenizers import Tokenizer
+
+                    tokenizer = Tokenizer.from_file(str(self.onnx_path / "tokenizer.json"))
+                except Exception as error:
+                    raise self._loading_error(error) from error
+                self._configure(tokenizer)
+                self._tokenizer = tokenizer
+            return self._tokenizer
+
+    def _loading_error(self, error: Exception) -> ModelError:
+        """The error for an export that cannot be loaded: third-party loaders fail in many ways
+        on a damaged file, and each is fixed the same way."""
+        return ModelError(
+            f"The ONNX export of {self.model_id} in {self.onnx_path} could not be loaded "
+            f"({type(error).__name__}: {str(error).strip()[:200]}).",
+            f"Delete that folder; it is made again on the next use (or set {ENV_BACKEND}=torch).",
+        )
 
     @property
     def loaded(self) -> bool:
-        """Whether the tokenizer and session are loaded (see :meth:`load`)."""
+        """Whether the session is loaded (see :meth:`load`)."""
         return self._session is not None
 
     def _runtime(self) -> tuple[Tokenizer, onnxruntime.InferenceSession]:
-        if self._session is None:
-            self.load()
-        assert self._tokenizer is not None and self._session is not None
-        return self._tokenizer, self._session
+        return self._load_tokenizer(), self._load_session()
 
     def _configure(self, tokenizer: Tokenizer) -> None:
         """Cut texts at :attr:`max_seq_length`, as the model reads them (batches are padded in
@@ -169,10 +188,12 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
         if self._tokenizer is not None:
             with self._tokenizer_lock:
                 self._tokenizer.enable_truncation(max_length=self._max_seq_length)
+        if self._query_tokenizer is not None:
+            self._query_tokenizer.set_max_length(self._max_seq_length)
 
     def count_tokens(self, prompted: list[str]) -> list[int]:
         """Tokenize without truncation (see :meth:`BaseEmbedder.count_tokens`)."""
-        tokenizer, _session = self._runtime()
+        tokenizer = self._load_tokenizer()
         with self._tokenizer_lock:  # truncation is switched off for the count
             tokenizer.no_truncation()
             try:
@@ -184,11 +205,44 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
     def encode(self, texts: list[str], kind: TextKind) -> list[list[int]]:
         """Tokenize a call's texts once, cut at :attr:`max_seq_length` (see
         :meth:`BaseEmbedder.encode`): batches are then planned by their exact lengths."""
-        tokenizer, _session = self._runtime()
         prompt = self.prompts.for_kind(kind)
+        if kind == QUERY and len(texts) == 1 and self._tokenizer is None:
+            ids = self._first_query_ids(self._normalize(prompt + texts[0]))
+            if ids is not None:
+                return [ids]
+        tokenizer = self._load_tokenizer()
         with self._tokenizer_lock:
             encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])
         return [item.ids for item in encoded]
+
+    def _first_query_ids(self, text: str) -> list[int] | None:
+        """The ids of a process's first query without loading the whole tokenizer.
+
+        A one-shot ``semsearch query`` would spend a third of its time loading the vocabulary
+        (:mod:`~semsearch.embed.query_tokenizer`); the session is created in the background
+        meanwhile. Later queries load the whole tokenizer (a lookup costs about 1 ms more per
+        query than the whole tokenizer's 0.1 ms, and a warm process pays its load once).
+
+        Args:
+            text: The normalized query, prompt included.
+
+        Returns:
+            The ids, or None when the whole tokenizer is to be used.
+        """
+        if self._first_query_done or len(text) > MAX_CHARACTERS:
+            return None
+        self._first_query_done = True
+        threading.Thread(target=self._preload_session, daemon=True).start()
+        try:
+            self._query_tokenizer = QueryTokenizer(self.onnx_path, self._max_seq_length)
+            return self._query_tokenizer.encode(text)
+        except (OSError, ValueError, sqlite3.Error, KeyError):
+            return None  # an unusual tokenizer or cache: the whole tokenizer does it
+
+    def _preload_session(self) -> None:
+        # Errors surface where the session is needed (embed_batch loads it again and raises).
+        with contextlib.suppress(ModelError):
+            self._load_session()
 
     def input_length(self, item: list[int]) -> int:
         """Return the number of token ids (see :meth:`BaseEmbedder.input_length`)."""
@@ -196,7 +250,7 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
 
     def embed_batch(self, batch: list[list[int]], kind: TextKind) -> np.ndarray:
         """Pad, run the session and pool one batch (see :meth:`BaseEmbedder.embed_batch`)."""
-        _tokenizer, session = self._runtime()
+        session = self._load_session()
         input_ids = np.full((len(batch), max(map(len, batch))), self._pad_id, dtype=np.int64)
         mask = np.zeros_like(input_ids)
         for row, ids in enumerate(batch):

@@ -1,4 +1,5 @@
-"""Turning new and changed files into what the index stores: cleaned, cut and tokenized.
+"""Turning new and changed files into what the index stores: cleaned and cut (keyword tokens are
+made as each document is added).
 
 Nothing is embedded here; each chunk gets its passage text and content key, so the next step
 (:mod:`semsearch.indexing.vectors`) can look its vector up before embedding it.
@@ -26,14 +27,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class NewDocument:
-    """A document ready to be added: its chunks, their passages, content keys and tokens.
+    """A document ready to be added: its chunks, their passages and content keys.
 
     Attributes:
         document: The cleaned document.
         chunks: Its chunks, in order.
         passages: The text embedded for each chunk (``chunking.passage_text``).
         keys: Each chunk's content key (``storage.embed_key``).
-        tokens: Each chunk's keyword tokens.
         state: The file's state (None for documents not read from a file).
         replaces: The stored document it replaces (a changed file).
     """
@@ -42,15 +42,24 @@ class NewDocument:
     chunks: list[Chunk]
     passages: list[str]
     keys: list[str]
-    tokens: list[list[str]]
     state: FileState | None
     replaces: StoredFile | None = None
+
+    @property
+    def tokens(self) -> list[list[str]]:
+        """Each chunk's keyword tokens, made when the document is added.
+
+        A build holds every prepared document until its vectors are embedded; their token
+        lists were the largest part of that (74 MB for 4,912 chunks), and the writer keeps
+        only their counts.
+        """
+        return [lexical.tokenize(passage) for passage in self.passages]
 
 
 def prepare(
     document: Document, chunks: list[Chunk], state: FileState | None, embedder: IdentifiesModel
 ) -> NewDocument:
-    """Give each chunk of a document its passage text, content key and keyword tokens.
+    """Give each chunk of a document its passage text and content key.
 
     Args:
         document: The cleaned document.
@@ -64,7 +73,6 @@ def prepare(
         chunks=chunks,
         passages=passages,
         keys=[embed_key(embedder.fingerprint, passage) for passage in passages],
-        tokens=[lexical.tokenize(passage) for passage in passages],
         state=state,
     )
 
@@ -79,7 +87,7 @@ def read_files(
     reporter: Reporter,
     stored_elsewhere: Callable[[str], str | None] | None = None,
 ) -> tuple[list[NewDocument], int]:
-    """Read, clean, cut and tokenize new and changed files.
+    """Read, clean and cut new and changed files.
 
     Args:
         to_read: The files (from the scan).

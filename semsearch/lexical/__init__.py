@@ -27,6 +27,7 @@ from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.lexical.evidence import (
     article_coverage,
     best_sentence_coverage,
+    coverage_scorer,
     sentence_coverage,
     sentence_tokens,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "analyze_query",
     "article_coverage",
     "best_sentence_coverage",
+    "coverage_scorer",
     "highlight_spans",
     "normalize",
     "sentence_coverage",

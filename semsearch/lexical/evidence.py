@@ -11,7 +11,7 @@ hold together.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from semsearch.lexical.analyzer import normalize, token_set
 from semsearch.text import split_sentences
@@ -51,17 +51,25 @@ def sentence_coverage(
     Returns:
         A value in [0, 1]; 0 when the query has no weighted token.
     """
-    total = sum(query_weights.values())
-    if total <= 0:
-        return 0.0
-    # Set intersection runs in C over the smaller set; this is on the query path for every
-    # pooled chunk.
-    wanted = frozenset(query_weights)
-    best = max(
-        (sum(map(query_weights.__getitem__, wanted & tokens)) for tokens in sentences),
-        default=0.0,
-    )
-    return best / total
+    return _Coverage(query_weights)(sentences)
+
+
+class _Coverage:
+    """:func:`sentence_coverage` with the query's side computed once (a pool asks per chunk)."""
+
+    def __init__(self, query_weights: dict[str, float]) -> None:
+        self.weight = query_weights.__getitem__
+        self.total = sum(query_weights.values())
+        self.wanted = frozenset(query_weights)
+
+    def __call__(self, sentences: Sequence[frozenset[str]]) -> float:
+        if self.total <= 0:
+            return 0.0
+        # Set intersection runs in C over the smaller set; this is on the query path for every
+        # pooled chunk.
+        wanted, weight = self.wanted, self.weight
+        best = max((sum(map(weight, wanted & tokens)) for tokens in sentences), default=0.0)
+        return best / self.total
 
 
 def best_sentence_coverage(query_weights: dict[str, float], text: str, title: str = "") -> float:
@@ -101,3 +109,17 @@ def article_coverage(query_weights: dict[str, float], chunks: Sequence[tuple[str
         if len(held) == len(wanted):
             break
     return sentence_coverage(query_weights, (frozenset(held),))
+
+
+def coverage_scorer(query_weights: dict[str, float]) -> Callable[[str, str], float]:
+    """:func:`best_sentence_coverage` for one query and many chunks (its side computed once).
+
+    Args:
+        query_weights: Each distinct query token and its weight.
+
+    Returns:
+        A function of a chunk's text and title giving the same value as
+        :func:`best_sentence_coverage`.
+    """
+    coverage = _Coverage(query_weights)
+    return lambda text, title="": coverage(sentence_tokens(text, title))

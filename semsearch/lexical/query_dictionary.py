@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from semsearch import settings
-from semsearch.sqlbatch import select_in
+from semsearch.sqlbatch import open_lookup_file, select_in
 
 #: Bumped when the file's layout changes (an old file is then made again).
 FILE_VERSION = 1
@@ -42,22 +40,16 @@ def dictionary_file() -> Path:
     return settings.default_model_cache().parent / "dictionaries" / name
 
 
-def _write(path: Path) -> None:
-    """Write jieba's prefix dictionary (as ``jieba.initialize`` builds it) to ``path``."""
+def _fill(db: sqlite3.Connection) -> None:
+    """Write jieba's prefix dictionary (as ``jieba.initialize`` builds it) into ``db``."""
     import jieba
 
     with jieba.get_dict_file() as handle:
         frequencies, total = jieba.Tokenizer.gen_pfdict(handle)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    scratch.unlink(missing_ok=True)
-    with sqlite3.connect(scratch) as db:
-        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER NOT NULL)")
-        db.execute("CREATE TABLE info (total INTEGER NOT NULL, longest INTEGER NOT NULL)")
-        db.executemany("INSERT INTO words VALUES (?, ?)", frequencies.items())
-        db.execute("INSERT INTO info VALUES (?, ?)", (total, max(map(len, frequencies))))
-    db.close()
-    os.replace(scratch, path)  # another process may write the same file: the last one wins
+    db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER NOT NULL)")
+    db.execute("CREATE TABLE info (total INTEGER NOT NULL, longest INTEGER NOT NULL)")
+    db.executemany("INSERT INTO words VALUES (?, ?)", frequencies.items())
+    db.execute("INSERT INTO info VALUES (?, ?)", (total, max(map(len, frequencies))))
 
 
 class QueryDictionary:
@@ -68,17 +60,7 @@ class QueryDictionary:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        path = path or dictionary_file()
-        if not path.is_file():
-            try:
-                _write(path)
-            except OSError:  # a read-only cache folder: the system's temporary folder then
-                path = Path(tempfile.gettempdir()) / path.name
-                if not path.is_file():
-                    _write(path)
-        self._db = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        self._db = open_lookup_file(path or dictionary_file(), _fill)
         self._db_lock = threading.Lock()
         self.total, self.longest = self._db.execute("SELECT total, longest FROM info").fetchone()
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from semsearch import ranking
-from semsearch.lexical import AnalyzedQuery, best_sentence_coverage
+from semsearch.lexical import AnalyzedQuery, coverage_scorer
 
 if TYPE_CHECKING:
     from semsearch.storage import ChunkFilter, SearchIndex, StoredChunk
@@ -154,12 +154,7 @@ class CandidateRanker:
 
         def evidence(positions: np.ndarray) -> np.ndarray:
             # Called by the fusion only when sentence evidence is on, once per query.
-            weights = reader.keyword_weights(query.tokens)
-            return np.array(
-                [
-                    best_sentence_coverage(weights, pooled[i].text, pooled[i].title)
-                    for i in positions
-                ]
-            )
+            coverage = coverage_scorer(reader.keyword_weights(query.tokens))
+            return np.array([coverage(pooled[i].text, pooled[i].title) for i in positions])
 
         return evidence

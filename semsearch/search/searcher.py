@@ -26,6 +26,7 @@ from semsearch.lexical import AnalyzedQuery, analyze_query, article_coverage
 from semsearch.search.answer import assess_hits
 from semsearch.search.candidates import CandidateRanker, Ranking
 from semsearch.search.hits import SearchResult, make_hit
+from semsearch.search.reads import SearchReads
 from semsearch.search.reprints import ReprintGroups
 from semsearch.search.request import (
     check_date_range,
@@ -182,23 +183,25 @@ class Searcher:
         # Analysed once: keyword search, sentence evidence and every hit's highlights read it.
         analyzed = analyze_query(query)
         vector = None if mode == "keyword" else self._query_vector(analyzed.text)
+        # The hits are read from the pool the ranking read (see SearchReads).
+        reads = SearchReads(self.reader)
         ranked: Ranking = []
         if where is None or len(self.reader.chunk_ids(where)):
             depth = k * COLLAPSE_DEPTH_FACTOR if collapse else k
-            ranked = self._rank(analyzed, vector, mode, depth, where)
-        chunks = self.reader.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
+            ranked = self._rank(reads, analyzed, vector, mode, depth, where)
+        chunks = reads.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
             ranked, chunks = self._best_per_article(ranked, chunks, analyzed, mode)
         ranked, chunks = ranked[:k], chunks[:k]
         hits = [
-            make_hit(self.reader, rank, score, chunk, analyzed, context, highlight)
+            make_hit(reads, rank, score, chunk, analyzed, context, highlight)
             for rank, ((_, score), chunk) in enumerate(zip(ranked, chunks, strict=True), start=1)
         ]
         if collapse:
             for hit in hits:
                 hit.also_in = self.reprints.also_in(hit.doc_id)
         if assess:
-            assess_hits(self.reader, hits, vector, analyzed)
+            assess_hits(reads, hits, vector, analyzed)
         took_ms = (time.perf_counter() - started) * 1000.0
         return SearchResult(
             query=query,
@@ -252,6 +255,7 @@ class Searcher:
 
     def _rank(
         self,
+        reads: SearchIndex,
         query: AnalyzedQuery,
         vector: np.ndarray | None,
         mode: str,
@@ -259,8 +263,8 @@ class Searcher:
         where: ChunkFilter | None,
     ) -> Ranking:
         if vector is None:  # keyword mode
-            return self.reader.keyword_search(query.tokens, depth, where)
-        ranker = CandidateRanker(self.reader, self.fusion)
+            return reads.keyword_search(query.tokens, depth, where)
+        ranker = CandidateRanker(reads, self.fusion)
         if mode == "semantic":
             return ranker.semantic(vector, depth, where)
         return ranker.hybrid(query, vector, depth, where)

@@ -51,6 +51,11 @@ class LiveIndex:
     def warm_up(self) -> None:
         """Pay the first query's set-up and list the articles now, before anyone waits on them."""
         with contextlib.suppress(SemsearchError):
+            # The whole model: a one-shot command's first query skips the whole tokenizer,
+            # which a server would then load on its first visitor's query.
+            load = getattr(self.searcher.embedder, "load", None)
+            if load is not None:
+                load()
             self.searcher.search(WARM_UP_QUERY, k=1)
         _ = self.documents
 

@@ -53,9 +53,11 @@ def read_for_chunks(
     # them, and the per-chunk conversions cost more than the reading.
     joined = from_blob(b"".join(blob for _, blob in rows), dimension)
     ends = np.cumsum([len(blob) // (STORED_TYPE.itemsize * dimension) for _, blob in rows])
+    starts = [0, *ends[:-1].tolist()]
+    # Plain slices: np.split builds the same views with more overhead per chunk.
     return {
-        int(chunk_id): matrix
-        for (chunk_id, _), matrix in zip(rows, np.split(joined, ends[:-1]), strict=True)
+        int(chunk_id): joined[start:end]
+        for (chunk_id, _), start, end in zip(rows, starts, ends.tolist(), strict=True)
     }
 
 

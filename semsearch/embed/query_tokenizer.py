@@ -1,0 +1,191 @@
+"""A short text tokenized without loading the whole vocabulary: the cold start of a query.
+
+Loading the export's ``tokenizer.json`` (a Unigram model of 250,002 pieces) took about 0.6 s of
+a cold ``semsearch query`` on a quiet machine and 1.5–4.7 s under load: the vocabulary is the
+whole cost (the same file with ten pieces and the same pre-tokenizer loads in 2 ms). A Unigram
+tokenizer segments a word by the best-scoring path through the pieces that are substrings of it,
+so a tokenizer holding only those pieces, with their scores, segments it the same way. The
+pieces are written once to a SQLite file beside the export; a text looks up its substrings
+(a few milliseconds) and is tokenized by a tokenizer of the same pre-tokenizer and
+post-processor whose vocabulary is those pieces. Two details keep the ids identical:
+
+- the first pieces (``<s>``, ``<pad>``, ``</s>``, ``<unk>``) keep their ids, which the
+  post-processor and the unknown-piece handling name;
+- the lowest-scoring piece is always included: ``tokenizers`` scores an unknown character
+  relative to the vocabulary's lowest score.
+
+Other ids are mapped back to the whole vocabulary's. Tested against the whole tokenizer on every
+query of the evaluation sets (tests/embed/test_query_tokenizer.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from semsearch.sqlbatch import open_lookup_file, select_in
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+#: Bumped when the file's layout changes (an old file is then made again).
+FILE_VERSION = 1
+
+#: Ids the post-processor and the unknown piece name directly: kept as they are.
+KEPT_IDS = 4
+
+#: Longer texts are tokenized by the whole tokenizer (their substrings would be many lookups).
+MAX_CHARACTERS = 2000
+
+_METASPACE = "▁"
+
+
+def pieces_file(onnx_dir: Path) -> Path:
+    """Where the looked-up form of an export's vocabulary is kept (beside the export).
+
+    Args:
+        onnx_dir: The ONNX export's folder.
+
+    Returns:
+        The SQLite file's path (named after the export and this layout).
+    """
+    return onnx_dir.parent / "query-pieces" / f"{onnx_dir.name}-v{FILE_VERSION}.sqlite"
+
+
+def _frame(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The tokenizer's configuration without its vocabulary, or None if not a plain Unigram."""
+    model = config.get("model") or {}
+    if model.get("type") != "Unigram" or config.get("normalizer") or config.get("added_tokens"):
+        return None
+    if model.get("byte_fallback") or model.get("unk_id") is None:
+        return None
+    if int(model["unk_id"]) >= KEPT_IDS:
+        return None
+    return {**config, "model": {**model, "vocab": []}}
+
+
+def _filler(tokenizer_file: Path) -> Callable[[sqlite3.Connection], None]:
+    """Writes the pieces of ``tokenizer_file`` and its configuration into a lookup file."""
+
+    def fill(db: sqlite3.Connection) -> None:
+        config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+        frame = _frame(config)
+        vocab = config["model"]["vocab"] if frame is not None else []
+        db.execute("CREATE TABLE pieces (piece TEXT PRIMARY KEY, id INTEGER, score REAL)")
+        db.execute("CREATE TABLE info (frame TEXT, kept TEXT, lowest TEXT, longest INTEGER)")
+        # A piece spelled twice keeps its first id, as tokenizers' own lookup does.
+        db.executemany(
+            "INSERT OR IGNORE INTO pieces VALUES (?, ?, ?)",
+            ((piece, index, score) for index, (piece, score) in enumerate(vocab)),
+        )
+        lowest = min(range(len(vocab)), key=lambda index: vocab[index][1]) if vocab else 0
+        db.execute(
+            "INSERT INTO info VALUES (?, ?, ?, ?)",
+            (
+                json.dumps(frame),
+                json.dumps(vocab[:KEPT_IDS]),
+                json.dumps([lowest, *vocab[lowest]]) if vocab else "null",
+                max((len(piece) for piece, _ in vocab), default=0),
+            ),
+        )
+
+    return fill
+
+
+class QueryTokenizer:
+    """Tokenizes short texts as the export's tokenizer does, from the looked-up pieces.
+
+    Args:
+        onnx_dir: The ONNX export's folder (its ``tokenizer.json``).
+        max_length: Tokens kept per text (the whole tokenizer's truncation).
+
+    Raises:
+        ValueError: The tokenizer is not a plain Unigram model (the caller then loads it
+            whole).
+    """
+
+    def __init__(self, onnx_dir: Path, max_length: int) -> None:
+        self._db = open_lookup_file(pieces_file(onnx_dir), _filler(onnx_dir / "tokenizer.json"))
+        self._lock = threading.Lock()
+        frame, kept, lowest, self.longest = self._db.execute("SELECT * FROM info").fetchone()
+        if frame == "null":
+            raise ValueError("not a plain Unigram tokenizer")
+        self._kept = [(str(piece), float(score)) for piece, score in json.loads(kept)]
+        self._lowest = json.loads(lowest)
+        frame = json.loads(frame)
+        self._unk_id = int(frame["model"]["unk_id"])
+        self._tokenizer = _frame_tokenizer(frame, self._kept, max_length)
+
+    def set_max_length(self, max_length: int) -> None:
+        """Cut texts at ``max_length`` tokens from now on.
+
+        Args:
+            max_length: Tokens kept per text, special tokens included.
+        """
+        with self._lock:
+            self._tokenizer.enable_truncation(max_length=max_length)
+
+    def pieces(self, text: str) -> list[tuple[int, str, float]]:
+        """The vocabulary's pieces that are substrings of ``text`` as the model reads it.
+
+        Args:
+            text: A normalized text (prompt included).
+
+        Returns:
+            ``(id, piece, score)`` of each piece, the kept first ids excluded.
+        """
+        spaced = _METASPACE + text.replace(" ", _METASPACE)
+        fragments = {
+            spaced[start : start + length]
+            for start in range(len(spaced))
+            for length in range(1, min(self.longest, len(spaced) - start) + 1)
+        }
+        with self._lock:
+            rows = select_in(
+                self._db,
+                "SELECT id, piece, score FROM pieces WHERE piece IN ({marks})",
+                list(fragments),
+            )
+        return [(int(i), str(piece), float(score)) for i, piece, score in rows if i >= KEPT_IDS]
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of one normalized text, as the whole tokenizer gives them.
+
+        Args:
+            text: A normalized text (prompt included).
+
+        Returns:
+            The ids, special tokens included, cut at the maximum length.
+        """
+        from tokenizers.models import Unigram
+
+        found = self.pieces(text)
+        lowest_id, lowest_piece, lowest_score = self._lowest
+        if lowest_id >= KEPT_IDS and all(i != lowest_id for i, _, _ in found):
+            found.append((lowest_id, lowest_piece, lowest_score))
+        ids = np.array([*range(KEPT_IDS), *(i for i, _, _ in found)], dtype=np.int64)
+        vocab = [*self._kept, *((piece, score) for _, piece, score in found)]
+        with self._lock:
+            self._tokenizer.model = Unigram(vocab, self._unk_id, False)
+            local = self._tokenizer.encode(text).ids
+        return ids[local].tolist()
+
+
+def _frame_tokenizer(
+    frame: dict[str, Any], kept: list[tuple[str, float]], max_length: int
+) -> Tokenizer:
+    """The whole tokenizer's pre-tokenizer, post-processor and settings, with a tiny vocabulary
+    (each text then gets its own, :meth:`QueryTokenizer.encode`)."""
+    from tokenizers import Tokenizer
+
+    config = {**frame, "model": {**frame["model"], "vocab": kept}}
+    tokenizer = Tokenizer.from_str(json.dumps(config))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
