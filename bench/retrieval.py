@@ -39,7 +39,7 @@ from retrieval_matrices import SCHEMES, SetMatrices, load_matrices  # noqa: E402
 
 from semsearch import ranking  # noqa: E402
 from semsearch.evaluation import CachedEmbedder, score_rankings  # noqa: E402
-from semsearch.lexical import sentence_coverage  # noqa: E402
+from semsearch.lexical import DEFAULT_B, DEFAULT_K1, sentence_coverage  # noqa: E402
 from semsearch.ranking import FusionConfig  # noqa: E402
 
 DEFAULT_SETS = ("cmrc2018_chunks", "xquad_zh", "cmrc2018_chunks_tw", "xquad_zh_tw")
@@ -242,7 +242,7 @@ def configurations() -> list[tuple[str, Callable[[SetMatrices], list[np.ndarray]
             lambda d: rank_hybrid(d, "chars", CONVEX_PLAIN),
         ),
         ("  + question words removed", lambda d: rank_hybrid(d, "chars_q", CONVEX_PLAIN)),
-        ("  + k1 0.3, b 0.3", lambda d: rank_hybrid(d, "final", CONVEX_PLAIN)),
+        (f"  + k1 {DEFAULT_K1}, b {DEFAULT_B}", lambda d: rank_hybrid(d, "final", CONVEX_PLAIN)),
         ("  + article keyword evidence 0.2", lambda d: rank_hybrid(d, "final", ARTICLE)),
         ("  + sentence keyword evidence 0.2", lambda d: rank_hybrid(d, "final", SENTENCE)),
         ("  + lead passage 0.03", lambda d: rank_hybrid(d, "final", LEAD)),

@@ -53,8 +53,9 @@ app = typer.Typer(
         f"The index used: --index, else {settings.INDEX_DISCOVERY_RULE}. "
         f"Environment variables: ${settings.ENV_INDEX} (index folder), ${settings.ENV_CORPUS} "
         f"(articles indexed by default, else seeds/), ${settings.ENV_MODEL} (model for a new "
-        f"index), ${settings.ENV_MODEL_CACHE} (converted models). Paragraphs are numbered from "
-        "1, as on the page. Times are shown in local time."
+        f"index), ${settings.ENV_MODEL_CACHE} (converted models), ${settings.ENV_LANG} "
+        "(language of messages and help: zh-Hans, zh-Hant or en; else the locale). Paragraphs "
+        "are numbered from 1, as on the page. Times are shown in local time."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -20,6 +20,7 @@ from semsearch.ranking import (
     fuse_scores,
     order_by_score,
     pool_ids,
+    rank_articles,
     rank_hybrid,
     rank_semantic,
     top_rows,
@@ -182,6 +183,24 @@ def test_rank_hybrid_of_an_empty_pool_is_empty() -> None:
 def test_best_per_article_keeps_the_first_hit_of_each_article() -> None:
     ranked = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6)]
     assert best_per_article(ranked, ["a", "a", "b", "a"]) == [0, 2]
+
+
+def test_rank_articles_adds_coverage_in_units_of_the_best_score() -> None:
+    ranked = [(1, 10.0), (2, 9.0), (3, 8.0), (4, 7.0)]
+    articles = ["a", "a", "b", "c"]
+    # Without coverage, the order of best_per_article.
+    assert rank_articles(ranked, articles, {}, 0.5) == [(0, 10.0), (2, 8.0), (3, 7.0)]
+    assert rank_articles(ranked, articles, {"a": 1.0, "b": 1.0}, 0.0) == [
+        (0, 10.0),
+        (2, 8.0),
+        (3, 7.0),
+    ]
+    # c holds the whole query, a a tenth of it: 7 + 0.5·10·1 = 12 > 10 + 0.5·10·0.1 = 10.5.
+    found = rank_articles(ranked, articles, {"a": 0.1, "b": 0.0, "c": 1.0}, 0.5)
+    assert found == [(3, pytest.approx(12.0)), (0, pytest.approx(10.5)), (2, 8.0)]
+    # Equal article scores keep the order of their best entries.
+    assert [p for p, _ in rank_articles([(1, 2.0), (2, 2.0)], ["x", "y"], {}, 0.5)] == [0, 1]
+    assert rank_articles([], [], {}, 0.5) == []
 
 
 def test_top_rows_gives_ties_at_the_cut_to_the_lower_rows() -> None:

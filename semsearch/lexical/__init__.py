@@ -5,7 +5,7 @@
 - :mod:`~semsearch.lexical.bm25_segment`: one immutable segment of postings;
 - :mod:`~semsearch.lexical.bm25_index`: the index: segments, tombstones, idf from live counts;
 - :mod:`~semsearch.lexical.bm25_files`: a segment's folder;
-- :mod:`~semsearch.lexical.evidence`: how much of a query one sentence of a chunk holds;
+- :mod:`~semsearch.lexical.evidence`: how much of a query one sentence, or one article, holds;
 - :mod:`~semsearch.lexical.highlight`: where a query's words stand in a text.
 """
 
@@ -25,6 +25,7 @@ from semsearch.lexical.analyzer import (
 from semsearch.lexical.bm25 import DEFAULT_B, DEFAULT_K1, TermCounts
 from semsearch.lexical.bm25_index import KeywordIndex
 from semsearch.lexical.evidence import (
+    article_coverage,
     best_sentence_coverage,
     coverage_scorer,
     sentence_coverage,
@@ -42,6 +43,7 @@ __all__ = [
     "KeywordIndex",
     "TermCounts",
     "analyze_query",
+    "article_coverage",
     "best_sentence_coverage",
     "coverage_scorer",
     "highlight_spans",

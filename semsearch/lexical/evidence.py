@@ -1,9 +1,11 @@
-"""Sentence evidence: how much of a query's keyword weight one sentence of a chunk holds.
+"""Keyword evidence: how much of a query's keyword weight a sentence, or an article, holds.
 
 BM25 rewards a chunk for holding the query's words anywhere in it; sentence evidence rewards
 holding them close together, in one sentence (with the article's title, which every sentence is
 about). The hybrid fusion adds it as a small extra term, chosen by measurement
-(docs/retrieval.md).
+(docs/retrieval.md). Article coverage looks the other way: with one hit per article, it counts
+the query's words found anywhere in the article's pooled chunks, which no single passage may
+hold together.
 """
 
 from __future__ import annotations
@@ -83,6 +85,30 @@ def best_sentence_coverage(query_weights: dict[str, float], text: str, title: st
         A value in [0, 1]: 1 when one sentence (with the title) holds every weighted query token.
     """
     return sentence_coverage(query_weights, sentence_tokens(text, title))
+
+
+def article_coverage(query_weights: dict[str, float], chunks: Sequence[tuple[str, str]]) -> float:
+    """The share of the query's token weight that some chunks of one article hold together.
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`~semsearch.lexical.bm25.KeywordIndex.token_weights`).
+        chunks: ``(text, title)`` of the article's chunks (tokens cached by
+            :func:`sentence_tokens`).
+
+    Returns:
+        A value in [0, 1]: 1 when every weighted query token occurs in one of the chunks.
+    """
+    wanted = frozenset(query_weights)
+    held: set[str] = set()
+    # Only the query's tokens are gathered (an intersection runs over the smaller set): a union
+    # of every token of 80 pooled chunks cost more than the rest of a keyword search.
+    for text, title in chunks:
+        for tokens in sentence_tokens(text, title):
+            held |= wanted & tokens
+        if len(held) == len(wanted):
+            break
+    return sentence_coverage(query_weights, (frozenset(held),))
 
 
 def coverage_scorer(query_weights: dict[str, float]) -> Callable[[str, str], float]:

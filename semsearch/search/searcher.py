@@ -15,14 +15,14 @@ each chunk with evidence from its article, its best sentence and its place in th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from semsearch import ranking
-from semsearch.lexical import AnalyzedQuery, analyze_query
+from semsearch.lexical import AnalyzedQuery, analyze_query, article_coverage
 from semsearch.search.answer import assess_hits
 from semsearch.search.candidates import CandidateRanker, Ranking
 from semsearch.search.hits import SearchResult, make_hit
@@ -191,7 +191,7 @@ class Searcher:
             ranked = self._rank(reads, analyzed, vector, mode, depth, where)
         chunks = reads.chunks([chunk_id for chunk_id, _ in ranked]) if ranked else []
         if collapse:
-            ranked, chunks = self._best_per_article(ranked, chunks)
+            ranked, chunks = self._best_per_article(ranked, chunks, analyzed, mode)
         ranked, chunks = ranked[:k], chunks[:k]
         hits = [
             make_hit(reads, rank, score, chunk, analyzed, context, highlight)
@@ -236,13 +236,22 @@ class Searcher:
         )
 
     def _best_per_article(
-        self, ranked: Ranking, chunks: list[StoredChunk]
+        self, ranked: Ranking, chunks: list[StoredChunk], query: AnalyzedQuery, mode: str
     ) -> tuple[Ranking, list[StoredChunk]]:
-        """Keep the best hit of each article, reprints counting as one article
-        (:func:`semsearch.ranking.best_per_article`)."""
+        """Keep the best hit of each article, reprints counting as one article, articles
+        ordered with their keyword coverage in hybrid and keyword mode
+        (:func:`semsearch.ranking.rank_articles`)."""
         articles = [self.reprints.article(chunk.doc_id) for chunk in chunks]
-        kept = ranking.best_per_article(ranked, articles)
-        return [ranked[i] for i in kept], [chunks[i] for i in kept]
+        weight = 0.0 if mode == "semantic" else self.fusion.article_coverage_weight
+        coverage: dict[Hashable, float] = {}
+        if weight and chunks:
+            held: dict[Hashable, list[tuple[str, str]]] = {}
+            for article, chunk in zip(articles, chunks, strict=True):
+                held.setdefault(article, []).append((chunk.text, chunk.title))
+            weights = self.reader.keyword_weights(query.tokens)
+            coverage = {article: article_coverage(weights, held[article]) for article in held}
+        kept = ranking.rank_articles(ranked, articles, coverage, weight)
+        return [(ranked[i][0], score) for i, score in kept], [chunks[i] for i, _ in kept]
 
     def _rank(
         self,

@@ -7,7 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semsearch.lexical.analyzer import tokenize
-from semsearch.lexical.evidence import best_sentence_coverage, sentence_coverage, sentence_tokens
+from semsearch.lexical.evidence import (
+    article_coverage,
+    best_sentence_coverage,
+    sentence_coverage,
+    sentence_tokens,
+)
 from semsearch.text import split_sentences
 
 
@@ -25,6 +30,17 @@ def test_sentence_coverage_rewards_query_words_in_one_sentence() -> None:
     assert best_sentence_coverage(weights, "") == 0.0
     sets = sentence_tokens(apart, "")
     assert len(sets) == 2 and sentence_coverage(weights, sets) == pytest.approx(0.5)
+
+
+def test_article_coverage_counts_query_words_anywhere_in_the_articles_chunks() -> None:
+    weights = {"北京": 2.0, "地铁": 1.0, "开通": 1.0}
+    # No chunk holds all of the query, the article does: its words are spread over passages.
+    chunks = [("北京今天有雨。", ""), ("新线路开通。", "")]
+    assert article_coverage(weights, chunks[:1]) == pytest.approx(0.5)
+    assert article_coverage(weights, chunks) == pytest.approx(0.75)
+    assert article_coverage(weights, [("今天开通。", "北京地鐵")]) == pytest.approx(1.0)
+    assert article_coverage(weights, []) == 0.0
+    assert article_coverage({}, chunks) == 0.0
 
 
 @given(

@@ -102,11 +102,27 @@ def test_collapsing_keeps_the_cores_best_per_article() -> None:
     reader = MemoryReader(embedder)
     searcher = Searcher(reader, embedder)  # type: ignore[arg-type]
     spread = ranked(searcher, "经济增长", "hybrid", 80)
-    articles = [chunk.doc_id for chunk in reader.chunks([chunk_id for chunk_id, _ in spread])]
-    expected = [spread[i] for i in ranking.best_per_article(spread, articles)][:10]
+    chunks = reader.chunks([chunk_id for chunk_id, _ in spread])
+    articles = [chunk.doc_id for chunk in chunks]
+    weights = reader.keyword_weights(lexical.analyze_query("经济增长").tokens)
+    coverage = {
+        article: lexical.article_coverage(
+            weights, [(c.text, c.title) for c in chunks if c.doc_id == article]
+        )
+        for article in articles
+    }
+    weight = searcher.fusion.article_coverage_weight
+    expected = [
+        (spread[i][0], score)
+        for i, score in ranking.rank_articles(spread, articles, coverage, weight)
+    ][:10]
     assert ranked(searcher, "经济增长", "hybrid", 10) != expected  # collapsing changes the list
     collapsed = searcher.search("经济增长", k=10, collapse=True, context=False, highlight=False)
     assert [(hit.chunk_id, hit.score) for hit in collapsed.hits] == expected
+    plain = Searcher(reader, embedder, replace(searcher.fusion, article_coverage_weight=0.0))  # type: ignore[arg-type]
+    uncovered = plain.search("经济增长", k=10, collapse=True, context=False, highlight=False)
+    best = [spread[i] for i in ranking.best_per_article(spread, articles)][:10]
+    assert [(hit.chunk_id, hit.score) for hit in uncovered.hits] == best
 
 
 def test_the_in_memory_index_has_every_member_of_the_protocol() -> None:
