@@ -35,7 +35,8 @@ class WatchProcess:
     """``semsearch watch`` running in ``cwd``, its stderr collected in a file."""
 
     def __init__(self, cwd: Path) -> None:
-        env = {**os.environ, "COLUMNS": "200"}
+        # faulthandler: a watcher that does not stop writes every thread's stack on SIGABRT.
+        env = {**os.environ, "COLUMNS": "200", "PYTHONFAULTHANDLER": "1"}
         env.pop("SEMSEARCH_INDEX", None)
         env.pop("SEMSEARCH_CORPUS", None)
         self.stderr_path = cwd / "watch.err"
@@ -54,8 +55,17 @@ class WatchProcess:
         return self.stderr_path.read_text(encoding="utf-8")
 
     def interrupt(self) -> int:
+        """Ctrl-C; the exit status. A watcher still running after the deadline fails the test
+        with the stacks of its threads (seen once under load; this says where it waits)."""
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=DEADLINE)
+        try:
+            return self.process.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=DEADLINE)
+            raise AssertionError(
+                f"the watcher did not stop on Ctrl-C:\n{self.said[-6000:]}"
+            ) from None
 
 
 @pytest.fixture

@@ -44,6 +44,9 @@ ObserverFactory = Callable[[], "BaseObserver"]
 #: Event kinds that may change what an update finds (opening or reading a file does not).
 CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
 
+#: How long a stop waits for the observer's threads (they are daemons: the process can end).
+OBSERVER_JOIN_SECONDS = 5.0
+
 #: Longest sleep of the watching loop: how late a stop request or a due round is noticed.
 LOOP_TICK_SECONDS = 0.25
 
@@ -257,7 +260,10 @@ class Watcher:
                     self.debouncer.requeue(batch)
         finally:
             observer.stop()
-            observer.join()
+            # Bounded: watchdog's threads are daemons, so a stop is never held up by an
+            # observer thread still blocked in a callback (a whole-suite run under load once
+            # waited more than a minute after Ctrl-C).
+            observer.join(timeout=OBSERVER_JOIN_SECONDS)
 
     def _round(self, first: bool = False) -> bool:
         """Run one update; False when another writer holds the index (try again later).
