@@ -95,7 +95,8 @@ def _run_indexing(
 ) -> None:
     service = _service(index, model, model_cache, engine=engine)
     with RichReporter(err) as reporter:
-        report = service.index_files(paths, rebuild=rebuild, reporter=reporter)
+        # A one-shot command embeds nothing after its commit: the model's memory goes first.
+        report = service.index_files(paths, rebuild=rebuild, reporter=reporter, release_model=True)
     terminal.print_report(report, service.index_dir)
 
 

@@ -335,6 +335,17 @@ class BaseEmbedder(ABC, Generic[InputT]):
                 progress(len(rows))
         return out
 
+    def unload(self) -> None:
+        """Release what embedding holds (threads here; a backend adds its model), for a process
+        that will not embed again, e.g. a one-shot ``build`` before its commit.
+
+        Embedding afterwards still works: whatever a backend released is loaded again on use.
+        """
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
     def _map_in_parallel(
         self, embed: Callable[[list[int]], np.ndarray], batches: list[list[int]]
     ) -> Iterator[np.ndarray]:

@@ -175,6 +175,15 @@ class OnnxEmbedder(BaseEmbedder[list[int]]):
             },
         )
 
+    def unload(self) -> None:
+        """Drop the session (its weights and activation arena, about 280 MB after a build) and
+        the tokenizer (about 280 MB); both are loaded again on the next use (see
+        :meth:`BaseEmbedder.unload`)."""
+        super().unload()
+        with self._load_lock, self._tokenizer_lock:
+            self._session = None
+            self._tokenizer = None
+
     @property
     def loaded(self) -> bool:
         """Whether the session is loaded (see :meth:`load`)."""

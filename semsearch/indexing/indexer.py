@@ -11,6 +11,7 @@ protocol (:class:`semsearch.storage.IndexWriter`), which publishes the new versi
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,7 @@ def build(
     rebuild: bool = False,
     reporter: Reporter | None = None,
     engine: str | EngineConfig = "local",
+    release_model: bool = False,
 ) -> IndexReport:
     """Index files and folders into ``index_dir``.
 
@@ -55,6 +57,8 @@ def build(
         rebuild: Discard the existing index, e.g. after changing model or chunking settings.
         reporter: Receives progress (default: nothing shown).
         engine: The storage engine holding the index (``storage.EngineConfig``).
+        release_model: Unload the embedder once everything is embedded, before the commit
+            (see :func:`release_embedder`): for a process that will not embed again.
 
     Returns:
         What was done.
@@ -63,7 +67,9 @@ def build(
         SemsearchError: A path does not exist, the index is locked, corrupt (without
             ``rebuild``) or was built with another model or chunking settings.
     """
-    return _synchronize(list(paths), index_dir, embedder, chunking, rebuild, reporter, engine)
+    return _synchronize(
+        list(paths), index_dir, embedder, chunking, rebuild, reporter, engine, release_model
+    )
 
 
 def update(
@@ -73,6 +79,7 @@ def update(
     chunking: ChunkingConfig | None = None,
     reporter: Reporter | None = None,
     engine: str | EngineConfig = "local",
+    release_model: bool = False,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``.
 
@@ -88,6 +95,7 @@ def update(
         chunking: Chunking settings (must be the index's; default: ``ChunkingConfig()``).
         reporter: Receives progress (default: nothing shown).
         engine: The storage engine holding the index (``storage.EngineConfig``).
+        release_model: As for :func:`build`.
 
     Returns:
         What was done.
@@ -96,7 +104,9 @@ def update(
         SemsearchError: As for :func:`build` without ``rebuild``.
     """
     given = None if paths is None else list(paths)
-    return _synchronize(given, index_dir, embedder, chunking, False, reporter, engine)
+    return _synchronize(
+        given, index_dir, embedder, chunking, False, reporter, engine, release_model
+    )
 
 
 def build_from_chunks(
@@ -156,6 +166,7 @@ def _synchronize(
     rebuild: bool,
     reporter: Reporter | None,
     engine: str | EngineConfig,
+    release_model: bool = False,
 ) -> IndexReport:
     started = time.perf_counter()
     chunking = chunking or ChunkingConfig()
@@ -204,9 +215,27 @@ def _synchronize(
         report.skipped = sorted([*kept, *plan.skipped], key=lambda s: s.path)
         roots = [Path(p) for p in given] if rebuild else [*stored_roots, *given]
         writer.set_sources(outermost(roots), report.skipped, scanned_at_ns=scan_started)
+        if release_model:
+            release_embedder(embedder)
         _finish(writer, reporter, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def release_embedder(embedder: Embedder) -> None:
+    """Unload an embedder that has an ``unload`` (the model and its buffers), then collect.
+
+    The commit builds the keyword index and writes every file; with the model still loaded
+    (about 460 MB, plus ONNX Runtime's arena of about 140 MB kept after embedding) that was
+    the build's peak (issue 17.2).
+
+    Args:
+        embedder: The embedder; one without ``unload`` (a stand-in) is left as it is.
+    """
+    unload = getattr(embedder, "unload", None)
+    if callable(unload):
+        unload()
+    gc.collect()
 
 
 def _remove_leaving(writer: IndexWriter, plan: ScanPlan, report: IndexReport) -> set[str]:

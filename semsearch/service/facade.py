@@ -270,6 +270,7 @@ class Service:
         rebuild: bool = False,
         model: str | None = None,
         reporter: Reporter | None = None,
+        release_model: bool = False,
     ) -> IndexReport:
         """Update the index from files (embedding only what is new), or rebuild it from scratch.
 
@@ -284,6 +285,8 @@ class Service:
             rebuild: Start from scratch instead of updating.
             model: The model to use (default: see :meth:`indexing_model`).
             reporter: Receives progress.
+            release_model: Unload the model before the commit, for a one-shot command (the
+                page and the watcher keep theirs).
 
         Returns:
             What was done.
@@ -299,12 +302,24 @@ class Service:
         elif paths is None and self.live_version() is None:
             paths = [self.corpus_dir]  # a new index covers the corpus folder
         embedder = self.load_embedder(self.indexing_model(model))
-        engine = self.engine
         if rebuild:
             return indexing.build(
-                paths, self.index_dir, embedder, rebuild=True, reporter=reporter, engine=engine
+                paths,
+                self.index_dir,
+                embedder,
+                rebuild=True,
+                reporter=reporter,
+                engine=self.engine,
+                release_model=release_model,
             )
-        return indexing.update(paths, self.index_dir, embedder, reporter=reporter, engine=engine)
+        return indexing.update(
+            paths,
+            self.index_dir,
+            embedder,
+            reporter=reporter,
+            engine=self.engine,
+            release_model=release_model,
+        )
 
     def _rebuild_roots(self) -> list[Path]:
         """What a rebuild covers by default: the index's roots and the corpus, those that exist."""

@@ -69,6 +69,22 @@ def test_the_onnx_session_is_loaded_on_first_use_only(tiny_onnx: OnnxEmbedder) -
     assert fresh.loaded
 
 
+def test_unloading_drops_the_session_and_tokenizer_and_embedding_loads_them_again(
+    tiny_onnx: OnnxEmbedder,
+) -> None:
+    fresh = OnnxEmbedder(tiny_onnx.onnx_path, tiny_onnx.model_id, tiny_onnx.path)
+    fresh.parallel_batches = 2  # so that the thread pool is made and shut down too
+    before = fresh.embed_passages(["北京的天气", "上海", "广州新闻"], batch_size=1)
+    assert fresh.loaded and fresh._tokenizer is not None and fresh._pool is not None
+    fresh.unload()
+    assert not fresh.loaded and fresh._tokenizer is None and fresh._pool is None
+    after = fresh.embed_passages(["北京的天气", "上海", "广州新闻"], batch_size=1)
+    np.testing.assert_array_equal(before, after)
+    assert fresh.loaded
+    fresh.unload()
+    fresh.unload()  # twice is harmless
+
+
 def test_a_damaged_onnx_model_gives_a_model_error_with_the_fix(
     tiny_onnx: OnnxEmbedder, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from storage.helpers import select_everywhere
 from semsearch import indexing, lexical
 from semsearch.chunking import SENTENCE_VERSION, Chunk, ChunkingConfig, sentence_passages
 from semsearch.errors import IndexStoreError, SemsearchError
+from semsearch.indexing.report import STAGE_WRITE
 from semsearch.ingest import Document
 from semsearch.storage import ChunkFilter, open_index, open_writer
 from semsearch.storage.local.generations import CURRENT_LINK
@@ -324,3 +325,48 @@ def test_second_writer_is_refused_while_an_update_runs(
         pytest.raises(IndexStoreError, match="Another semsearch build/update is running"),
     ):
         indexing.update(None, Path("index"), embedder)
+
+
+class _UnloadingEmbedder(FakeEmbedder):
+    """A FakeEmbedder that notes when it is unloaded, in the order of the reporter's stages."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def unload(self) -> None:
+        self.events.append("unload")
+
+
+class _StageReporter(RecordingReporter):
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def start(self, stage: str, total: int) -> None:
+        super().start(stage, total)
+        self.events.append(stage)
+
+
+def test_a_released_model_is_unloaded_before_the_commit_and_the_index_is_the_same(
+    corpus: Path, embedder: FakeEmbedder
+) -> None:
+    events: list[str] = []
+    releasing, reporter = _UnloadingEmbedder(events), _StageReporter(events)
+    indexing.build([Path("corpus")], Path("released"), releasing, reporter=reporter,
+                   release_model=True)  # fmt: skip
+    assert events.index("unload") < events.index(STAGE_WRITE) == len(events) - 1
+    indexing.build([Path("corpus")], Path("kept"), embedder)
+    released, kept = open_index(Path("released")), open_index(Path("kept"))
+    assert released.chunk_count == kept.chunk_count > 0
+    sums = [{name: crc for name, crc in (reader.manifest.crc32 or {}).items()
+             if "meta" not in name} for reader in (released, kept)]  # fmt: skip
+    assert sums[0] == sums[1] and sums[0]
+    released.close()
+    kept.close()
+    # Without the option (the page, the watcher) nothing is unloaded; an update may release.
+    events.clear()
+    indexing.update([Path("corpus")], Path("released"), releasing)
+    (corpus / "new.txt").write_text("新的文章。北京今天下雨。", encoding="utf-8")
+    indexing.update([Path("corpus")], Path("released"), releasing, release_model=True)
+    assert events == ["unload"]
