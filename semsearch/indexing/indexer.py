@@ -215,7 +215,8 @@ def _synchronize(
         report.skipped = sorted([*kept, *plan.skipped], key=lambda s: s.path)
         roots = [Path(p) for p in given] if rebuild else [*stored_roots, *given]
         writer.set_sources(outermost(roots), report.skipped, scanned_at_ns=scan_started)
-        if release_model:
+        # Nothing embedded: the model was never loaded, and a no-op update stays quick.
+        if release_model and (report.chunks_embedded or report.sentences_embedded):
             release_embedder(embedder)
         _finish(writer, reporter, report)
     report.seconds = time.perf_counter() - started

@@ -370,3 +370,6 @@ def test_a_released_model_is_unloaded_before_the_commit_and_the_index_is_the_sam
     (corpus / "new.txt").write_text("新的文章。北京今天下雨。", encoding="utf-8")
     indexing.update([Path("corpus")], Path("released"), releasing, release_model=True)
     assert events == ["unload"]
+    # Nothing embedded: nothing was loaded, so there is nothing to release.
+    indexing.update([Path("corpus")], Path("released"), releasing, release_model=True)
+    assert events == ["unload"]
