@@ -14,7 +14,6 @@ so old indexes load unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from semsearch import lexical
 from semsearch.chunking import SENTENCE_VERSION
 from semsearch.errors import IndexStoreError
 from semsearch.storage.base import DescribesChunking, IdentifiesModel
+from semsearch.storage.manifest_checks import KEY_CHECKS, is_int
 
 #: Bumped when the layout of an index changes in a way older readers cannot read. Format 2:
 #: segments, tombstones and checksums; format 1 (one database, vector file and BM25 folder per
@@ -80,104 +80,6 @@ def keyword_info() -> dict[str, Any]:
 def sentence_info() -> dict[str, Any]:
     """What the manifest records about complete sentence vectors of the current version."""
     return {"version": SENTENCE_VERSION}
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _positive(value: Any) -> bool:
-    return _is_int(value) and value > 0
-
-
-def _count(value: Any) -> bool:
-    return _is_int(value) and value >= 0
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _mapping(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-def _texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _sizes(value: Any) -> bool:
-    return isinstance(value, dict) and all(_count(size) for size in value.values())
-
-
-def _or_null(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: value is None or check(value)
-
-
-def _number(value: Any, low: float, high: float = float("inf")) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
-
-
-def _keyword(value: Any) -> bool:
-    """The keyword entry: its tokenizer and, from format 2, BM25's k1, b and avgdl."""
-    if not isinstance(value, dict):
-        return False
-    checks = {
-        "tokenizer": _text,
-        "k1": lambda v: _number(v, 0.0),
-        "b": lambda v: _number(v, 0.0, 1.0),
-        "average_length": lambda v: _number(v, 0.0),
-    }
-    return all(check(value[key]) for key, check in checks.items() if key in value)
-
-
-def _segment(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and _text(value.get("name"))
-        and _count(value.get("chunks"))
-        and _count(value.get("deleted"))
-        and value["deleted"] <= value["chunks"]
-    )
-
-
-def _segments(value: Any) -> bool:
-    return isinstance(value, list) and all(_segment(item) for item in value)
-
-
-def _checksums(value: Any) -> bool:
-    return isinstance(value, dict) and all(
-        _is_int(crc) and 0 <= crc < 2**32 for crc in value.values()
-    )
-
-
-#: The check and the expected form of each known key (a missing optional key means null).
-_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "model_id": (_text, "a string"),
-    "model_fingerprint": (_text, "a string"),
-    "dimension": (_positive, "a positive integer"),
-    "chunking": (_mapping, "an object"),
-    "document_count": (_count, "a count (an integer of 0 or more)"),
-    "chunk_count": (_count, "a count (an integer of 0 or more)"),
-    "generation": (_text, "a string"),
-    "next_chunk_id": (_positive, "a positive integer"),
-    "keyword": (
-        _or_null(_keyword),
-        "null or an object of a tokenizer string, k1 ≥ 0, 0 ≤ b ≤ 1 and average_length ≥ 0",
-    ),
-    "sentence_vectors": (_or_null(_mapping), "an object or null"),
-    "created_at": (_or_null(_text), "a string or null"),
-    "updated_at": (_or_null(_text), "a string or null"),
-    "corpus_roots": (_or_null(_texts), "a list of strings or null"),
-    "files": (_or_null(_sizes), "an object of file sizes or null"),
-    "vector_index": (_or_null(_mapping), "an object or null"),
-    "scanned_at_ns": (_or_null(_count), "a count (an integer of 0 or more) or null"),
-    "segments": (
-        _or_null(_segments),
-        "a list of segments ({name, chunks, deleted ≤ chunks}) or null",
-    ),
-    "crc32": (_or_null(_checksums), "an object of CRC-32 checksums (0 ≤ n < 2³²) or null"),
-}
 
 
 @dataclass
@@ -257,7 +159,7 @@ class Manifest:
         if missing:
             raise damaged(source, f"lacks {', '.join(missing)}", index_dir)
         version = data["format_version"]
-        if not _is_int(version) or not OLDEST_FORMAT_VERSION <= version <= FORMAT_VERSION:
+        if not is_int(version) or not OLDEST_FORMAT_VERSION <= version <= FORMAT_VERSION:
             raise IndexStoreError(
                 f"The index {index_dir} has format version {version!r}; this semsearch reads "
                 f"formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}.",
@@ -265,7 +167,7 @@ class Manifest:
                 key="index.format_version",
                 params={"index": index_dir},
             )
-        for key, (check, expected) in _CHECKS.items():
+        for key, (check, expected) in KEY_CHECKS.items():
             value = data.get(key)
             if not check(value):
                 shown = json.dumps(value, ensure_ascii=False)[:80]
@@ -275,7 +177,7 @@ class Manifest:
                     key="index.manifest_damaged",
                     params={"manifest": source, "index": index_dir},
                 )
-        known = {"format_version", *_CHECKS}
+        known = {"format_version", *KEY_CHECKS}
         return cls(
             **{key: value for key, value in data.items() if key in known and value is not None},
             extra={key: value for key, value in data.items() if key not in known},
