@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import copy
 import functools
-import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from semsearch import settings
-from semsearch.errors import IndexStoreError, SemsearchError
+from semsearch.errors import IndexStoreError
 from semsearch.service.debounce import DEFAULT_QUIET_SECONDS
 from semsearch.service.live import LiveIndex
 from semsearch.service.reports import IndexInfo, Inspection, describe_index
-from semsearch.service.uploading import UploadOutcome, save_each, unexpected_error
+from semsearch.service.uploading import UploadOutcome, save_and_index
 
 if TYPE_CHECKING:
     from semsearch.embed import Embedder
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
     from semsearch.service.watching import ObserverFactory, Watcher, WatchListener
     from semsearch.storage import EngineConfig
     from semsearch.storage.manifest import Manifest
-
-LOG = logging.getLogger(__name__)
 
 #: Loads an embedding model by name (the page passes one that keeps models across sessions).
 EmbedderLoader = Callable[[str], "Embedder"]
@@ -364,21 +361,7 @@ class Service:
             What became of each file (a file the indexer could not read is refused, not
             saved), and the indexing report or error. Never raises: every failure is in it.
         """
-        from semsearch.ingest.boundary import Extraction
-
-        with Extraction() as extraction:
-            outcome = UploadOutcome(save_each(self.corpus_dir, files, extraction))
-        if outcome.saved:
-            try:
-                outcome.report = self.index_files(
-                    [i.path for i in outcome.saved], reporter=reporter
-                )
-            except SemsearchError as error:
-                outcome.index_error = error
-            except Exception as error:  # the files are saved; the page must go on
-                LOG.exception("Indexing uploads failed")
-                outcome.index_error = unexpected_error(error, "Indexing the uploads")
-        return outcome
+        return save_and_index(self.corpus_dir, files, self.index_files, reporter)
 
     def upload_extensions(self) -> list[str]:
         """Name the file types an upload may have.

@@ -10,7 +10,7 @@ stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from semsearch.indexing import IndexReport
     from semsearch.ingest import SkippedFile
     from semsearch.ingest.boundary import Extraction
+    from semsearch.progress import Reporter
 
 LOG = logging.getLogger(__name__)
 
@@ -163,3 +164,36 @@ def unexpected_error(error: Exception, what: str) -> SemsearchError:
         key="unexpected",
         params={"what": what, "kind": type(error).__name__, "reason": message},
     )
+
+
+def save_and_index(
+    corpus_dir: Path,
+    files: Sequence[tuple[str, bytes]],
+    index_files: Callable[..., IndexReport],
+    reporter: Reporter | None = None,
+) -> UploadOutcome:
+    """Save uploaded articles into the corpus folder, then index those that were saved.
+
+    Args:
+        corpus_dir: The folder uploads are saved into.
+        files: ``(name as sent, content)`` of each uploaded file.
+        index_files: Indexes the given paths (``Service.index_files``).
+        reporter: Receives the progress of indexing.
+
+    Returns:
+        What became of each file and the indexing report or error. Never raises: every
+        failure is in it.
+    """
+    from semsearch.ingest.boundary import Extraction
+
+    with Extraction() as extraction:
+        outcome = UploadOutcome(save_each(corpus_dir, files, extraction))
+    if outcome.saved:
+        try:
+            outcome.report = index_files([i.path for i in outcome.saved], reporter=reporter)
+        except SemsearchError as error:
+            outcome.index_error = error
+        except Exception as error:  # the files are saved; the page must go on
+            LOG.exception("Indexing uploads failed")
+            outcome.index_error = unexpected_error(error, "Indexing the uploads")
+    return outcome
