@@ -69,8 +69,12 @@ def semsearch_command(checkout: Path) -> tuple[list[str], dict[str, str]]:
     return command, bench_env(PYTHONPATH=str(checkout))
 
 
-def measure(checkout: Path, arguments: list[str], scratch: Path) -> float:
-    """Run ``semsearch ARGUMENTS`` from ``checkout`` with a cold vector cache; return peak MB."""
+def measure(checkout: Path, arguments: list[str], scratch: Path) -> tuple[float, float]:
+    """Run ``semsearch ARGUMENTS`` from ``checkout`` with a cold vector cache.
+
+    Returns:
+        Peak resident MB and wall seconds (a build's speed, compared in the same run).
+    """
     command, env = semsearch_command(checkout)
     cache = Path(tempfile.mkdtemp(dir=scratch))
     (cache / "models").symlink_to(settings.default_model_cache().resolve())
@@ -81,7 +85,7 @@ def measure(checkout: Path, arguments: list[str], scratch: Path) -> float:
     shutil.rmtree(cache)
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch {' '.join(arguments)} failed:\n{done['stderr'][-2000:]}")
-    return float(done["peak_rss_mb"])
+    return float(done["peak_rss_mb"]), round(float(done["seconds"]), 1)
 
 
 def cases(scratch: Path, with_5k: bool) -> dict[str, list[str]]:
@@ -116,27 +120,38 @@ def main() -> None:
         checkouts["before"] = args.before.resolve()
     loads = [load_average()]
     peaks: dict[str, dict[str, list[float]]] = {}
+    seconds: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="semsearch-build-memory-") as folder:
         scratch = Path(folder)
         for case, arguments in cases(scratch, args.with_5k).items():
             if args.only not in case:
                 continue
             peaks[case] = {name: [] for name in checkouts}
+            seconds[case] = {name: [] for name in checkouts}
             for repeat in range(args.repeats):
                 order = list(checkouts) if repeat % 2 == 0 else list(checkouts)[::-1]
                 for name in order:
-                    peaks[case][name].append(measure(checkouts[name], arguments, scratch))
-                    print(f"  {case}, {name}: {peaks[case][name][-1]} MB (load "
-                          f"{load_average()})", flush=True)  # fmt: skip
+                    peak, wall = measure(checkouts[name], arguments, scratch)
+                    peaks[case][name].append(peak)
+                    seconds[case][name].append(wall)
+                    print(f"  {case}, {name}: {peak} MB, {wall} s (load {load_average()})",
+                          flush=True)  # fmt: skip
             loads.append(load_average())
     medians = {
         case: {name: statistics.median(values) for name, values in runs.items()}
         for case, runs in peaks.items()
     }
+    median_seconds = {
+        case: {name: statistics.median(values) for name, values in runs.items()}
+        for case, runs in seconds.items()
+    }
     print_table(
-        f"Peak RSS MB, medians of {args.repeats} runs; load {loads[0]} → {loads[-1]}",
+        f"Peak RSS MB / wall s, medians of {args.repeats} runs; load {loads[0]} → {loads[-1]}",
         ["case", *checkouts],
-        [[case, *(row[name] for name in checkouts)] for case, row in medians.items()],
+        [
+            [case, *(f"{row[name]} / {median_seconds[case][name]}" for name in checkouts)]
+            for case, row in medians.items()
+        ],
     )
     path = write_bench_result(
         "build_memory",
@@ -145,7 +160,9 @@ def main() -> None:
             "repeats": args.repeats,
             "load_averages": loads,
             "peak_rss_mb": peaks,
+            "seconds": seconds,
             "medians": medians,
+            "median_seconds": median_seconds,
         },
     )
     print(f"\nWrote {path}")

@@ -41,6 +41,10 @@ PASSAGE: TextKind = "passage"
 #: Texts per batch for queries (a search embeds one; the evaluation embeds hundreds).
 QUERY_BATCH_SIZE = 32
 
+#: Texts tokenized per call by :meth:`BaseEmbedder.encode_ahead` (bounds the tokenizer's own
+#: per-text objects, which are much larger than the ids kept).
+AHEAD_CALL_SIZE = 2048
+
 #: What a backend makes of one text before batching (token ids, or the text itself).
 InputT = TypeVar("InputT")
 
@@ -170,6 +174,10 @@ class BaseEmbedder(ABC, Generic[InputT]):
     #: Forward passes run at the same time, each on its own thread (a backend whose batch call
     #: releases the GIL and is thread-safe may raise it; see :class:`OnnxEmbedder`).
     parallel_batches: int = 1
+    #: Whether :meth:`encode_ahead` pays: the backend's inputs are compact token ids and its
+    #: tokenizer can be released (:class:`OnnxEmbedder`); a backend that tokenizes inside its
+    #: batch call gains nothing from it.
+    encodes_ahead: bool = False
 
     def __init__(
         self,
@@ -188,6 +196,8 @@ class BaseEmbedder(ABC, Generic[InputT]):
         self.prompts = prompts
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        # Inputs made by encode_ahead, by (kind, text as given): used instead of encoding again.
+        self._ahead: dict[tuple[str, str], InputT] = {}
 
     @abstractmethod
     def encode(self, texts: list[str], kind: TextKind) -> list[InputT]:
@@ -246,6 +256,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
         if value < 1:
             raise ValueError(f"max_seq_length must be at least 1, got {value}")
         self._set_max_seq_length(value)
+        self._ahead.clear()  # they were cut at the old limit
 
     def prepare_texts(self, texts: Sequence[str]) -> Sequence[str]:
         """Return the texts as the model sees them: checked, and folded if :attr:`fold_scripts`.
@@ -313,16 +324,60 @@ class BaseEmbedder(ABC, Generic[InputT]):
         prompt = self.prompts.for_kind(kind)
         return self.count_tokens([prompt + text for text in self.prepare_texts(texts)])
 
+    def encode_ahead(self, texts: Sequence[str], kind: TextKind = PASSAGE) -> None:
+        """Tokenize texts that will be embedded later, then release the tokenizer.
+
+        A one-shot build gives it everything it is about to embed, so that the tokenizer (282
+        MB for the default model) and the session with its activations are never in memory
+        together (issue 17.2, docs/performance.md "Memory"). Embedding a text given here uses
+        the inputs kept for it (the same ids it would get then); any other text is tokenized
+        as usual, the tokenizer loaded again if needed. The inputs are kept until
+        :meth:`unload` or a new :attr:`max_seq_length`. Nothing is done unless the backend
+        :attr:`encodes_ahead`.
+
+        Args:
+            texts: The texts, as they will be given to :meth:`embed_passages` or
+                :meth:`embed_queries`.
+            kind: Which prompt they will get.
+
+        Raises:
+            TypeError: ``texts`` is a single string.
+        """
+        _check_texts(texts)
+        if not self.encodes_ahead:
+            return
+        fresh = [text for text in dict.fromkeys(texts) if (kind, text) not in self._ahead]
+        for offset in range(0, len(fresh), AHEAD_CALL_SIZE):
+            part = fresh[offset : offset + AHEAD_CALL_SIZE]
+            inputs = self.encode(list(self.prepare_texts(part)), kind)
+            self._ahead.update(zip(((kind, text) for text in part), inputs, strict=True))
+        self.release_tokenizer()
+
+    def release_tokenizer(self) -> None:
+        """Release the tokenizer, loaded again on use (a backend that can do so overrides it)."""
+
+    def _model_inputs(self, texts: Sequence[str], kind: TextKind) -> list[InputT]:
+        """The model inputs of a call's texts: kept by :meth:`encode_ahead`, else encoded now."""
+        if not self._ahead:
+            return self.encode(list(self.prepare_texts(texts)), kind)
+        found = [self._ahead.get((kind, text)) for text in texts]
+        rest = [row for row, item in enumerate(found) if item is None]
+        if rest:
+            encoded = self.encode(list(self.prepare_texts([texts[row] for row in rest])), kind)
+            for row, item in zip(rest, encoded, strict=True):
+                found[row] = item
+        return found  # type: ignore[return-value]  # every None was filled
+
     def _embed(
         self, texts: Sequence[str], kind: TextKind, batch_size: int, progress: Progress | None
     ) -> np.ndarray:
-        texts = self.prepare_texts(texts)
+        _check_texts(texts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:  # nothing to do: a lazily loaded model stays unloaded
             return out
-        inputs = self.encode(list(texts), kind)
+        inputs = self._model_inputs(texts, kind)
         lengths = [self.input_length(item) for item in inputs]
         batches = plan_batches(lengths, batch_size, self.batch_tokens)
 
@@ -341,6 +396,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
 
         Embedding afterwards still works: whatever a backend released is loaded again on use.
         """
+        self._ahead.clear()
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
