@@ -29,6 +29,7 @@ from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
+from semsearch.embed.ahead import AheadInputs
 from semsearch.embed.batching import BATCH_TOKENS, plan_batches
 from semsearch.progress import Progress
 from semsearch.text import to_simplified
@@ -40,10 +41,6 @@ PASSAGE: TextKind = "passage"
 
 #: Texts per batch for queries (a search embeds one; the evaluation embeds hundreds).
 QUERY_BATCH_SIZE = 32
-
-#: Texts tokenized per call by :meth:`BaseEmbedder.encode_ahead` (bounds the tokenizer's own
-#: per-text objects, which are much larger than the ids kept).
-AHEAD_CALL_SIZE = 2048
 
 #: What a backend makes of one text before batching (token ids, or the text itself).
 InputT = TypeVar("InputT")
@@ -196,8 +193,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
         self.prompts = prompts
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        # Inputs made by encode_ahead, by (kind, text as given): used instead of encoding again.
-        self._ahead: dict[tuple[str, str], InputT] = {}
+        self._ahead: AheadInputs[InputT] = AheadInputs()
 
     @abstractmethod
     def encode(self, texts: list[str], kind: TextKind) -> list[InputT]:
@@ -346,27 +342,15 @@ class BaseEmbedder(ABC, Generic[InputT]):
         _check_texts(texts)
         if not self.encodes_ahead:
             return
-        fresh = [text for text in dict.fromkeys(texts) if (kind, text) not in self._ahead]
-        for offset in range(0, len(fresh), AHEAD_CALL_SIZE):
-            part = fresh[offset : offset + AHEAD_CALL_SIZE]
-            inputs = self.encode(list(self.prepare_texts(part)), kind)
-            self._ahead.update(zip(((kind, text) for text in part), inputs, strict=True))
+        self._ahead.add(texts, kind, self._encoder(kind))
         self.release_tokenizer()
 
     def release_tokenizer(self) -> None:
         """Release the tokenizer, loaded again on use (a backend that can do so overrides it)."""
 
-    def _model_inputs(self, texts: Sequence[str], kind: TextKind) -> list[InputT]:
-        """The model inputs of a call's texts: kept by :meth:`encode_ahead`, else encoded now."""
-        if not self._ahead:
-            return self.encode(list(self.prepare_texts(texts)), kind)
-        found = [self._ahead.get((kind, text)) for text in texts]
-        rest = [row for row, item in enumerate(found) if item is None]
-        if rest:
-            encoded = self.encode(list(self.prepare_texts([texts[row] for row in rest])), kind)
-            for row, item in zip(rest, encoded, strict=True):
-                found[row] = item
-        return found  # type: ignore[return-value]  # every None was filled
+    def _encoder(self, kind: TextKind) -> Callable[[Sequence[str]], list[InputT]]:
+        """Makes the model inputs of texts as given: folded, then :meth:`encode`."""
+        return lambda texts: self.encode(list(self.prepare_texts(texts)), kind)
 
     def _embed(
         self, texts: Sequence[str], kind: TextKind, batch_size: int, progress: Progress | None
@@ -377,7 +361,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:  # nothing to do: a lazily loaded model stays unloaded
             return out
-        inputs = self._model_inputs(texts, kind)
+        inputs = self._ahead.inputs(texts, kind, self._encoder(kind))
         lengths = [self.input_length(item) for item in inputs]
         batches = plan_batches(lengths, batch_size, self.batch_tokens)
 
