@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import sys
@@ -69,11 +70,12 @@ def semsearch_command(checkout: Path) -> tuple[list[str], dict[str, str]]:
     return command, bench_env(PYTHONPATH=str(checkout))
 
 
-def measure(checkout: Path, arguments: list[str], scratch: Path) -> tuple[float, float]:
+def measure(checkout: Path, arguments: list[str], scratch: Path) -> tuple[float, float, float]:
     """Run ``semsearch ARGUMENTS`` from ``checkout`` with a cold vector cache.
 
     Returns:
-        Peak resident MB and wall seconds (a build's speed, compared in the same run).
+        Peak resident MB, wall seconds and CPU seconds (user + system: a build's speed; the
+        CPU time depends less on what else the shared machine runs than the wall time).
     """
     command, env = semsearch_command(checkout)
     cache = Path(tempfile.mkdtemp(dir=scratch))
@@ -81,11 +83,14 @@ def measure(checkout: Path, arguments: list[str], scratch: Path) -> tuple[float,
     env[settings.ENV_MODEL_CACHE] = str(cache / "models")
     # From the checkout's folder: ``python -c`` puts the current folder first on the path, so
     # from here every checkout would run this one's code.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = run_measured([*command, *arguments], env=env, cwd=checkout, timeout=3600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     shutil.rmtree(cache)
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch {' '.join(arguments)} failed:\n{done['stderr'][-2000:]}")
-    return float(done["peak_rss_mb"]), round(float(done["seconds"]), 1)
+    return float(done["peak_rss_mb"]), round(float(done["seconds"]), 1), round(cpu, 1)
 
 
 def cases(scratch: Path, with_5k: bool) -> dict[str, list[str]]:
@@ -121,6 +126,7 @@ def main() -> None:
     loads = [load_average()]
     peaks: dict[str, dict[str, list[float]]] = {}
     seconds: dict[str, dict[str, list[float]]] = {}
+    cpu_seconds: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="semsearch-build-memory-") as folder:
         scratch = Path(folder)
         for case, arguments in cases(scratch, args.with_5k).items():
@@ -128,21 +134,23 @@ def main() -> None:
                 continue
             peaks[case] = {name: [] for name in checkouts}
             seconds[case] = {name: [] for name in checkouts}
+            cpu_seconds[case] = {name: [] for name in checkouts}
             for repeat in range(args.repeats):
                 order = list(checkouts) if repeat % 2 == 0 else list(checkouts)[::-1]
                 for name in order:
-                    peak, wall = measure(checkouts[name], arguments, scratch)
+                    peak, wall, cpu = measure(checkouts[name], arguments, scratch)
                     peaks[case][name].append(peak)
                     seconds[case][name].append(wall)
-                    print(f"  {case}, {name}: {peak} MB, {wall} s (load {load_average()})",
-                          flush=True)  # fmt: skip
+                    cpu_seconds[case][name].append(cpu)
+                    print(f"  {case}, {name}: {peak} MB, {wall} s, CPU {cpu} s (load "
+                          f"{load_average()})", flush=True)  # fmt: skip
             loads.append(load_average())
     medians = {
-        case: {name: statistics.median(values) for name, values in runs.items()}
+        case: {name: round(statistics.median(values), 1) for name, values in runs.items()}
         for case, runs in peaks.items()
     }
     median_seconds = {
-        case: {name: statistics.median(values) for name, values in runs.items()}
+        case: {name: round(statistics.median(values), 1) for name, values in runs.items()}
         for case, runs in seconds.items()
     }
     print_table(
@@ -161,6 +169,7 @@ def main() -> None:
             "load_averages": loads,
             "peak_rss_mb": peaks,
             "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
             "medians": medians,
             "median_seconds": median_seconds,
         },
