@@ -92,7 +92,25 @@ class CandidateRanker:
         found = self.reader.keyword_search(query.tokens, max(self.config.candidates, depth), where)
         if not found:
             return []
+        scores = np.array([score for _, score in found], dtype=np.float64)
+        if len(found) > depth:
+            # A chunk further down than the title match can lift it cannot reach the top
+            # ``depth``: their titles are not read (same order; most of the cost otherwise).
+            reach = scores >= scores[depth - 1] - weight * max(scores[0], 0.0)
+            found, scores = [f for f, kept in zip(found, reach, strict=True) if kept], scores[reach]
         ids = np.array([chunk_id for chunk_id, _ in found], dtype=np.int64)
+        return ranking.rank_keyword(ids, scores, self.title_matches(query, ids), weight, depth)
+
+    def title_matches(self, query: AnalyzedQuery, ids: np.ndarray) -> np.ndarray:
+        """The share of each chunk's title that the query names (``lexical.title_match``).
+
+        Args:
+            query: The analysed query.
+            ids: The chunks.
+
+        Returns:
+            One value in [0, 1] per chunk.
+        """
         titles = [chunk.title for chunk in self.reader.chunks(ids.tolist())]
         weights = self.reader.keyword_weights(query.tokens)
         # One idf lookup for every title token of the pool.
@@ -101,9 +119,7 @@ class CandidateRanker:
             title: title_match(weights, {t: idf[t] for t in title_tokens(title) if t in idf})
             for title in set(titles)
         }
-        scores = np.array([score for _, score in found], dtype=np.float64)
-        named = np.array([match[title] for title in titles])
-        return ranking.rank_keyword(ids, scores, named, weight, depth)
+        return np.array([match[title] for title in titles])
 
     def hybrid(
         self, query: AnalyzedQuery, vector: np.ndarray, depth: int, where: ChunkFilter | None
