@@ -19,22 +19,16 @@ Writes bench/results/passage_coverage.json.
 from __future__ import annotations
 
 import numpy as np
+from article_coverage import group_gains, leave_one_out
 from common import EVAL_DIR, load_average, write_result
 from retrieval import experiment_passage_coverage
-from tune import GROUPS, TIE, load_set, paired_noise
+from tune import GROUPS, load_set, paired_noise
 
 from semsearch.embed import load_embedder
 from semsearch.evaluation import CachedEmbedder
 from semsearch.ranking import FusionConfig
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3)
-
-
-def select(gains: dict[str, dict[float, float]], fit: list[str]) -> float:
-    """The rule on the fit groups: best mean gain over weight 0, ties to the smaller weight."""
-    means = {w: float(np.mean([gains[group][w] for group in fit])) for w in WEIGHTS}
-    top = max(means.values())
-    return min(w for w, value in means.items() if value >= top - TIE)
 
 
 def main() -> None:
@@ -50,17 +44,7 @@ def main() -> None:
                 for w in WEIGHTS
             }
             print(name, {w: round(100 * r.mean(), 2) for w, r in runs[name].items()}, flush=True)
-    gains = {
-        group: {
-            w: float(np.mean([100 * (runs[n][w].mean() - runs[n][0.0].mean()) for n in names]))
-            for w in WEIGHTS
-        }
-        for group, names in GROUPS.items()
-    }
-    folds = {}
-    for left_out in GROUPS:
-        chosen = select(gains, [g for g in GROUPS if g != left_out])
-        folds[left_out] = {"chosen": chosen, "gain": round(gains[left_out][chosen], 2)}
+    folds, fit_on_all = leave_one_out(group_gains(runs, GROUPS, WEIGHTS), WEIGHTS)
     payload = {
         "load_average": load_average(),
         "weights": WEIGHTS,
@@ -73,7 +57,7 @@ def main() -> None:
             for n, rows in runs.items()
         },
         "folds": folds,
-        "fit on all": select(gains, list(GROUPS)),
+        "fit on all": fit_on_all,
     }
     write_result("passage_coverage", payload)
     print("folds:", folds, "fit on all:", payload["fit on all"])

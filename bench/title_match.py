@@ -37,8 +37,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from article_coverage import ConstantEmbedder
+from article_coverage import ConstantEmbedder, group_gains, leave_one_out
 from common import EVAL_DIR, load_average, print_table, write_result
+from tune import GROUPS, paired_noise
 
 from semsearch import lexical, ranking
 from semsearch.chunking import Chunk, passage_text
@@ -47,20 +48,12 @@ from semsearch.evaluation.articles import article_key, write_articles
 from semsearch.search.candidates import CandidateRanker
 from semsearch.search.searcher import COLLAPSE_DEPTH_FACTOR
 
-GROUPS: dict[str, tuple[str, ...]] = {
-    "cmrc2018": ("cmrc2018_chunks", "cmrc2018"),
-    "xquad": ("xquad_zh",),
-    "drcd": ("drcd",),
-    "president_news": ("president_news",),
-    "president_news_short": ("president_news_short",),
-}
 #: The levels measured for each set (cmrc2018_chunks is a chunking of cmrc2018: its rows are
 #: not articles).
 ARTICLE_LEVEL = ("cmrc2018", "xquad_zh", "drcd", "president_news", "president_news_short")
 WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 DEPTH = 10
 POOL = ranking.FusionConfig().candidates
-TIE = 0.05
 TEXTBOOK = (1.2, 0.75)
 
 
@@ -134,19 +127,6 @@ def article_level(name: str, embedder: CachedEmbedder) -> dict[float, np.ndarray
     return {w: np.array(v) for w, v in found.items()}
 
 
-def noise(candidate: np.ndarray, baseline: np.ndarray) -> float:
-    """Twice the standard error of the mean paired difference, in MRR@10 points."""
-    difference = 100.0 * (candidate - baseline)
-    return float(2.0 * difference.std(ddof=1) / np.sqrt(len(difference)))
-
-
-def select(gains: dict[str, dict[float, float]], fit: list[str]) -> float:
-    """The declared rule on the fit groups: best mean gain, ties to the smaller weight."""
-    means = {w: float(np.mean([gains[group][w] for group in fit])) for w in WEIGHTS}
-    top = max(means.values())
-    return min(w for w, value in means.items() if value >= top - TIE)
-
-
 def main() -> None:
     """Replay both levels on every set, cross-validate the weight and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,20 +141,7 @@ def main() -> None:
             if name in ARTICLE_LEVEL:
                 runs[f"{name} article"] = article_level(name, embedder)
             print(name, flush=True)
-    gain = {
-        run: {w: 100 * (r[w].mean() - r[0.0].mean()) for w in WEIGHTS} for run, r in runs.items()
-    }
-    group_gain = {
-        group: {
-            w: float(np.mean([g[w] for run, g in gain.items() if run.split()[0] in names]))
-            for w in WEIGHTS
-        }
-        for group, names in GROUPS.items()
-    }
-    folds = {}
-    for left_out in GROUPS:
-        chosen = select(group_gain, [g for g in GROUPS if g != left_out])
-        folds[left_out] = {"chosen": chosen, "gain": round(group_gain[left_out][chosen], 2)}
+    folds, fit_on_all = leave_one_out(group_gains(runs, GROUPS, WEIGHTS), WEIGHTS)
     payload = {
         "load_average": load_average(),
         "weights": WEIGHTS,
@@ -182,12 +149,12 @@ def main() -> None:
             run: {str(w): round(100 * r[w].mean(), 2) for w in WEIGHTS} for run, r in runs.items()
         },
         "noise": {
-            run: {str(w): round(noise(r[w], r[0.0]), 2) for w in WEIGHTS[1:]}
+            run: {str(w): round(paired_noise(r[w], r[0.0]), 2) for w in WEIGHTS[1:]}
             for run, r in runs.items()
         },
         "textbook BM25": textbook,
         "folds": folds,
-        "fit on all": select(group_gain, list(GROUPS)),
+        "fit on all": fit_on_all,
     }
     write_result("title_match", payload)
     rows = [[run, *(f"{100 * r[w].mean():.2f}" for w in WEIGHTS)] for run, r in runs.items()]

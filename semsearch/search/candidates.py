@@ -79,12 +79,12 @@ class CandidateRanker:
         """Keyword mode: the best chunks by BM25, reordered with their title match.
 
         Args:
-            query: The analysed query.
-            depth: How many to return.
-            where: The search's filter.
+            query: The analysed query (its keyword tokens).
+            depth: How many chunks to rank.
+            where: The search's filter, or None.
 
         Returns:
-            The ranking (:func:`semsearch.ranking.rank_keyword`).
+            ``(chunk id, score)`` pairs, best first (:func:`semsearch.ranking.rank_keyword`).
         """
         weight = self.config.title_weight
         if not weight:
