@@ -5,7 +5,7 @@ holding them close together, in one sentence (with the article's title, which ev
 about). The hybrid fusion adds it as a small extra term, chosen by measurement
 (docs/retrieval.md). Article coverage looks the other way: with one hit per article, it counts
 the query's words found anywhere in the article's pooled chunks, which no single passage may
-hold together.
+hold together. Title match looks at the title alone: how much of it a query names.
 """
 
 from __future__ import annotations
@@ -123,3 +123,36 @@ def coverage_scorer(query_weights: dict[str, float]) -> Callable[[str, str], flo
     """
     coverage = _Coverage(query_weights)
     return lambda text, title="": coverage(sentence_tokens(text, title))
+
+
+@functools.lru_cache(maxsize=16384)
+def title_tokens(title: str) -> frozenset[str]:
+    """The distinct keyword tokens of a title (cached: a pool's titles come back query after query).
+
+    Args:
+        title: An article's title.
+
+    Returns:
+        Its tokens (:func:`~semsearch.lexical.analyzer.tokenize`'s, as a set).
+    """
+    return token_set(normalize(title)) if title else frozenset()
+
+
+def title_match(query_weights: dict[str, float], title_weights: dict[str, float]) -> float:
+    """The share of a title's token weight that the query holds: how much of the title it names.
+
+    A question that names an article's subject (大沙地站共有几层？) holds all of the title's
+    tokens (大沙地站); a neighbour's title (大沙东站) only some of them.
+
+    Args:
+        query_weights: Each distinct query token and its weight
+            (:meth:`~semsearch.lexical.bm25_index.KeywordIndex.token_weights`).
+        title_weights: The same for the title's tokens (:func:`title_tokens`).
+
+    Returns:
+        A value in [0, 1]; 0 for a title without weighted tokens.
+    """
+    total = sum(title_weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(weight for token, weight in title_weights.items() if token in query_weights) / total

@@ -262,9 +262,9 @@ class Searcher:
         depth: int,
         where: ChunkFilter | None,
     ) -> Ranking:
-        if vector is None:  # keyword mode
-            return reads.keyword_search(query.tokens, depth, where)
         ranker = CandidateRanker(reads, self.fusion)
+        if vector is None:  # keyword mode
+            return ranker.keyword(query, depth, where)
         if mode == "semantic":
             return ranker.semantic(vector, depth, where)
         return ranker.hybrid(query, vector, depth, where)

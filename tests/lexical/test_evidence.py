@@ -12,6 +12,8 @@ from semsearch.lexical.evidence import (
     best_sentence_coverage,
     sentence_coverage,
     sentence_tokens,
+    title_match,
+    title_tokens,
 )
 from semsearch.text import split_sentences
 
@@ -55,3 +57,20 @@ def test_sentence_tokens_are_the_tokens_of_each_sentence_with_the_title(
         for sentence in split_sentences(text)
     )
     assert sentence_tokens(text, title) == expected
+
+
+def test_title_match_is_the_share_of_the_title_the_query_names() -> None:
+    idf = {"大": 1.0, "沙": 2.0, "地": 1.0, "站": 1.0, "东": 1.0, "大沙": 3.0, "沙地": 3.0}
+    idf |= {"地站": 3.0, "沙东": 3.0, "东站": 3.0}
+    query = {t: idf[t] for t in tokenize("大沙地站共有几层") if t in idf}
+
+    def of(title: str) -> dict[str, float]:
+        return {t: idf[t] for t in title_tokens(title) if t in idf}
+
+    assert title_match(query, of("大沙地站")) == pytest.approx(1.0)
+    # A neighbour's title shares 大, 沙, 站 and 大沙 of its 7 tokens' weight 14.
+    assert title_match(query, of("大沙东站")) == pytest.approx(7 / 14)
+    assert title_match(query, of("")) == 0.0
+    assert title_match({}, of("大沙地站")) == 0.0
+    # Traditional titles meet simplified queries (tokens are folded).
+    assert title_tokens("大沙東站") == title_tokens("大沙东站")
