@@ -292,6 +292,7 @@ def main() -> None:
             index_dir = real_index(embedder)
         else:
             index_dir = ensure_index(size, embedder, base)
+        index_dir = with_sentence_files(index_dir, embedder)
         versions = [(0, index_dir)]
         if args.updates:
             versions.append((args.updates, updated_copy(index_dir, args.updates, embedder, base)))
