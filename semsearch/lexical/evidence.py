@@ -88,22 +88,27 @@ def sentence_coverage(
 
 
 class _Coverage:
-    """:func:`sentence_coverage` with the query's side computed once (a pool asks per chunk)."""
+    """:func:`sentence_coverage` with the query's side computed once (a pool asks per chunk).
+
+    A sentence's share is summed in one order, the query set's own, whichever way the tokens
+    it holds are found, so both ways give the same float (``sum`` over a set intersection
+    followed the smaller set's order, which moved the last bit of some shares).
+    """
 
     def __init__(self, query_weights: dict[str, float]) -> None:
         self.weight = query_weights.__getitem__
         self.total = sum(query_weights.values())
-        self.wanted = frozenset(query_weights)
-        # In the set's own order, so a sentence's tokens are summed in the order above.
-        self.order = [(token, bool(HAN_RE.match(token))) for token in self.wanted]
+        self.order = list(frozenset(query_weights))
+        self.han = [bool(HAN_RE.match(token)) for token in self.order]
 
     def __call__(self, sentences: Sequence[frozenset[str]]) -> float:
         if self.total <= 0:
             return 0.0
-        # Set intersection runs in C over the smaller set; this is on the query path for every
-        # pooled chunk.
-        wanted, weight = self.wanted, self.weight
-        best = max((sum(map(weight, wanted & tokens)) for tokens in sentences), default=0.0)
+        order, weight = self.order, self.weight
+        best = max(
+            (sum([weight(token) for token in order if token in tokens]) for tokens in sentences),
+            default=0.0,
+        )
         return best / self.total
 
     def of_forms(self, forms: SentenceForms) -> float:
@@ -117,25 +122,23 @@ class _Coverage:
         """
         if self.total <= 0:
             return 0.0
-        title, weight = forms.title, self.weight
-        best = 0.0
-        pairs = zip(forms.sentences, forms.others, strict=True)
-        for number, (sentence, others) in enumerate(pairs):
-            held = frozenset(
+        title, title_others, weight = forms.title, forms.title_others, self.weight
+        kinds = list(zip(self.order, self.han, strict=True))
+        shares = (
+            sum(
                 [
-                    token
-                    for token, han in self.order
+                    weight(token)
+                    for token, han in kinds
                     if (
                         (token in title or token in sentence)
                         if han
-                        else (token in forms.title_others or token in others)
+                        else (token in title_others or token in others)
                     )
                 ]
             )
-            share = sum(map(weight, held))
-            if number == 0 or share > best:
-                best = share
-        return best / self.total
+            for sentence, others in zip(forms.sentences, forms.others, strict=True)
+        )
+        return max(shares, default=0.0) / self.total
 
 
 def best_sentence_coverage(query_weights: dict[str, float], text: str, title: str = "") -> float:
