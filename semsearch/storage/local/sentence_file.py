@@ -19,8 +19,8 @@ every other file of a generation.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,23 +106,21 @@ def write_sentence_file(folder: Path, select: Select, dimension: int) -> bool:
     return False
 
 
+@dataclass
 class SentenceFile:
     """A segment's sentence vectors, memory-mapped (see the module docstring).
 
-    Args:
+    Attributes:
         ids: The segment's chunk ids (sorted), as the rows file lists them.
         starts: The first row of each chunk.
         ends: One past its last row.
         matrix: The float16 ``(rows, dimension)`` matrix (memory-mapped; None when empty).
     """
 
-    def __init__(
-        self, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, matrix: np.ndarray | None
-    ) -> None:
-        self.ids = ids
-        self.starts = starts
-        self.ends = ends
-        self.matrix = matrix
+    ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    matrix: np.ndarray | None
 
     @classmethod
     def open(
@@ -195,8 +193,7 @@ class SentenceFile:
 
     def close(self) -> None:
         """Let the mapping go (it is unmapped when no view of it is left)."""
-        with contextlib.suppress(AttributeError):
-            del self.matrix
+        self.matrix = None
 
 
 def _check(
