@@ -195,3 +195,30 @@ def test_rows_are_streamed_in_batches(
         assert same(reader.sentence_vectors(ids), from_records(reader, ids))
     finally:
         reader.close()
+
+
+def test_the_latency_bench_measures_a_copy_with_the_files(
+    tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import latency
+
+    old = tmp_path / "cached-index"
+    with monkeypatch.context() as patched:
+        patched.setattr(segment_builder, "write_sentence_file", lambda *args: False)
+        build(old, embedder, list(ARTICLES))
+    copy = latency.with_sentence_files(old, embedder)
+    assert copy != old and not (segment_dir(old) / MATRIX_FILE).exists()  # the cache untouched
+    assert latency.with_sentence_files(copy, embedder) == copy  # made once
+    assert latency.with_sentence_files(old, embedder) == copy
+    before, after = open_index(old), open_index(copy)
+    try:
+        assert all(s.sentence_file is not None for s in after.segments.segments)
+        ids = all_ids(before)
+        assert all_ids(after) == ids and after.chunk_count == before.chunk_count
+        assert same(after.sentence_vectors(ids), before.sentence_vectors(ids))
+    finally:
+        before.close()
+        after.close()
