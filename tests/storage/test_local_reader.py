@@ -279,3 +279,15 @@ def test_chunks_are_kept_per_reader(index_dir: Path, monkeypatch: pytest.MonkeyP
         assert reader.chunks(ids[:1]) == first[:1]
     finally:
         reader.close()
+
+
+def test_segment_records_keep_a_larger_page_cache(index_dir: Path) -> None:
+    from semsearch.storage.local.database import RECORDS_CACHE_KIB
+
+    reader = open_index(index_dir)
+    try:
+        for segment in reader.segments.segments:
+            assert segment.records.select("PRAGMA cache_size") == [(-RECORDS_CACHE_KIB,)]
+        assert reader.catalog.select("PRAGMA cache_size") == [(-2000,)]  # SQLite's default
+    finally:
+        reader.close()

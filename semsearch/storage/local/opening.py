@@ -20,7 +20,7 @@ from semsearch.lexical.bm25_files import IDS_FILE, LENGTHS_FILE
 from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.local.catalog import Catalog, LegacyCatalog
 from semsearch.storage.local.checksums import verify_files
-from semsearch.storage.local.database import open_readonly
+from semsearch.storage.local.database import RECORDS_CACHE_KIB, open_readonly
 from semsearch.storage.local.generations import (
     DELETED_FILE,
     KEYWORD_DIR,
@@ -146,7 +146,7 @@ def _open_segment(
     index_dir = generation_dir.parent
     folder = generation_dir / name if name else generation_dir
     records_path = folder / (RECORDS_FILE if name else META_FILE)
-    connection = open_readonly(records_path, index_dir)
+    connection = open_readonly(records_path, index_dir, RECORDS_CACHE_KIB)
     records = SegmentRecords(connection, records_path, index_dir, lock)
     try:
         if name:
