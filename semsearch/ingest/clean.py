@@ -189,9 +189,12 @@ def _cut_glued_title(page: _Page) -> None:
     """
     title = page.title
     body = [line for line in page.lines if line.reason is None]
-    if title and len(title) >= HEADLINE_CHARS[0] and body and len(body[0].text) > len(title) + 10 and body[0].text.startswith(title):
-        page.removed.append(RemovedLine(body[0].no, title, "title"))
-        body[0].text = body[0].text[len(title) :].lstrip(" :：-—")
+    if not title or len(title) < HEADLINE_CHARS[0] or not body:
+        return
+    first = body[0]
+    if len(first.text) > len(title) + 10 and first.text.startswith(title):
+        page.removed.append(RemovedLine(first.no, title, "title"))
+        first.text = first.text[len(title) :].lstrip(" :：-—")
 
 
 #: The cleaning steps, in order; each reads and marks the page's lines.
