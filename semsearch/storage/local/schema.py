@@ -22,6 +22,7 @@ import sqlite3
 from pathlib import Path
 
 from semsearch.errors import IndexStoreError
+from semsearch.storage.data import BAND_BYTES, SIGNATURE_BANDS
 from semsearch.storage.manifest import damaged, rebuild_hint
 
 # A chunk's row; before segments it also held its keyword tokens (a JSON list, ``tokens``).
@@ -90,6 +91,19 @@ ALTER TABLE documents DROP COLUMN removed;
 CREATE INDEX documents_by_segment ON documents(segment);
 """
 
+
+def band_expression(band: int) -> str:
+    """The SQL of one band of a document's signature (as its index is made, so it is used).
+
+    Args:
+        band: The band, from 0.
+
+    Returns:
+        A ``substr`` of the signature column.
+    """
+    return f"substr(signature, {band * BAND_BYTES + 1}, {BAND_BYTES})"
+
+
 # Reprint detection (:mod:`semsearch.indexing.reprints`): a document's MinHash signature (NULL
 # until signed, so the next update of an older index signs it) and its reprint group.
 _REPRINTS = """
@@ -103,6 +117,14 @@ _UNSIGNED = """
 CREATE INDEX documents_unsigned ON documents(doc_id) WHERE signature IS NULL;
 """
 
+# The documents sharing an LSH band with a new one, found by these indexes (one per band of the
+# signature, :data:`~semsearch.storage.data.SIGNATURE_BANDS`) instead of by reading every
+# signature: 0.4 ms against 0.23 s at 22,783 documents; the catalog grows by about 18 MB there.
+_REPRINT_BANDS = "".join(
+    f"CREATE INDEX documents_by_band_{band} ON documents({band_expression(band)});\n"
+    for band in range(SIGNATURE_BANDS)
+)
+
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
 #: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
@@ -111,6 +133,7 @@ UPGRADES: tuple[tuple[str, str], ...] = (
     ("segments", _SEGMENTS),
     ("reprints", _REPRINTS),
     ("unsigned_documents", _UNSIGNED),
+    ("reprint_bands", _REPRINT_BANDS),
 )
 
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
