@@ -13,12 +13,13 @@ from typing import Any
 
 from semsearch.sqlbatch import select_in
 from semsearch.storage.data import (
+    BAND_BYTES,
     SIGNATURE_BANDS,
     ReprintSelection,
     ReprintState,
     signature_bands,
 )
-from semsearch.storage.local.schema import band_expression
+from semsearch.storage.local.schema import INDEXED_BAND_BYTES, band_expression
 
 #: The catalog column holding a document's reprint group.
 GROUP_COLUMN = "reprint_group"
@@ -88,13 +89,19 @@ def _sharing_a_band(
     db: sqlite3.Connection, sql: str, signatures: tuple[bytes, ...]
 ) -> list[tuple[Any, ...]]:
     """The rows of the documents sharing a whole band with one of ``signatures``: one indexed
-    lookup per band (``schema.band_expression``)."""
+    lookup per band (``schema.band_expression``, the band's start), then the whole band
+    compared."""
     rows: list[tuple[Any, ...]] = []
     bands = [signature_bands(signature) for signature in signatures]
     for band in range(SIGNATURE_BANDS):
-        values = list({of[band] for of in bands if of})
+        wanted = {of[band] for of in bands if of}
+        starts = list({value[:INDEXED_BAND_BYTES] for value in wanted})
         where = f" WHERE {band_expression(band)} IN ({{marks}})"
-        rows += select_in(db, sql + where, values)
+        rows += [
+            row
+            for row in select_in(db, sql + where, starts)
+            if bytes(row[1])[band * BAND_BYTES : (band + 1) * BAND_BYTES] in wanted
+        ]
     return rows
 
 
