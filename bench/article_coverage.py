@@ -142,12 +142,66 @@ def reciprocal_ranks(queries: Sequence[Pooled], weight: float) -> np.ndarray:
     return np.array(values)
 
 
-def select(gains: dict[str, dict[float, float]], fit: Sequence[str]) -> float:
+def select(
+    gains: dict[str, dict[float, float]], fit: Sequence[str], weights: Sequence[float] = WEIGHTS
+) -> float:
     """The declared rule on the fit sets: best mean gain, ties within :data:`TIE` to the
     smaller weight."""
-    means = {w: float(np.mean([gains[name][w] for name in fit])) for w in WEIGHTS}
+    means = {w: float(np.mean([gains[name][w] for name in fit])) for w in weights}
     top = max(means.values())
     return min(w for w, value in means.items() if value >= top - TIE)
+
+
+def group_gains(
+    runs: dict[str, dict[float, np.ndarray]],
+    groups: dict[str, tuple[str, ...]],
+    weights: Sequence[float],
+) -> dict[str, dict[float, float]]:
+    """Per group of sets, each weight's mean gain over weight 0 (MRR@10 points).
+
+    Args:
+        runs: Reciprocal ranks per weight, keyed by set name (or "set level").
+        groups: Group → its set names.
+        weights: The grid (0 first).
+
+    Returns:
+        Per group, the mean over its runs of each weight's gain.
+    """
+    return {
+        group: {
+            w: float(
+                np.mean(
+                    [
+                        100 * (ranks[w].mean() - ranks[0.0].mean())
+                        for run, ranks in runs.items()
+                        if run.split()[0] in names
+                    ]
+                )
+            )
+            for w in weights
+        }
+        for group, names in groups.items()
+    }
+
+
+def leave_one_out(
+    gains: dict[str, dict[float, float]], weights: Sequence[float]
+) -> tuple[dict[str, dict[str, float]], float]:
+    """:func:`select` fitted without each set (or group) in turn, and on all of them.
+
+    Args:
+        gains: Per set or group, the gain over weight 0 of each weight (MRR@10 points).
+        weights: The grid.
+
+    Returns:
+        Per left-out name the weight chosen on the others and its gain there; the weight
+        chosen on all.
+    """
+    folds = {}
+    for left_out in gains:
+        chosen = select(gains, [name for name in gains if name != left_out], weights)
+        folds[left_out] = {"chosen": chosen, "gain": round(gains[left_out][chosen], 2)}
+    return folds, select(gains, list(gains), weights)
 
 
 def main() -> None:

@@ -182,6 +182,39 @@ def experiment_neighbour_evidence(
     return rank_pools(data, "final", config, rank_pool)
 
 
+def experiment_passage_coverage(
+    data: SetMatrices, config: FusionConfig, weight: float
+) -> list[np.ndarray]:
+    """Rejected (issue 16, round 3): article coverage at passage level.
+
+    Each pooled chunk's fused score gains ``weight × coverage × the pool's best fused score``,
+    ``coverage`` being the share of the query's keyword weight that the pooled chunks of its
+    article hold together (``ranking.rank_articles``'s evidence, without collapsing).
+    """
+
+    def rank_pool(
+        query: int, candidates: ranking.Candidates, evidence: ranking.SentenceEvidence
+    ) -> list[tuple[int, float]]:
+        fused_pairs = ranking.rank_hybrid(candidates, config, len(candidates.ids), evidence)
+        if not weight or not fused_pairs:
+            return fused_pairs[:DEPTH]
+        rows = _rows(fused_pairs)
+        fused = np.array([score for _, score in fused_pairs])
+        weights = data.query_weights[query]
+        wanted = frozenset(weights)
+        held: dict[int, set[str]] = {}
+        for row in rows:
+            tokens = held.setdefault(int(data.articles[row]), set())
+            for sentence in data.sentences[row]:
+                tokens |= wanted & sentence
+        coverage = {a: sentence_coverage(weights, (frozenset(t),)) for a, t in held.items()}
+        shares = np.array([coverage[int(data.articles[row])] for row in rows])
+        fused = fused + weight * max(fused[0], 0.0) * shares
+        return ranking.order_by_score(rows, fused, DEPTH)
+
+    return rank_pools(data, "final", config, rank_pool)
+
+
 def experiment_second_keyword_field(
     data: SetMatrices, config: FusionConfig, second: str
 ) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ from semsearch.ranking import (
     pool_ids,
     rank_articles,
     rank_hybrid,
+    rank_keyword,
     rank_semantic,
     top_rows,
 )
@@ -209,3 +210,14 @@ def test_top_rows_gives_ties_at_the_cut_to_the_lower_rows() -> None:
     assert sorted(top_rows(scores, 3).tolist()) == [0, 1, 4]
     assert sorted(top_rows(scores, 4).tolist()) == [0, 1, 2, 4]
     assert sorted(top_rows(np.zeros(5), 2).tolist()) == [0, 1]
+
+
+def test_rank_keyword_adds_title_match_in_units_of_the_pools_best_score() -> None:
+    ids = np.array([7, 3, 5])
+    scores = np.array([10.0, 9.5, 4.0])
+    named = np.array([0.5, 1.0, 0.0])  # chunk 3's title is named whole by the query
+    assert rank_keyword(ids, scores, named, 0.0, 3) == [(7, 10.0), (3, 9.5), (5, 4.0)]
+    # 10 + 0.1 × 10 × 0.5 = 10.5 against 9.5 + 0.1 × 10 × 1 = 10.5: ties go to the lower id.
+    assert rank_keyword(ids, scores, named, 0.1, 3) == [(3, 10.5), (7, 10.5), (5, 4.0)]
+    assert rank_keyword(ids, scores, named, 0.2, 2) == [(3, 11.5), (7, 11.0)]
+    assert rank_keyword(np.array([], dtype=np.int64), np.array([]), np.array([]), 0.2, 5) == []

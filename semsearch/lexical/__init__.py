@@ -30,6 +30,8 @@ from semsearch.lexical.evidence import (
     coverage_scorer,
     sentence_coverage,
     sentence_tokens,
+    title_match,
+    title_tokens,
 )
 from semsearch.lexical.highlight import highlight_spans
 
@@ -51,6 +53,8 @@ __all__ = [
     "sentence_coverage",
     "sentence_tokens",
     "strip_question_words",
+    "title_match",
+    "title_tokens",
     "tokenize",
     "tokenize_query",
 ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from semsearch import ranking
-from semsearch.lexical import AnalyzedQuery, coverage_scorer
+from semsearch.lexical import AnalyzedQuery, coverage_scorer, title_match, title_tokens
 
 if TYPE_CHECKING:
     from semsearch.storage import ChunkFilter, SearchIndex, StoredChunk
@@ -74,6 +74,52 @@ class CandidateRanker:
         cosines = np.array([score for _, score in found])
         best = self.best_sentences(vector, ids)
         return ranking.rank_semantic(ids, cosines, best, self.config, depth)
+
+    def keyword(self, query: AnalyzedQuery, depth: int, where: ChunkFilter | None) -> Ranking:
+        """Keyword mode: the best chunks by BM25, reordered with their title match.
+
+        Args:
+            query: The analysed query (its keyword tokens).
+            depth: How many chunks to rank.
+            where: The search's filter, or None.
+
+        Returns:
+            ``(chunk id, score)`` pairs, best first (:func:`semsearch.ranking.rank_keyword`).
+        """
+        weight = self.config.title_weight
+        if not weight:
+            return self.reader.keyword_search(query.tokens, depth, where)
+        found = self.reader.keyword_search(query.tokens, max(self.config.candidates, depth), where)
+        if not found:
+            return []
+        scores = np.array([score for _, score in found], dtype=np.float64)
+        if len(found) > depth:
+            # A chunk further down than the title match can lift it cannot reach the top
+            # ``depth``: their titles are not read (same order; most of the cost otherwise).
+            reach = scores >= scores[depth - 1] - weight * max(scores[0], 0.0)
+            found, scores = [f for f, kept in zip(found, reach, strict=True) if kept], scores[reach]
+        ids = np.array([chunk_id for chunk_id, _ in found], dtype=np.int64)
+        return ranking.rank_keyword(ids, scores, self.title_matches(query, ids), weight, depth)
+
+    def title_matches(self, query: AnalyzedQuery, ids: np.ndarray) -> np.ndarray:
+        """The share of each chunk's title that the query names (``lexical.title_match``).
+
+        Args:
+            query: The analysed query.
+            ids: The chunks.
+
+        Returns:
+            One value in [0, 1] per chunk.
+        """
+        titles = [chunk.title for chunk in self.reader.chunks(ids.tolist())]
+        weights = self.reader.keyword_weights(query.tokens)
+        # One idf lookup for every title token of the pool.
+        idf = self.reader.keyword_weights(list(frozenset().union(*map(title_tokens, set(titles)))))
+        match = {
+            title: title_match(weights, {t: idf[t] for t in title_tokens(title) if t in idf})
+            for title in set(titles)
+        }
+        return np.array([match[title] for title in titles])
 
     def hybrid(
         self, query: AnalyzedQuery, vector: np.ndarray, depth: int, where: ChunkFilter | None

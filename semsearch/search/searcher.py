@@ -193,6 +193,8 @@ class Searcher:
         if collapse:
             ranked, chunks = self._best_per_article(ranked, chunks, analyzed, mode)
         ranked, chunks = ranked[:k], chunks[:k]
+        if context:  # the hits' neighbours in one read (make_hit asks for them)
+            reads.read_neighbours([chunk.chunk_id for chunk in chunks])
         hits = [
             make_hit(reads, rank, score, chunk, analyzed, context, highlight)
             for rank, ((_, score), chunk) in enumerate(zip(ranked, chunks, strict=True), start=1)
@@ -262,9 +264,9 @@ class Searcher:
         depth: int,
         where: ChunkFilter | None,
     ) -> Ranking:
-        if vector is None:  # keyword mode
-            return reads.keyword_search(query.tokens, depth, where)
         ranker = CandidateRanker(reads, self.fusion)
+        if vector is None:  # keyword mode
+            return ranker.keyword(query, depth, where)
         if mode == "semantic":
             return ranker.semantic(vector, depth, where)
         return ranker.hybrid(query, vector, depth, where)

@@ -97,6 +97,36 @@ def test_the_searchers_semantic_order_is_the_cores_order(query: str) -> None:
     assert [score for _, score in found] == pytest.approx([score for _, score in expected])
 
 
+@pytest.mark.parametrize("depth", [1, 4])
+@pytest.mark.parametrize("weight", [0.0, 0.1, 0.5])
+@pytest.mark.parametrize("query", (*QUERIES, "体育新闻 冠军", "经济观察"))
+def test_the_searchers_keyword_order_is_the_cores_order(
+    query: str, weight: float, depth: int
+) -> None:
+    # The searcher reads the titles of the chunks that the lift can bring into the top
+    # ``depth`` only; the order must be the core's over the whole pool.
+    embedder = FakeEmbedder()
+    reader = MemoryReader(embedder)
+    config = replace(ranking.FusionConfig(), title_weight=weight, candidates=5)
+    searcher = Searcher(reader, embedder, config)  # type: ignore[arg-type]
+    tokens = lexical.analyze_query(query).tokens
+    scores = reader.keyword.scores(tokens)
+    rows = ranking.top_rows(scores, config.candidates, True)
+    weights = reader.keyword_weights(tokens)
+    named = []
+    for row in rows:
+        title_tokens = lexical.title_tokens(reader.stored[row].title)
+        named.append(lexical.title_match(weights, reader.keyword_weights(list(title_tokens))))
+    expected = ranking.rank_keyword(
+        reader.ids[rows], scores[rows].astype(np.float64), np.array(named), weight, depth
+    )
+    found = ranked(searcher, query, "keyword", depth)
+    assert [chunk_id for chunk_id, _ in found] == [chunk_id for chunk_id, _ in expected]
+    assert [score for _, score in found] == pytest.approx([score for _, score in expected])
+    if query == "经济观察" and weight:
+        assert found[0][1] > scores.max()  # the title named whole lifts its article
+
+
 def test_collapsing_keeps_the_cores_best_per_article() -> None:
     embedder = FakeEmbedder()
     reader = MemoryReader(embedder)
