@@ -109,6 +109,43 @@ def real_index(embedder) -> Path:
     return index_dir
 
 
+def with_sentence_files(index_dir: Path, embedder) -> Path:
+    """The index, or a copy (hard links) whose segments all have sentence-vector files.
+
+    An index written before ``storage/local/sentence_file.py`` reads a pool's sentence vectors
+    from SQLite; its next write gives every kept segment the files. The cached indexes are not
+    written to: a copy gets one write that changes nothing else (made once).
+    """
+    from semsearch.chunking import ChunkingConfig
+    from semsearch.storage import open_writer
+    from semsearch.storage.local.opening import open_local_index
+
+    def has_files(directory: Path) -> bool:
+        reader = open_local_index(directory, lazy=True)
+        try:
+            return all(s.sentence_file is not None for s in reader.segments.segments)
+        finally:
+            reader.close()
+
+    if has_files(index_dir):
+        return index_dir
+    target = index_dir.with_name(f"{index_dir.name}-sentence-files")
+    try:
+        if has_files(target):
+            return target
+    except Exception:  # not made yet
+        shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(index_dir, target, symlinks=True, copy_function=os.link)
+    started = time.perf_counter()
+    reader = open_index(target)
+    chunking = ChunkingConfig(**reader.manifest.chunking)
+    reader.close()
+    with open_writer(target, embedder, chunking) as writer:
+        writer.commit().close()
+    print(f"  sentence-vector files added in {time.perf_counter() - started:.1f} s", flush=True)
+    return target
+
+
 def timed(function: Callable[[str], object], queries: Sequence[str], warmup: int = 5) -> dict:
     """p50/p95 of ``function(query)`` in milliseconds, after ``warmup`` calls."""
     for query in queries[:warmup]:
@@ -255,6 +292,7 @@ def main() -> None:
             index_dir = real_index(embedder)
         else:
             index_dir = ensure_index(size, embedder, base)
+        index_dir = with_sentence_files(index_dir, embedder)
         versions = [(0, index_dir)]
         if args.updates:
             versions.append((args.updates, updated_copy(index_dir, args.updates, embedder, base)))

@@ -25,7 +25,12 @@ from typing import Any
 from semsearch.lexical.query_dictionary import query_dictionary
 from semsearch.text import HAN_RANGES, HAN_RE, T2S, converter, to_simplified
 
-_TOKEN_RE = re.compile(rf"[{HAN_RANGES}]+|[a-z]+|\d+(?:\.\d+)?")
+#: Tokens other than Han runs: Latin words and numbers (decimals kept).
+_OTHER_TOKENS = r"[a-z]+|\d+(?:\.\d+)?"
+_TOKEN_RE = re.compile(rf"[{HAN_RANGES}]+|{_OTHER_TOKENS}")
+#: The tokens of normalized text that are not Han: the same matches as :func:`token_set` makes
+#: (a Han run never holds a letter or a digit, so leaving it out moves no other match).
+OTHER_TOKEN_RE = re.compile(_OTHER_TOKENS)
 
 #: Words that only say "this is a question" (什么, 哪里, 多少, 是谁…). They carry no topic, and in
 #: a question-shaped query they outweigh the words that do: removing them from keyword queries

@@ -36,6 +36,7 @@ class SearchReads:
         self._sentences: dict[int, np.ndarray] = {}
         self._sentences_read: set[int] = set()
         self._nearest: tuple[np.ndarray, int, list[tuple[int, float]]] | None = None
+        self._around: dict[tuple[int, int, int], tuple[list[StoredChunk], list[StoredChunk]]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.reader, name)
@@ -55,6 +56,24 @@ class SearchReads:
             self._sentences.update(self.reader.sentence_vectors(missing))
             self._sentences_read.update(missing)
         return {int(i): self._sentences[int(i)] for i in ids if int(i) in self._sentences}
+
+    def read_neighbours(self, ids: Sequence[int], before: int = 1, after: int = 1) -> None:
+        """Read the neighbours of some chunks at once, for :meth:`neighbours` (the hits' context).
+
+        An engine that reads them one chunk at a time only (no ``neighbours_of``) is asked
+        later, chunk by chunk.
+        """
+        read_all = getattr(self.reader, "neighbours_of", None)
+        if read_all is not None and len(ids):
+            for chunk_id, around in read_all(ids, before, after).items():
+                self._around[(int(chunk_id), before, after)] = around
+
+    def neighbours(
+        self, chunk_id: int, before: int = 1, after: int = 1
+    ) -> tuple[list[StoredChunk], list[StoredChunk]]:
+        """The chunks around a chunk in its document (see ``SearchIndex.neighbours``)."""
+        around = self._around.get((int(chunk_id), before, after))
+        return around if around is not None else self.reader.neighbours(chunk_id, before, after)
 
     def dense_search(
         self, vector: np.ndarray, k: int, where: ChunkFilter | None = None

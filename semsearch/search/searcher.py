@@ -193,6 +193,8 @@ class Searcher:
         if collapse:
             ranked, chunks = self._best_per_article(ranked, chunks, analyzed, mode)
         ranked, chunks = ranked[:k], chunks[:k]
+        if context:  # the hits' neighbours in one read (make_hit asks for them)
+            reads.read_neighbours([chunk.chunk_id for chunk in chunks])
         hits = [
             make_hit(reads, rank, score, chunk, analyzed, context, highlight)
             for rank, ((_, score), chunk) in enumerate(zip(ranked, chunks, strict=True), start=1)

@@ -10,6 +10,7 @@ from semsearch.lexical.analyzer import tokenize
 from semsearch.lexical.evidence import (
     article_coverage,
     best_sentence_coverage,
+    coverage_scorer,
     sentence_coverage,
     sentence_tokens,
     title_match,
@@ -74,3 +75,27 @@ def test_title_match_is_the_share_of_the_title_the_query_names() -> None:
     assert title_match({}, of("大沙地站")) == 0.0
     # Traditional titles meet simplified queries (tokens are folded).
     assert title_tokens("大沙東站") == title_tokens("大沙东站")
+
+
+_PIECES = st.sampled_from(
+    [
+        *("北京", "地铁", "开通", "臺灣", "台湾", "新线路", "。", "！", "，", " ", "\n", "_"),
+        *("GDP", "gdp", "iPhone", "ｉＰｈｏｎｅ", "3.5", "3", "5", "1.2.3", "v2", "abc", "ab", "c"),
+        *("A1b2", "x.5", "15%"),
+    ]
+)
+
+
+@given(
+    text=st.lists(_PIECES, max_size=14).map("".join),
+    title=st.lists(_PIECES, max_size=4).map("".join),
+    query=st.lists(_PIECES, min_size=1, max_size=6).map("".join),
+)
+def test_the_scorer_of_a_pool_gives_the_value_of_the_token_sets(
+    text: str, title: str, query: str
+) -> None:
+    # coverage_scorer looks the query's Han tokens up in each sentence's text instead of
+    # tokenizing it; the value must be the one of the token sets, exactly.
+    tokens = tokenize(query)
+    weights = {token: 1.0 + 0.37 * number for number, token in enumerate(dict.fromkeys(tokens))}
+    assert coverage_scorer(weights)(text, title) == best_sentence_coverage(weights, text, title)

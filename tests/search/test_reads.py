@@ -56,3 +56,36 @@ def test_a_shorter_unfiltered_dense_search_is_a_prefix_of_the_longer() -> None:
     reads.dense_search(query * 0.5, 2)  # another vector too
     reads.dense_search(query, 6)  # and a longer list
     assert index.asked["dense_search"] == 5
+
+
+class NeighbourIndex:
+    """An index whose neighbours are read many at once (like the local engine's) or one by one."""
+
+    def __init__(self, batch: bool) -> None:
+        self.asked: Counter[str] = Counter()
+        if batch:
+            self.neighbours_of = self._neighbours_of
+
+    def neighbours(self, chunk_id, before=1, after=1):
+        self.asked["neighbours"] += 1
+        return [f"before {chunk_id}"], [f"after {chunk_id}"]
+
+    def _neighbours_of(self, ids, before=1, after=1):
+        self.asked["neighbours_of"] += 1
+        return {int(i): ([f"before {i}"], [f"after {i}"]) for i in ids if int(i) != 7}
+
+
+def test_the_hits_neighbours_are_read_at_once_where_the_engine_can() -> None:
+    index = NeighbourIndex(batch=True)
+    reads = SearchReads(index)
+    reads.read_neighbours([1, 2, 7])
+    assert reads.neighbours(2) == (["before 2"], ["after 2"])
+    assert reads.neighbours(1) == (["before 1"], ["after 1"])
+    assert index.asked == {"neighbours_of": 1}
+    assert reads.neighbours(7) == (["before 7"], ["after 7"])  # not read at once: asked
+    assert reads.neighbours(1, before=2) == (["before 1"], ["after 1"])  # other sizes: asked
+    assert index.asked == {"neighbours_of": 1, "neighbours": 2}
+    single = NeighbourIndex(batch=False)
+    reads = SearchReads(single)
+    reads.read_neighbours([1, 2])
+    assert reads.neighbours(2) == (["before 2"], ["after 2"]) and single.asked == {"neighbours": 1}

@@ -238,3 +238,56 @@ def test_dimension_mismatch_with_same_fingerprint(index_dir: Path) -> None:
         IndexStoreError, match="64-dimensional vectors but 'fake-embedder' makes 32"
     ):
         open_index(index_dir).check_compatible(other, CHUNKING)
+
+
+def test_neighbours_of_many_chunks_are_those_of_each(index_dir: Path) -> None:
+    reader = open_index(index_dir)
+    try:
+        ids = reader.chunk_ids().tolist()
+        for before, after in ((1, 1), (2, 5), (0, 1)):
+            many = reader.neighbours_of([*ids, 9999], before, after)
+            assert sorted(many) == ids  # an unknown id is left out
+            for chunk_id in ids:
+                assert many[chunk_id] == reader.neighbours(chunk_id, before, after)
+        with pytest.raises(KeyError):
+            reader.neighbours(9999)
+    finally:
+        reader.close()
+
+
+def test_chunks_are_kept_per_reader(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from semsearch.storage.local import stored
+
+    reader = open_index(index_dir)
+    try:
+        ids = reader.chunk_ids().tolist()
+        first = reader.chunks(ids)
+        read = []
+        for segment in reader.segments.segments:
+            original = segment.records.chunk_rows
+            monkeypatch.setattr(
+                segment.records,
+                "chunk_rows",
+                lambda wanted, original=original: read.append(list(wanted)) or original(wanted),
+            )
+        assert reader.chunks(ids[::-1]) == first[::-1] and read == []  # kept, not read again
+        with pytest.raises(KeyError):
+            reader.chunks([ids[0], 9999])  # an unknown id is still an error
+        monkeypatch.setattr(stored, "CHUNKS_KEPT", 2)
+        reader._known_chunks.clear()
+        assert reader.chunks(ids) == first and len(reader._known_chunks) <= len(ids)
+        assert reader.chunks(ids[:1]) == first[:1]
+    finally:
+        reader.close()
+
+
+def test_segment_records_keep_a_larger_page_cache(index_dir: Path) -> None:
+    from semsearch.storage.local.database import RECORDS_CACHE_KIB
+
+    reader = open_index(index_dir)
+    try:
+        for segment in reader.segments.segments:
+            assert segment.records.select("PRAGMA cache_size") == [(-RECORDS_CACHE_KIB,)]
+        assert reader.catalog.select("PRAGMA cache_size") == [(-2000,)]  # SQLite's default
+    finally:
+        reader.close()

@@ -41,6 +41,7 @@ from semsearch.storage.local.merge_policy import SegmentSize, plan_merges
 from semsearch.storage.local.reader import LocalIndex
 from semsearch.storage.local.segment_builder import SegmentBuilder
 from semsearch.storage.local.segments import Segment
+from semsearch.storage.local.sentence_file import write_sentence_file
 from semsearch.storage.local.sentences import SentenceVectorTable
 from semsearch.storage.local.start import now
 from semsearch.storage.local.working_copy import CatalogCopy
@@ -232,6 +233,8 @@ def write_generation(
     segments, linked = _write_segments(
         work_dir, layout, (k1, b, average_length, recompute), base, keyword, timings
     )
+    if sentence_entry is not None:
+        _add_sentence_files(work_dir, layout, changes.builder.dimension, timings)
     started = time.perf_counter()
     tombstones = [ids for ids in layout.tombstones.values() if len(ids)]
     if tombstones:
@@ -338,6 +341,18 @@ def _write_segments(
             }
         )
     return entries, linked
+
+
+def _add_sentence_files(
+    work_dir: Path, layout: Layout, dimension: int, timings: dict[str, float]
+) -> None:
+    """Give each kept segment written before sentence-vector files its files (once: the next
+    generation links them), so a search slices them instead of querying its records."""
+    started = time.perf_counter()
+    for entry in layout.entries:
+        if isinstance(entry, Segment) and entry.sentence_file is None and entry.name:
+            write_sentence_file(work_dir / entry.name, entry.records.select, dimension)
+    timings["sentence_file"] = timings.get("sentence_file", 0.0) + time.perf_counter() - started
 
 
 #: Why a hard link can fail where a copy works: another file system, or one without links.

@@ -20,7 +20,7 @@ from semsearch.lexical.bm25_files import IDS_FILE, LENGTHS_FILE
 from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.local.catalog import Catalog, LegacyCatalog
 from semsearch.storage.local.checksums import verify_files
-from semsearch.storage.local.database import open_readonly
+from semsearch.storage.local.database import RECORDS_CACHE_KIB, open_readonly
 from semsearch.storage.local.generations import (
     DELETED_FILE,
     KEYWORD_DIR,
@@ -35,6 +35,7 @@ from semsearch.storage.local.reader import LocalIndex
 from semsearch.storage.local.records import SegmentRecords
 from semsearch.storage.local.schema import check_records_version
 from semsearch.storage.local.segments import Segment, SegmentSet
+from semsearch.storage.local.sentence_file import SentenceFile
 from semsearch.storage.local.vectors import read_vectors
 from semsearch.storage.manifest import Manifest, damaged, rebuild_hint
 
@@ -145,12 +146,16 @@ def _open_segment(
     index_dir = generation_dir.parent
     folder = generation_dir / name if name else generation_dir
     records_path = folder / (RECORDS_FILE if name else META_FILE)
-    connection = open_readonly(records_path, index_dir)
+    connection = open_readonly(records_path, index_dir, RECORDS_CACHE_KIB)
     records = SegmentRecords(connection, records_path, index_dir, lock)
     try:
         if name:
             check_records_version(connection, records_path, index_dir)
         ids, lengths = _read_ids(folder / KEYWORD_DIR, index_dir)
+        # Mapped now, like the other files pinned: a reader keeps them after a deletion.
+        sentence_file = (
+            SentenceFile.open(folder, ids, manifest.dimension, index_dir) if name else None
+        )
     except BaseException:
         records.close()
         raise
@@ -185,7 +190,9 @@ def _open_segment(
             raise _inconsistent(generation_dir, rows)
         return vectors, keyword
 
-    return Segment(name, folder, records, ids, lengths, held, load, list(pinned.values()))
+    return Segment(
+        name, folder, records, ids, lengths, held, load, list(pinned.values()), sentence_file
+    )
 
 
 def _pin(folder: Path, index_dir: Path) -> dict[str, BinaryIO]:

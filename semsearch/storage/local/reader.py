@@ -152,7 +152,10 @@ class LocalIndex(StoredRecords):
             return {}
         found: dict[int, np.ndarray] = {}
         for segment, wanted, _positions in self.segments.split(np.asarray(ids, dtype=np.int64)):
-            found.update(sentences.read_for_chunks(segment.records, wanted, self.dimension))
+            if segment.sentence_file is not None:  # the same values, sliced from a mapped file
+                found.update(segment.sentence_file.read(wanted))
+            else:
+                found.update(sentences.read_for_chunks(segment.records, wanted, self.dimension))
         return found
 
     def vectors_for_keys(self, keys: Iterable[str]) -> dict[str, np.ndarray]:

@@ -35,25 +35,26 @@ class SegmentRecords(Database):
             f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({{marks}})", list(ids)
         )
 
-    def rows_around(self, chunk_id: int, before: int, after: int) -> list[tuple]:
-        """The rows of a chunk and of its neighbours in its document, in one query.
+    def rows_around(self, chunk_ids: Sequence[int], before: int, after: int) -> list[tuple]:
+        """The rows of some chunks' neighbours in their documents (and their own), in one query.
 
         Args:
-            chunk_id: The chunk.
-            before: How many chunks before it, at most.
-            after: How many chunks after it, at most.
+            chunk_ids: The chunks.
+            before: How many chunks before each, at most.
+            after: How many chunks after each, at most.
 
         Returns:
-            Tuples of :data:`CHUNK_COLUMNS`, in index order (none if the chunk is not here).
+            ``(chunk id asked for, *CHUNK_COLUMNS)`` tuples, by chunk asked for, then in index
+            order (none for a chunk that is not here).
         """
-        # One statement instead of a lookup of the chunk's place and then of the range: each
-        # hit of every search asks for its neighbours.
-        return self.select(
-            f"SELECT {CHUNK_COLUMNS} FROM chunks "
-            "WHERE doc_id = (SELECT doc_id FROM chunks WHERE chunk_id = ?1) "
-            "AND idx BETWEEN (SELECT idx FROM chunks WHERE chunk_id = ?1) - ?2 "
-            "AND (SELECT idx FROM chunks WHERE chunk_id = ?1) + ?3 ORDER BY idx",
-            (int(chunk_id), before, after),
+        # One statement for all hits of a search instead of one per hit (the pair (doc_id, idx)
+        # is indexed), which cost about 0.6 ms of a 5k-chunk search.
+        columns = ", ".join(f"c.{column.strip()}" for column in CHUNK_COLUMNS.split(","))
+        return self.select_in(
+            f"SELECT h.chunk_id, {columns} FROM chunks h JOIN chunks c "
+            f"ON c.doc_id = h.doc_id AND c.idx BETWEEN h.idx - {int(before)} "
+            f"AND h.idx + {int(after)} WHERE h.chunk_id IN ({{marks}}) ORDER BY h.chunk_id, c.idx",
+            [int(i) for i in chunk_ids],
         )
 
     def document_text(self, doc_id: str) -> tuple[str, list[RemovedLine]] | None:

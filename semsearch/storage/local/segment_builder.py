@@ -25,6 +25,7 @@ from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.local.generations import KEYWORD_DIR, RECORDS_FILE, VECTORS_FILE
 from semsearch.storage.local.schema import new_records
 from semsearch.storage.local.segments import Segment
+from semsearch.storage.local.sentence_file import write_sentence_file
 from semsearch.storage.local.vectors import build_for, write_vectors
 
 if TYPE_CHECKING:
@@ -226,7 +227,8 @@ class SegmentBuilder:
         timings: dict[str, float],
         keyword: KeywordSegment | None = None,
     ) -> dict[str, Any]:
-        """Write the vectors and BM25 postings (rows in id order) and close the records.
+        """Write the vectors, BM25 postings (rows in id order) and sentence-vector files
+        (:mod:`~semsearch.storage.local.sentence_file`) and close the records.
 
         Args:
             k1: BM25's term-frequency saturation.
@@ -242,6 +244,11 @@ class SegmentBuilder:
             The segment's manifest entry (without its tombstone count).
         """
         self.db.commit()
+        started = time.perf_counter()
+        write_sentence_file(
+            self.folder, lambda sql, params: self.db.execute(sql, params).fetchall(), self.dimension
+        )
+        timings["sentence_file"] = timings.get("sentence_file", 0.0) + time.perf_counter() - started
         self.db.close()
         started = time.perf_counter()
         ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)

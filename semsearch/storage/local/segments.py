@@ -17,6 +17,7 @@ import numpy as np
 
 from semsearch.lexical.bm25_segment import KeywordSegment
 from semsearch.storage.local.records import SegmentRecords
+from semsearch.storage.local.sentence_file import SentenceFile
 from semsearch.storage.local.vectors import (
     EXACT_FILTER_MAX_CHUNKS,
     best_first,
@@ -45,6 +46,7 @@ class Segment:
         load: Reads its vector index and BM25 postings (and checks them against ``ids``).
         pinned: Its files, opened at once so that reading them later works even after the
             generation is deleted; closed once read.
+        sentence_file: Its sentence vectors, memory-mapped (None: read from its records).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class Segment:
         deleted: np.ndarray,
         load: Callable[[], tuple[faiss.Index, KeywordSegment]],
         pinned: Sequence[BinaryIO] = (),
+        sentence_file: SentenceFile | None = None,
     ) -> None:
         self.name = name
         self.path = path
@@ -67,6 +70,7 @@ class Segment:
         self._load = load
         self._pinned = list(pinned)
         self._loaded: tuple[faiss.Index, KeywordSegment] | None = None
+        self.sentence_file = sentence_file
 
     def _contents(self) -> tuple[faiss.Index, KeywordSegment]:
         if self._loaded is None:
@@ -220,3 +224,5 @@ class SegmentSet:
         for segment in self.segments:
             segment.records.close()
             segment.unpin()
+            if segment.sentence_file is not None:
+                segment.sentence_file.close()
