@@ -25,7 +25,7 @@ from semsearch.embed.onnx_files import (
     read_json_file,
     read_onnx_marker,
 )
-from semsearch.embed.query_tokenizer import MAX_CHARACTERS, QueryTokenizer
+from semsearch.embed.query_tokenizer import MAX_BATCH_CHARACTERS, MAX_CHARACTERS, QueryTokenizer
 from semsearch.errors import ModelError
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
         self._tokenizer: Tokenizer | None = None
         self._query_tokenizer: QueryTokenizer | None = None
         self._first_query_done = False
+        self._preloading = False
         self._session: onnxruntime.InferenceSession | None = None
         self._inputs: set[str] = set()
         self._normalize: Callable[[str], str] = _load_normalization(onnx_dir)
@@ -239,43 +240,68 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
         distinct chunk and sentence texts of bench/build_memory.py's 4,912-chunk corpus).
         """
         prompt = self.prompts.for_kind(kind)
-        if kind == QUERY and len(texts) == 1 and self._tokenizer is None:
-            ids = self._first_query_ids(self._normalize(prompt + texts[0]))
+        normalized = [self._normalize(prompt + text) for text in texts]
+        if self._tokenizer is None:
+            ids = self._looked_up_ids(normalized, kind)
             if ids is not None:
-                return [np.asarray(ids, dtype=np.int32)]
+                return [np.asarray(item, dtype=np.int32) for item in ids]
         tokenizer = self._load_tokenizer()
         with self._tokenizer_lock:
-            encoded = tokenizer.encode_batch([self._normalize(prompt + text) for text in texts])
+            encoded = tokenizer.encode_batch(normalized)
         return [np.asarray(item.ids, dtype=np.int32) for item in encoded]
 
-    def _first_query_ids(self, text: str) -> list[int] | None:
-        """The ids of a process's first query without loading the whole tokenizer.
+    def _looked_up_ids(self, texts: list[str], kind: TextKind) -> list[list[int]] | None:
+        """The ids of a process's first query, or of a small call's passages, without loading
+        the whole tokenizer.
 
-        A one-shot ``semsearch query`` would spend a third of its time loading the vocabulary
-        (:mod:`~semsearch.embed.query_tokenizer`); the session is created in the background
-        meanwhile. Later queries load the whole tokenizer (a lookup costs about 1 ms more per
-        query than the whole tokenizer's 0.1 ms, and a warm process pays its load once).
+        A one-shot ``semsearch query`` would spend a third of its time loading the vocabulary,
+        and a one-article ``semsearch update`` about 0.9 s loading and freeing it
+        (:mod:`~semsearch.embed.query_tokenizer`). For the first query the session is created
+        in the background meanwhile. Later queries load the whole tokenizer (a lookup costs
+        about 1 ms more per query than the whole tokenizer's 0.1 ms, and a warm process pays
+        its load once); passages are looked up while a call holds at most
+        :data:`~semsearch.embed.query_tokenizer.MAX_BATCH_CHARACTERS` characters.
 
         Args:
-            text: The normalized query, prompt included.
+            texts: The normalized texts, prompt included.
+            kind: Whether they are queries or passages.
 
         Returns:
             The ids, or None when the whole tokenizer is to be used.
         """
-        if self._first_query_done or len(text) > MAX_CHARACTERS:
+        if kind == QUERY:
+            if self._first_query_done or len(texts) != 1 or len(texts[0]) > MAX_CHARACTERS:
+                return None
+            self._first_query_done = True
+            self.preload()
+        elif sum(map(len, texts)) > MAX_BATCH_CHARACTERS:
             return None
-        self._first_query_done = True
-        threading.Thread(target=self._preload_session, daemon=True).start()
         try:
-            self._query_tokenizer = QueryTokenizer(self.onnx_path, self._max_seq_length)
-            return self._query_tokenizer.encode(text)
+            if self._query_tokenizer is None:
+                self._query_tokenizer = QueryTokenizer(self.onnx_path, self._max_seq_length)
+            return self._query_tokenizer.encode_batch(texts)
         except (OSError, ValueError, sqlite3.Error, KeyError):
             return None  # an unusual tokenizer or cache: the whole tokenizer does it
 
+    def preload(self) -> None:
+        """Start creating the ONNX Runtime session in the background (once).
+
+        For a caller that knows it will embed soon: a first query while its pieces are looked
+        up, an update once it knows it has files to read. Errors surface where the session is
+        needed (:meth:`embed_batch` loads it again and raises).
+        """
+        with self._load_lock:
+            if self._session is not None or self._preloading:
+                return
+            self._preloading = True
+        threading.Thread(target=self._preload_session, daemon=True).start()
+
     def _preload_session(self) -> None:
-        # Errors surface where the session is needed (embed_batch loads it again and raises).
-        with contextlib.suppress(ModelError):
-            self._load_session()
+        try:
+            with contextlib.suppress(ModelError):
+                self._load_session()
+        finally:
+            self._preloading = False
 
     def input_length(self, item: np.ndarray) -> int:
         """Return the number of token ids (see :meth:`BaseEmbedder.input_length`)."""

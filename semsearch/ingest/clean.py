@@ -13,7 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from semsearch.ingest.document import RemovedLine
-from semsearch.ingest.metadata import find_author, find_publication_date, find_source, pick_title
+from semsearch.ingest.metadata import (
+    HEADLINE_CHARS,
+    find_author,
+    find_publication_date,
+    find_source,
+    pick_short_title,
+    pick_title,
+)
 from semsearch.ingest.rules import (
     PAGE_MARKER,
     SHARE_SITE_TITLE,
@@ -132,7 +139,7 @@ def _mark_zones(page: _Page) -> None:
     if prose:
         first, last = prose[0], prose[-1]
         header = [line for line in items[:first] if line.reason is None]
-        title_line = _headline(page, header)
+        title_line = _headline(page, header, items[first])
         for line in header:
             if line is title_line:
                 continue
@@ -147,14 +154,14 @@ def _mark_zones(page: _Page) -> None:
         page.title = title_line.text
 
 
-def _headline(page: _Page, header: list[Line]) -> Line | None:
-    """The header line that is the known title, or the best headline when none is known."""
+def _headline(page: _Page, header: list[Line], body_start: Line) -> Line | None:
+    """The header line that is the known title, or the best headline (else a short title)."""
     if page.title is None:
         items = page.lines
         following = {
             line.no: (items[i + 1] if i + 1 < len(items) else None) for i, line in enumerate(items)
         }
-        return pick_title(header, following)
+        return pick_title(header, following) or pick_short_title(header, following, body_start)
     title = _compact(page.title)
     return next((line for line in header if _compact(line.text) == title), None)
 
@@ -175,12 +182,19 @@ def _drop_repeats(page: _Page) -> None:
 
 
 def _cut_glued_title(page: _Page) -> None:
-    """Step 5: a headline glued to the start of the first paragraph (docx dumps do this)."""
+    """Step 5: a headline glued to the start of the first paragraph (docx dumps do this).
+
+    A title shorter than a headline (an entry's name, 于乐) that begins the first paragraph is
+    its subject (于乐，男，…), not a glued headline: it stays.
+    """
     title = page.title
     body = [line for line in page.lines if line.reason is None]
-    if title and body and len(body[0].text) > len(title) + 10 and body[0].text.startswith(title):
-        page.removed.append(RemovedLine(body[0].no, title, "title"))
-        body[0].text = body[0].text[len(title) :].lstrip(" :：-—")
+    if not title or len(title) < HEADLINE_CHARS[0] or not body:
+        return
+    first = body[0]
+    if len(first.text) > len(title) + 10 and first.text.startswith(title):
+        page.removed.append(RemovedLine(first.no, title, "title"))
+        first.text = first.text[len(title) :].lstrip(" :：-—")
 
 
 #: The cleaning steps, in order; each reads and marks the page's lines.

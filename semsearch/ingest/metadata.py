@@ -25,14 +25,20 @@ from semsearch.ingest.rules import (
     WEEKDAY,
     Line,
 )
-from semsearch.text import CLOSERS, to_simplified
+from semsearch.text import CLOSERS, HAN_RE, ends_sentence, to_simplified
+
+#: Headline lengths (characters) :func:`pick_title` accepts; a shorter title is the last resort
+#: of :func:`pick_short_title`.
+HEADLINE_CHARS = (4, 120)
+#: Lengths of a short title: an entry's name (于乐, 锣鼓经), 343 of cmrc2018's 1,104 titles.
+SHORT_TITLE_CHARS = (2, 3)
 
 
 def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | None:
     """Choose the headline among the unclassified lines before the body.
 
-    A headline is 4–120 characters and does not end with 。; the one followed by a date, source
-    or byline line wins, then the longest (site names are short).
+    A headline is 4–120 characters (:data:`HEADLINE_CHARS`) and does not end with 。; the one
+    followed by a date, source or byline line wins, then the longest (site names are short).
 
     Args:
         header: The kept lines before the first body paragraph.
@@ -44,7 +50,7 @@ def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | 
     candidates = [
         line
         for line in header
-        if 4 <= len(line.text) <= 120
+        if HEADLINE_CHARS[0] <= len(line.text) <= HEADLINE_CHARS[1]
         and not line.text.rstrip(CLOSERS).endswith("。")
         and not SUMMARY_LABEL.match(to_simplified(line.text))
         and not TRAILING_ELLIPSIS.search(line.text)
@@ -58,6 +64,41 @@ def pick_title(header: list[Line], following: dict[int, Line | None]) -> Line | 
         return labelled, len(line.text)
 
     return max(candidates, key=score)
+
+
+def pick_short_title(
+    header: list[Line], following: dict[int, Line | None], body_start: Line
+) -> Line | None:
+    """Choose a 2–3-character title when no headline qualifies: an entry's name at its top.
+
+    Encyclopedia entries, people and term pages are titled by their name (于乐, 锣鼓经), too
+    short for :func:`pick_title`. Site names are short too, so the line must look like an
+    entry's name: the file's first kept line (lines the rules removed as chrome or metadata, such
+    as 首页 or 登录, are never kept, so never a title), standing alone (a blank line or the body
+    right after it), mostly Han characters, not ending with a sentence mark or a label's colon.
+    A web copy whose first line is a site name (新浪) still has a real headline, which
+    :func:`pick_title` takes first.
+
+    Args:
+        header: The kept lines before the first body paragraph.
+        following: Line number → the line after it (None for the last line).
+        body_start: The first body paragraph.
+
+    Returns:
+        The title line, or None when the first kept line is not a short title.
+    """
+    if not header:
+        return None
+    line = header[0]
+    text = line.text
+    if not SHORT_TITLE_CHARS[0] <= len(text) <= SHORT_TITLE_CHARS[1]:
+        return None
+    nxt = following.get(line.no)
+    alone = nxt is not None and (nxt.no > line.no + 1 or nxt is body_start)
+    mostly_han = 2 * len(HAN_RE.findall(text)) > len(text)
+    if not alone or not mostly_han or ends_sentence(text) or text.endswith((":", "：")):
+        return None
+    return line
 
 
 def title_from_file_name(path: Path) -> str:

@@ -74,6 +74,28 @@ class ReprintState:
     group: str | None
 
 
+#: The LSH bands of a stored signature: :data:`SIGNATURE_BANDS` runs of :data:`BAND_BYTES`
+#: bytes (four little-endian uint32 MinHash values each, :mod:`semsearch.indexing.reprints`).
+#: The local engine indexes each band, so documents sharing one are found without reading every
+#: signature.
+SIGNATURE_BANDS = 32
+BAND_BYTES = 16
+
+
+def signature_bands(signature: bytes) -> list[bytes]:
+    """A full signature's bands (none for an empty or short one, which is never matched).
+
+    Args:
+        signature: A stored signature.
+
+    Returns:
+        :data:`SIGNATURE_BANDS` runs of :data:`BAND_BYTES` bytes, or an empty list.
+    """
+    if len(signature) != SIGNATURE_BANDS * BAND_BYTES:
+        return []
+    return [signature[start : start + BAND_BYTES] for start in range(0, len(signature), BAND_BYTES)]
+
+
 @dataclass(frozen=True)
 class ReprintSelection:
     """Which documents' reprint states to read (any condition given selects a document).
@@ -82,11 +104,14 @@ class ReprintSelection:
         doc_ids: These documents.
         groups: The members of these groups.
         unsigned: The documents without a signature yet.
+        sharing_a_band: The documents whose full signature equals one of these (full)
+            signatures in a whole band (:func:`signature_bands`).
     """
 
     doc_ids: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     unsigned: bool = False
+    sharing_a_band: tuple[bytes, ...] = ()
 
     def holds(self, doc_id: str, state: ReprintState) -> bool:
         """Whether a document is selected (the engines without a query for it).
@@ -102,6 +127,15 @@ class ReprintSelection:
             doc_id in self.doc_ids
             or (state.group is not None and state.group in self.groups)
             or (self.unsigned and state.signature is None)
+            or (bool(self.sharing_a_band) and self._shares_a_band(state.signature))
+        )
+
+    def _shares_a_band(self, signature: bytes | None) -> bool:
+        bands = signature_bands(signature or b"")
+        return any(
+            mine == theirs
+            for other in self.sharing_a_band
+            for mine, theirs in zip(bands, signature_bands(other), strict=False)
         )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from semsearch.embed import OnnxEmbedder
-from semsearch.embed.query_tokenizer import QueryTokenizer, pieces_file
+from semsearch.embed.query_tokenizer import MAX_BATCH_CHARACTERS, QueryTokenizer, pieces_file
 
 _PIECES = [
     *[("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)],
@@ -48,6 +48,8 @@ def test_a_text_gets_the_ids_of_the_whole_tokenizer(small_unigram: Path) -> None
     texts += ["未知字 x 北京", ""]
     for text in texts:
         assert looked_up.encode(text) == whole.encode(text).ids, text
+    # A batch is looked up with one vocabulary, the union of its texts' pieces: same ids.
+    assert looked_up.encode_batch(texts) == [whole.encode(text).ids for text in texts]
     # Cut at the same length, special tokens included.
     whole.enable_truncation(max_length=5)
     looked_up.set_max_length(5)
@@ -108,4 +110,55 @@ def test_a_first_query_does_not_load_the_whole_tokenizer(onnx_default: OnnxEmbed
     np.testing.assert_array_equal(first, onnx_default.embed_queries([query]))
     # The next query loads it: a warm process tokenizes with the whole vocabulary.
     np.testing.assert_array_equal(fresh.embed_queries([query]), first)
+    assert fresh._tokenizer is not None
+
+
+@pytest.mark.slow
+def test_every_eval_passage_and_sentence_gets_the_ids_of_the_whole_tokenizer(
+    onnx_default: OnnxEmbedder,
+) -> None:
+    from tokenizers import Tokenizer
+
+    from semsearch.chunking import passage_text, sentence_passages
+    from semsearch.evaluation.sets import eval_documents, load_eval_set
+
+    whole = Tokenizer.from_file(str(onnx_default.onnx_path / "tokenizer.json"))
+    whole.no_padding()
+    whole.enable_truncation(max_length=onnx_default.max_seq_length)
+    looked_up = QueryTokenizer(onnx_default.onnx_path, onnx_default.max_seq_length)
+    eval_dir = Path(__file__).resolve().parents[2] / "eval"
+    prompt = onnx_default.prompts.passage
+    seen: set[str] = set()
+    calls: list[list[str]] = [[]]
+    for corpus in sorted(eval_dir.glob("*/corpus.jsonl")):
+        _, chunks_by_doc, _ = eval_documents(load_eval_set(corpus.parent))
+        for chunks in chunks_by_doc.values():  # an article's passages, then its sentences
+            texts = [passage_text(chunk) for chunk in chunks]
+            texts += [s for chunk in chunks for s in sentence_passages(chunk.text, chunk.title)]
+            prepared = onnx_default.prepare_texts(texts)
+            normalized = [onnx_default._normalize(prompt + text) for text in prepared]
+            fresh = [text for text in dict.fromkeys(normalized) if text not in seen]
+            seen.update(fresh)
+            # Calls of up to the size an update looks up, as the embedder makes them.
+            if sum(map(len, calls[-1])) + sum(map(len, fresh)) > MAX_BATCH_CHARACTERS:
+                calls.append([])
+            calls[-1] += fresh
+    assert len(seen) > 30_000
+    for texts in calls:
+        expected = [item.ids for item in whole.encode_batch(texts)]
+        got = looked_up.encode_batch(texts)
+        for text, ids, want in zip(texts, got, expected, strict=True):
+            assert ids == want, text
+
+
+@pytest.mark.slow
+def test_a_small_update_does_not_load_the_whole_tokenizer(onnx_default: OnnxEmbedder) -> None:
+    fresh = OnnxEmbedder(onnx_default.onnx_path, onnx_default.model_id, onnx_default.path)
+    passages = ["台风\n气象部门发布了台风预警。", "北京\n天气很好。", "上海\n今天下雨"]
+    vectors = fresh.embed_passages(passages)
+    assert fresh.loaded and fresh._tokenizer is None
+    np.testing.assert_array_equal(vectors, onnx_default.embed_passages(passages))
+    # A call above the threshold loads it (a build): the lookups would cost more.
+    many = ["台风登陆后气象部门发布了预警" * 10] * (MAX_BATCH_CHARACTERS // 140 + 1)
+    fresh.embed_passages(many)
     assert fresh._tokenizer is not None

@@ -22,6 +22,7 @@ from semsearch.ingest.reader import read_document
 from semsearch.search import Searcher
 from semsearch.service.reports import summarize_reprints
 from semsearch.storage import ReprintState, open_index, open_writer
+from semsearch.storage.data import SIGNATURE_BANDS
 from semsearch.storage.local.generations import META_FILE
 from semsearch.storage.local.schema import UPGRADES as SCHEMA_UPGRADES
 
@@ -169,7 +170,8 @@ def _drop_reprint_columns(index_dir: Path) -> None:
     generation = current_dir(index_dir)
     db = sqlite3.connect(generation / META_FILE)
     db.executescript(
-        "DROP INDEX documents_unsigned;"
+        "".join(f"DROP INDEX documents_by_band_{band};" for band in range(SIGNATURE_BANDS))
+        + "DROP INDEX documents_unsigned;"
         "DROP INDEX documents_by_reprint_group;"
         "ALTER TABLE documents DROP COLUMN signature;"
         "ALTER TABLE documents DROP COLUMN reprint_group;"

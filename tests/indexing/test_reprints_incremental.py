@@ -97,3 +97,16 @@ def test_a_removal_reads_only_its_groups() -> None:
     add(writer, {}, ["a-1"])
     assert None not in writer.selections  # no read of every document
     assert from_scratch(writer) == {d: s.group for d, s in writer.states.items()}
+
+
+def test_a_few_new_documents_read_only_their_neighbourhood() -> None:
+    rng = random.Random(11)
+    writer = ReprintWriter()
+    first = family(rng, "a", 3)
+    add(writer, {**first, **family(rng, "b", 3), **family(rng, "c", 0)}, [])
+    writer.selections.clear()
+    add(writer, {"copy": first["a-1"]}, [])
+    assert None not in writer.selections  # no read of every signature
+    assert any(selection.sharing_a_band for selection in writer.selections if selection)
+    assert writer.states["copy"].group == writer.states["a-1"].group is not None
+    assert from_scratch(writer) == {d: s.group for d, s in writer.states.items()}

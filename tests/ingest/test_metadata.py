@@ -57,3 +57,43 @@ def test_title_falls_back_to_file_name(tmp_path: Path) -> None:
     path = tmp_path / "my_article.txt"
     path.write_text(PARAGRAPH, "utf-8")
     assert read_document(path).title == "my article"
+
+
+# Short titles: an entry's name (2–3 characters) when no headline qualifies.
+ENTRY_BODY = "于乐，男，1986年出生于辽宁大连，中国职业足球运动员，司职后卫，现效力于中超球队。"
+
+
+def test_an_entry_gets_its_short_name_as_title() -> None:
+    cleaned = clean_lines(["于乐", "", ENTRY_BODY, PARAGRAPH])
+    assert cleaned.title == "于乐"
+    # The name that begins the first paragraph is its subject, not a glued headline.
+    assert cleaned.text.startswith(ENTRY_BODY)
+    assert any(r.reason == "title" and r.text == "于乐" for r in cleaned.removed)
+
+
+def test_a_short_name_right_before_the_body_is_a_title() -> None:
+    # No blank line: the line is followed directly by a sentence of body text.
+    assert clean_lines(["锣鼓经", ENTRY_BODY]).title == "锣鼓经"
+
+
+def test_a_real_headline_beats_a_site_name_on_the_first_line() -> None:
+    cleaned = clean_lines(["新浪", "", "一篇新闻的真正标题", "", PARAGRAPH])
+    assert cleaned.title == "一篇新闻的真正标题"
+
+
+def test_a_short_chrome_word_is_never_a_title(tmp_path: Path) -> None:
+    for chrome in ("首页", "登录"):
+        assert clean_lines([chrome, "", PARAGRAPH]).title is None
+        path = tmp_path / "entry_page.txt"
+        path.write_text(f"{chrome}\n\n{PARAGRAPH}\n", "utf-8")
+        assert read_document(path).title == "entry page"
+
+
+def test_short_lines_that_are_not_names_are_not_titles() -> None:
+    body = ENTRY_BODY
+    assert clean_lines(["于乐", "中国", body]).title is None  # not alone
+    assert clean_lines(["导读：", "", body]).title is None  # a label
+    assert clean_lines(["好。", "", body]).title is None  # a sentence
+    assert clean_lines(["AB1", "", body]).title is None  # not Han
+    assert clean_lines(["X光", "", body]).title is None  # half Han
+    assert clean_lines(["乐", "", body]).title is None  # one character

@@ -269,6 +269,33 @@ def test_an_unknown_engine_is_refused(location: Path, embedder: FakeEmbedder) ->
         open_writer(location, embedder, CHUNKING, engine="nope")
 
 
+def test_documents_sharing_a_band_with_a_signature_are_selected(
+    built: SearchIndex, location: Path, engine: Engine, embedder: FakeEmbedder
+) -> None:
+    def full(first_band: int, rest: int) -> bytes:
+        return bytes([first_band]) * 16 + bytes([rest]) * 16 * 31
+
+    with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
+        writer.set_reprints(
+            {
+                "econ": ReprintState(full(1, 2), None),
+                "sport": ReprintState(full(9, 3), "sport"),
+                "weather": ReprintState(b"", None),  # too short to be matched
+            }
+        )
+        near = ReprintSelection(sharing_a_band=(full(1, 7), b""))
+        assert writer.reprint_states(near) == {"econ": ReprintState(full(1, 2), None)}
+        # Equal in a later band only; one equal value of a band is not enough.
+        later = ReprintSelection(sharing_a_band=(full(8, 3),))
+        assert set(writer.reprint_states(later)) == {"sport"}
+        partly = bytes([1]) * 8 + bytes([5]) * 8 + bytes([6]) * 16 * 31
+        assert writer.reprint_states(ReprintSelection(sharing_a_band=(partly,))) == {}
+        writer.commit().close()
+    with open_writer(location, embedder, CHUNKING, engine=engine) as writer:
+        writer.remove_document("econ")
+        assert writer.reprint_states(ReprintSelection(sharing_a_band=(full(1, 2),))) == {}
+
+
 def test_reprint_signatures_and_groups_are_kept_per_document(
     built: SearchIndex, location: Path, engine: Engine, embedder: FakeEmbedder
 ) -> None:

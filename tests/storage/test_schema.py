@@ -31,6 +31,7 @@ def test_upgrades_are_named_and_ordered() -> None:
         "segments",
         "reprints",
         "unsigned_documents",
+        "reprint_bands",
     ]
 
 
@@ -71,6 +72,7 @@ def test_an_unversioned_database_is_taken_from_where_it_is(tmp_path: Path) -> No
         "segments",
         "reprints",
         "unsigned_documents",
+        "reprint_bands",
     ]
     assert tables(db) == ["documents", "skipped"]
     # A document keeps the range of its chunk ids; the segment is the writer's to set.
@@ -91,6 +93,7 @@ def test_a_database_of_every_table_but_no_version_is_taken_from_where_it_is(
         "segments",
         "reprints",
         "unsigned_documents",
+        "reprint_bands",
     ]
     assert applied_upgrades(db) == len(UPGRADES)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ _HINT = (
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_SHORT_WRITE_RE = re.compile(r"\d+ requested and \d+ written")
+
 
 def cause_of(error: BaseException) -> str:
     """Say why a write failed.
@@ -54,6 +57,10 @@ def cause_of(error: BaseException) -> str:
     detail = getattr(error, "strerror", None) or str(error)
     if number in _CAUSES:
         return f"{_CAUSES[number]} ({detail})"
+    if number is None and _SHORT_WRITE_RE.fullmatch(detail):
+        # numpy's own check of a short write ("7650 requested and 7136 written"), no errno:
+        # the file system took part of the data, as a full disk does.
+        return f"the disk is full ({detail})"
     return detail or type(error).__name__
 
 

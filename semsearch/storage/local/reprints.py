@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from typing import Any
 
 from semsearch.sqlbatch import select_in
-from semsearch.storage.data import ReprintSelection, ReprintState
+from semsearch.storage.data import (
+    BAND_BYTES,
+    SIGNATURE_BANDS,
+    ReprintSelection,
+    ReprintState,
+    signature_bands,
+)
+from semsearch.storage.local.schema import INDEXED_BAND_BYTES, band_expression
 
 #: The catalog column holding a document's reprint group.
 GROUP_COLUMN = "reprint_group"
@@ -70,10 +78,31 @@ def read_reprint_states(
         rows += select_in(db, sql + f" WHERE {GROUP_COLUMN} IN ({{marks}})", list(select.groups))
         if select.unsigned:
             rows += db.execute(sql + " WHERE signature IS NULL").fetchall()
+        rows += _sharing_a_band(db, sql, select.sharing_a_band)
     return {
         doc_id: ReprintState(None if signature is None else bytes(signature), group)
         for doc_id, signature, group in rows
     }
+
+
+def _sharing_a_band(
+    db: sqlite3.Connection, sql: str, signatures: tuple[bytes, ...]
+) -> list[tuple[Any, ...]]:
+    """The rows of the documents sharing a whole band with one of ``signatures``: one indexed
+    lookup per band (``schema.band_expression``, the band's start), then the whole band
+    compared."""
+    rows: list[tuple[Any, ...]] = []
+    bands = [signature_bands(signature) for signature in signatures]
+    for band in range(SIGNATURE_BANDS):
+        wanted = {of[band] for of in bands if of}
+        starts = list({value[:INDEXED_BAND_BYTES] for value in wanted})
+        where = f" WHERE {band_expression(band)} IN ({{marks}})"
+        rows += [
+            row
+            for row in select_in(db, sql + where, starts)
+            if bytes(row[1])[band * BAND_BYTES : (band + 1) * BAND_BYTES] in wanted
+        ]
+    return rows
 
 
 def write_reprint_states(db: sqlite3.Connection, states: Mapping[str, ReprintState]) -> None:

@@ -22,6 +22,7 @@ import sqlite3
 from pathlib import Path
 
 from semsearch.errors import IndexStoreError
+from semsearch.storage.data import BAND_BYTES, SIGNATURE_BANDS
 from semsearch.storage.manifest import damaged, rebuild_hint
 
 # A chunk's row; before segments it also held its keyword tokens (a JSON list, ``tokens``).
@@ -90,6 +91,26 @@ ALTER TABLE documents DROP COLUMN removed;
 CREATE INDEX documents_by_segment ON documents(segment);
 """
 
+
+#: Bytes of each band that its index holds: the band's first MinHash value. As selective as the
+#: whole band on the 100k bench catalog (672 rows for a document's 32 bands, the same as whole
+#: bands) and half the size: the indexes add 8.5 MB at 22,783 documents instead of 18 MB.
+INDEXED_BAND_BYTES = 4
+
+
+def band_expression(band: int) -> str:
+    """The SQL of the indexed start of one band of a document's signature (as its index is made,
+    so that a query with it uses the index).
+
+    Args:
+        band: The band, from 0.
+
+    Returns:
+        A ``substr`` of the signature column.
+    """
+    return f"substr(signature, {band * BAND_BYTES + 1}, {INDEXED_BAND_BYTES})"
+
+
 # Reprint detection (:mod:`semsearch.indexing.reprints`): a document's MinHash signature (NULL
 # until signed, so the next update of an older index signs it) and its reprint group.
 _REPRINTS = """
@@ -103,6 +124,14 @@ _UNSIGNED = """
 CREATE INDEX documents_unsigned ON documents(doc_id) WHERE signature IS NULL;
 """
 
+# The documents sharing an LSH band with a new one, found by these indexes (one per band of the
+# signature, :data:`~semsearch.storage.data.SIGNATURE_BANDS`) instead of by reading every
+# signature: about 1 ms against 0.23 s at 22,783 documents; the catalog grows by 8.5 MB there.
+_REPRINT_BANDS = "".join(
+    f"CREATE INDEX documents_by_band_{band} ON documents({band_expression(band)});\n"
+    for band in range(SIGNATURE_BANDS)
+)
+
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
 #: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
@@ -111,6 +140,7 @@ UPGRADES: tuple[tuple[str, str], ...] = (
     ("segments", _SEGMENTS),
     ("reprints", _REPRINTS),
     ("unsigned_documents", _UNSIGNED),
+    ("reprint_bands", _REPRINT_BANDS),
 )
 
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
