@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import sys
@@ -69,19 +70,27 @@ def semsearch_command(checkout: Path) -> tuple[list[str], dict[str, str]]:
     return command, bench_env(PYTHONPATH=str(checkout))
 
 
-def measure(checkout: Path, arguments: list[str], scratch: Path) -> float:
-    """Run ``semsearch ARGUMENTS`` from ``checkout`` with a cold vector cache; return peak MB."""
+def measure(checkout: Path, arguments: list[str], scratch: Path) -> tuple[float, float, float]:
+    """Run ``semsearch ARGUMENTS`` from ``checkout`` with a cold vector cache.
+
+    Returns:
+        Peak resident MB, wall seconds and CPU seconds (user + system: a build's speed; the
+        CPU time depends less on what else the shared machine runs than the wall time).
+    """
     command, env = semsearch_command(checkout)
     cache = Path(tempfile.mkdtemp(dir=scratch))
     (cache / "models").symlink_to(settings.default_model_cache().resolve())
     env[settings.ENV_MODEL_CACHE] = str(cache / "models")
     # From the checkout's folder: ``python -c`` puts the current folder first on the path, so
     # from here every checkout would run this one's code.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = run_measured([*command, *arguments], env=env, cwd=checkout, timeout=3600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     shutil.rmtree(cache)
     if done["returncode"] != 0:
         raise SystemExit(f"semsearch {' '.join(arguments)} failed:\n{done['stderr'][-2000:]}")
-    return float(done["peak_rss_mb"])
+    return float(done["peak_rss_mb"]), round(float(done["seconds"]), 1), round(cpu, 1)
 
 
 def cases(scratch: Path, with_5k: bool) -> dict[str, list[str]]:
@@ -116,27 +125,41 @@ def main() -> None:
         checkouts["before"] = args.before.resolve()
     loads = [load_average()]
     peaks: dict[str, dict[str, list[float]]] = {}
+    seconds: dict[str, dict[str, list[float]]] = {}
+    cpu_seconds: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="semsearch-build-memory-") as folder:
         scratch = Path(folder)
         for case, arguments in cases(scratch, args.with_5k).items():
             if args.only not in case:
                 continue
             peaks[case] = {name: [] for name in checkouts}
+            seconds[case] = {name: [] for name in checkouts}
+            cpu_seconds[case] = {name: [] for name in checkouts}
             for repeat in range(args.repeats):
                 order = list(checkouts) if repeat % 2 == 0 else list(checkouts)[::-1]
                 for name in order:
-                    peaks[case][name].append(measure(checkouts[name], arguments, scratch))
-                    print(f"  {case}, {name}: {peaks[case][name][-1]} MB (load "
+                    peak, wall, cpu = measure(checkouts[name], arguments, scratch)
+                    peaks[case][name].append(peak)
+                    seconds[case][name].append(wall)
+                    cpu_seconds[case][name].append(cpu)
+                    print(f"  {case}, {name}: {peak} MB, {wall} s, CPU {cpu} s (load "
                           f"{load_average()})", flush=True)  # fmt: skip
             loads.append(load_average())
     medians = {
-        case: {name: statistics.median(values) for name, values in runs.items()}
+        case: {name: round(statistics.median(values), 1) for name, values in runs.items()}
         for case, runs in peaks.items()
     }
+    median_seconds = {
+        case: {name: round(statistics.median(values), 1) for name, values in runs.items()}
+        for case, runs in seconds.items()
+    }
     print_table(
-        f"Peak RSS MB, medians of {args.repeats} runs; load {loads[0]} → {loads[-1]}",
+        f"Peak RSS MB / wall s, medians of {args.repeats} runs; load {loads[0]} → {loads[-1]}",
         ["case", *checkouts],
-        [[case, *(row[name] for name in checkouts)] for case, row in medians.items()],
+        [
+            [case, *(f"{row[name]} / {median_seconds[case][name]}" for name in checkouts)]
+            for case, row in medians.items()
+        ],
     )
     path = write_bench_result(
         "build_memory",
@@ -145,7 +168,10 @@ def main() -> None:
             "repeats": args.repeats,
             "load_averages": loads,
             "peak_rss_mb": peaks,
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
             "medians": medians,
+            "median_seconds": median_seconds,
         },
     )
     print(f"\nWrote {path}")

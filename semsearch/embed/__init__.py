@@ -9,6 +9,8 @@ The modules, along the data flow:
 - :mod:`~semsearch.embed.base`: the :class:`Embedder` protocol and :class:`BaseEmbedder`, which
   does script folding, prompts, batching, progress and token counting once for every backend.
 - :mod:`~semsearch.embed.onnx`: the torch-free runtime (ONNX Runtime, int8 weights).
+- :mod:`~semsearch.embed.ahead` and :mod:`~semsearch.embed.memory`: a one-shot build's texts
+  tokenized before the forward passes, so the tokenizer's memory goes back to the system first.
 - :mod:`~semsearch.embed.torch_backend`: the float32 reference (sentence-transformers).
 - :mod:`~semsearch.embed.models`: backends, finding a model folder, fingerprints.
 - :mod:`~semsearch.embed.loading`: :func:`load_embedder` and :func:`prepare_model`.

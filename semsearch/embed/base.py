@@ -29,6 +29,7 @@ from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
+from semsearch.embed.ahead import AheadInputs
 from semsearch.embed.batching import BATCH_TOKENS, plan_batches
 from semsearch.progress import Progress
 from semsearch.text import to_simplified
@@ -170,6 +171,10 @@ class BaseEmbedder(ABC, Generic[InputT]):
     #: Forward passes run at the same time, each on its own thread (a backend whose batch call
     #: releases the GIL and is thread-safe may raise it; see :class:`OnnxEmbedder`).
     parallel_batches: int = 1
+    #: Whether :meth:`encode_ahead` pays: the backend's inputs are compact token ids and its
+    #: tokenizer can be released (:class:`OnnxEmbedder`); a backend that tokenizes inside its
+    #: batch call gains nothing from it.
+    encodes_ahead: bool = False
 
     def __init__(
         self,
@@ -188,6 +193,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
         self.prompts = prompts
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._ahead: AheadInputs[InputT] = AheadInputs()
 
     @abstractmethod
     def encode(self, texts: list[str], kind: TextKind) -> list[InputT]:
@@ -246,6 +252,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
         if value < 1:
             raise ValueError(f"max_seq_length must be at least 1, got {value}")
         self._set_max_seq_length(value)
+        self._ahead.clear()  # they were cut at the old limit
 
     def prepare_texts(self, texts: Sequence[str]) -> Sequence[str]:
         """Return the texts as the model sees them: checked, and folded if :attr:`fold_scripts`.
@@ -313,16 +320,48 @@ class BaseEmbedder(ABC, Generic[InputT]):
         prompt = self.prompts.for_kind(kind)
         return self.count_tokens([prompt + text for text in self.prepare_texts(texts)])
 
+    def encode_ahead(self, texts: Sequence[str], kind: TextKind = PASSAGE) -> None:
+        """Tokenize texts that will be embedded later, then release the tokenizer.
+
+        A one-shot build gives it everything it is about to embed, so that the tokenizer (282
+        MB for the default model) and the session with its activations are never in memory
+        together (issue 17.2, docs/performance.md "Memory"). Embedding a text given here uses
+        the inputs kept for it (the same ids it would get then); any other text is tokenized
+        as usual, the tokenizer loaded again if needed. The inputs are kept until
+        :meth:`unload` or a new :attr:`max_seq_length`. Nothing is done unless the backend
+        :attr:`encodes_ahead`.
+
+        Args:
+            texts: The texts, as they will be given to :meth:`embed_passages` or
+                :meth:`embed_queries`.
+            kind: Which prompt they will get.
+
+        Raises:
+            TypeError: ``texts`` is a single string.
+        """
+        _check_texts(texts)
+        if not self.encodes_ahead:
+            return
+        self._ahead.add(texts, kind, self._encoder(kind))
+        self.release_tokenizer()
+
+    def release_tokenizer(self) -> None:
+        """Release the tokenizer, loaded again on use (a backend that can do so overrides it)."""
+
+    def _encoder(self, kind: TextKind) -> Callable[[Sequence[str]], list[InputT]]:
+        """Makes the model inputs of texts as given: folded, then :meth:`encode`."""
+        return lambda texts: self.encode(list(self.prepare_texts(texts)), kind)
+
     def _embed(
         self, texts: Sequence[str], kind: TextKind, batch_size: int, progress: Progress | None
     ) -> np.ndarray:
-        texts = self.prepare_texts(texts)
+        _check_texts(texts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:  # nothing to do: a lazily loaded model stays unloaded
             return out
-        inputs = self.encode(list(texts), kind)
+        inputs = self._ahead.inputs(texts, kind, self._encoder(kind))
         lengths = [self.input_length(item) for item in inputs]
         batches = plan_batches(lengths, batch_size, self.batch_tokens)
 
@@ -341,6 +380,7 @@ class BaseEmbedder(ABC, Generic[InputT]):
 
         Embedding afterwards still works: whatever a backend released is loaded again on use.
         """
+        self._ahead.clear()
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:

@@ -57,8 +57,10 @@ def build(
         rebuild: Discard the existing index, e.g. after changing model or chunking settings.
         reporter: Receives progress (default: nothing shown).
         engine: The storage engine holding the index (``storage.EngineConfig``).
-        release_model: Unload the embedder once everything is embedded, before the commit
-            (see :func:`release_embedder`): for a process that will not embed again.
+        release_model: Tokenize everything first and let the embedder release its tokenizer
+            before the forward passes (:func:`~semsearch.indexing.vectors.encode_ahead`), and
+            unload the embedder once everything is embedded, before the commit (see
+            :func:`release_embedder`): for a process that will not embed again.
 
     Returns:
         What was done.
@@ -202,7 +204,7 @@ def _synchronize(
         report.added = len(new_documents) - report.changed
         report.removed = len(plan.vanished) + removed_by_read
 
-        embed_and_add(writer, new_documents, embedder, reporter, report)
+        embed_and_add(writer, new_documents, embedder, reporter, report, ahead=release_model)
         for old, state in plan.touched:
             writer.update_file_state(old.doc_id, state)
         texts = {new.document.doc_id: new.document.text for new in new_documents}
@@ -233,10 +235,13 @@ def release_embedder(embedder: Embedder) -> None:
     Args:
         embedder: The embedder; one without ``unload`` (a stand-in) is left as it is.
     """
+    from semsearch.embed.memory import return_freed_memory
+
     unload = getattr(embedder, "unload", None)
     if callable(unload):
         unload()
     gc.collect()
+    return_freed_memory()  # what the collection freed, too
 
 
 def _remove_leaving(writer: IndexWriter, plan: ScanPlan, report: IndexReport) -> set[str]:

@@ -33,6 +33,7 @@ def embed_and_add(
     embedder: Embedder,
     reporter: Reporter,
     report: IndexReport,
+    ahead: bool = False,
 ) -> None:
     """Find or compute a vector for every new chunk, then add the documents to the writer.
 
@@ -42,6 +43,9 @@ def embed_and_add(
         embedder: The model (the index's).
         reporter: Receives the ``embed`` stage.
         report: Receives ``chunks_embedded``, ``chunks_reused`` and the time taken.
+        ahead: Tokenize the chunks to embed and their sentences first and let the embedder
+            release its tokenizer (:func:`encode_ahead`), for a process that will not embed
+            other texts.
 
     Raises:
         SemsearchError: The model returns vectors of the wrong shape.
@@ -56,6 +60,8 @@ def embed_and_add(
     vectors = writer.vectors_for_keys(wanted) if wanted else {}
     missing = [key for key in wanted if key not in vectors]
     reporter.start(STAGE_EMBED, len(missing))
+    if ahead and missing:
+        encode_ahead(embedder, new_documents, {key: wanted[key] for key in missing})
     progress = advancer(reporter, STAGE_EMBED)
     for offset in range(0, len(missing), EMBED_CALL_SIZE):
         keys = missing[offset : offset + EMBED_CALL_SIZE]
@@ -84,6 +90,34 @@ def embed_and_add(
         writer.add_document(new.document, new.chunks, matrix, new.tokens, new.keys, new.state)
         report.chunks_reused += len(new.keys)
     report.chunks_reused -= report.chunks_embedded
+
+
+def encode_ahead(
+    embedder: Embedder, new_documents: list[NewDocument], to_embed: dict[str, str]
+) -> None:
+    """Tokenize the passages about to be embedded and their sentences, then release the
+    tokenizer, so that it and the model's activations are never in memory together.
+
+    The sentences are those of the chunks whose passage is embedded (the ones that cannot have
+    stored sentence vectors either); a text not tokenized here is tokenized when embedded, as
+    usual. An embedder without ``encode_ahead`` (a stand-in) is left alone.
+
+    Args:
+        embedder: The model.
+        new_documents: The prepared documents.
+        to_embed: Content key → passage of each chunk text to embed.
+    """
+    encode = getattr(embedder, "encode_ahead", None)
+    if not callable(encode):
+        return
+    sentences = [
+        sentence
+        for new in new_documents
+        for chunk, key in zip(new.chunks, new.keys, strict=True)
+        if key in to_embed
+        for sentence in sentence_passages(chunk.text, chunk.title)
+    ]
+    encode([*to_embed.values(), *sentences])
 
 
 def add_sentence_vectors(

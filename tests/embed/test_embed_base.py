@@ -172,3 +172,56 @@ def test_parallel_batches_give_the_same_rows_in_input_order() -> None:
     together = parallel.embed_passages(texts, batch_size=4, progress=reported.append)
     np.testing.assert_array_equal(together, serial.embed_passages(texts, batch_size=4))
     assert sum(reported) == 50 and len(reported) == len(parallel.batches) == 13
+
+
+class AheadEmbedder(FakeBatchEmbedder):
+    """A FakeBatchEmbedder whose inputs can be made ahead; notes every encoding and release."""
+
+    encodes_ahead = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: list[tuple[list[str], str]] = []
+        self.releases = 0
+
+    def encode(self, texts: list[str], kind: TextKind) -> list[str]:
+        self.encoded.append((list(texts), kind))
+        return texts
+
+    def release_tokenizer(self) -> None:
+        self.releases += 1
+
+
+def test_texts_encoded_ahead_are_not_encoded_again_and_embed_the_same() -> None:
+    ahead, plain = AheadEmbedder(), FakeBatchEmbedder()
+    texts = ["北京", "臺灣的天氣", "北京", "上海"]
+    ahead.encode_ahead(texts)
+    # Folded once, each distinct text once, then the tokenizer is released.
+    assert ahead.encoded == [(["北京", "台湾的天气", "上海"], "passage")] and ahead.releases == 1
+    ahead.encoded.clear()
+    np.testing.assert_array_equal(ahead.embed_passages(texts), plain.embed_passages(texts))
+    assert ahead.encoded == []
+    # Another text, or the same text as a query, is encoded when embedded.
+    mixed = ["上海", "广州"]
+    np.testing.assert_array_equal(ahead.embed_passages(mixed), plain.embed_passages(mixed))
+    np.testing.assert_array_equal(ahead.embed_queries(["北京"]), plain.embed_queries(["北京"]))
+    assert ahead.encoded == [(["广州"], "passage"), (["北京"], "query")]
+
+
+def test_inputs_made_ahead_are_forgotten_on_unload_and_on_a_new_length_limit() -> None:
+    fake = AheadEmbedder()
+    fake.encode_ahead(["北京"])
+    fake.unload()
+    fake.embed_passages(["北京"])
+    fake.encode_ahead(["上海"])
+    fake.max_seq_length = 64
+    fake.embed_passages(["上海"])
+    assert [texts for texts, _kind in fake.encoded] == [["北京"], ["北京"], ["上海"], ["上海"]]
+
+
+def test_a_backend_tokenizing_in_its_batch_call_encodes_nothing_ahead() -> None:
+    fake = FakeBatchEmbedder()
+    fake.encode_ahead(["北京", "上海"])
+    assert len(fake._ahead) == 0
+    with pytest.raises(TypeError):
+        fake.encode_ahead("北京")

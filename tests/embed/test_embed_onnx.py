@@ -85,6 +85,23 @@ def test_unloading_drops_the_session_and_tokenizer_and_embedding_loads_them_agai
     fresh.unload()  # twice is harmless
 
 
+def test_texts_tokenized_ahead_embed_the_same_without_the_tokenizer(
+    tiny_onnx: OnnxEmbedder,
+) -> None:
+    texts = ["北京的天气", "臺灣新聞", "广州新闻" * 40]
+    expected = tiny_onnx.embed_passages(texts)
+    fresh = OnnxEmbedder(tiny_onnx.onnx_path, tiny_onnx.model_id, tiny_onnx.path)
+    fresh.encode_ahead(texts)
+    assert fresh._tokenizer is None and len(fresh._ahead) == 3
+    np.testing.assert_array_equal(fresh.embed_passages(texts), expected)
+    assert fresh._tokenizer is None  # nothing was tokenized again
+    # Any other text loads the tokenizer again.
+    other = tiny_onnx.embed_passages(["上海"])
+    np.testing.assert_array_equal(fresh.embed_passages(["上海"]), other)
+    assert fresh._tokenizer is not None
+    fresh.unload()
+
+
 def test_a_damaged_onnx_model_gives_a_model_error_with_the_fix(
     tiny_onnx: OnnxEmbedder, tmp_path: Path
 ) -> None:

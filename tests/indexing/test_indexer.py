@@ -6,7 +6,9 @@ They use the FakeEmbedder on copies of the seed articles.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -373,3 +375,35 @@ def test_a_released_model_is_unloaded_before_the_commit_and_the_index_is_the_sam
     # Nothing embedded: nothing was loaded, so there is nothing to release.
     indexing.update([Path("corpus")], Path("released"), releasing, release_model=True)
     assert events == ["unload"]
+
+
+class _AheadEmbedder(FakeEmbedder):
+    """A FakeEmbedder noting the texts given to ``encode_ahead`` and those embedded, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, list[str]]] = []
+
+    def encode_ahead(self, texts: list[str]) -> None:
+        self.events.append(("ahead", list(texts)))
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Any = None
+    ) -> np.ndarray:
+        self.events.append(("embed", list(texts)))
+        return super().embed_passages(texts, batch_size, progress)
+
+
+def test_a_one_shot_build_tokenizes_every_chunk_and_sentence_before_embedding(
+    corpus: Path,
+) -> None:
+    releasing = _AheadEmbedder()
+    indexing.build([Path("corpus")], Path("index"), releasing, release_model=True)
+    (kind, ahead), *embedded = releasing.events
+    assert kind == "ahead" and {kind for kind, _ in embedded} == {"embed"}
+    texts = [text for _, texts in embedded for text in texts]
+    assert set(texts) == set(ahead) and len(set(ahead)) > 20
+    # The page and the watcher keep their tokenizer: nothing is tokenized ahead.
+    keeping = _AheadEmbedder()
+    indexing.build([Path("corpus")], Path("kept"), keeping)
+    assert [kind for kind, _ in keeping.events] == ["embed"] * (len(releasing.events) - 1)
