@@ -23,6 +23,7 @@ import numpy as np
 from semsearch.ingest import SkippedFile
 from semsearch.storage.data import DocumentRecord, FileState, StoredFile, prefix_range
 from semsearch.storage.local.catalog_levels import BASE_SCHEMA, attach_base
+from semsearch.storage.local.catalog_levels import counts as level_counts
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
 from semsearch.storage.manifest import damaged
@@ -231,7 +232,8 @@ class Catalog(Database):
         return files
 
     def counts(self) -> tuple[int, int]:
-        """How many chunks and documents the catalog lists, checking that every table reads.
+        """How many chunks and documents the catalog lists, checking that its tables read (a
+        catalog with a base reads the base's recorded totals and the delta's rows).
 
         Returns:
             ``(chunks, documents)``.
@@ -241,18 +243,16 @@ class Catalog(Database):
         """
         if self.base_path is not None:
             try:
-                self._db.execute(f"SELECT count(*) FROM {BASE_SCHEMA}.documents").fetchone()
+                self._db.execute(f"SELECT count(*) FROM {BASE_SCHEMA}.base_totals").fetchone()
             except sqlite3.DatabaseError as error:
                 reason = f"is not a valid index database ({error})"
                 raise damaged(self.base_path, reason, self.index_dir) from None
-        chunks = (
-            "SELECT count(*) FROM chunks"
-            if self.legacy
-            else ("SELECT coalesce(sum(chunk_count), 0) FROM documents")
-        )
         try:
-            (chunk_count,) = self._db.execute(chunks).fetchone()
-            (document_count,) = self._db.execute("SELECT count(*) FROM documents").fetchone()
+            if self.legacy:
+                (chunk_count,) = self._db.execute("SELECT count(*) FROM chunks").fetchone()
+                (document_count,) = self._db.execute("SELECT count(*) FROM documents").fetchone()
+            else:
+                document_count, chunk_count = level_counts(self._db, self.base_path is not None)
             self._db.execute("SELECT count(*) FROM skipped").fetchone()
         except sqlite3.DatabaseError as error:
             raise self.damaged(f"is not a valid index database ({error})") from None

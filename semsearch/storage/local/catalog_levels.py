@@ -133,10 +133,46 @@ def is_due(db: sqlite3.Connection, has_base: bool) -> bool:
     (changes,) = db.execute(
         "SELECT (SELECT count(*) FROM main.documents) + (SELECT count(*) FROM main.base_removed)"
     ).fetchone()
-    base_rows = 0
-    if has_base:
-        (base_rows,) = db.execute(f"SELECT count(*) FROM {BASE_SCHEMA}.documents").fetchone()
-    return int(changes) > max(COMPACT_MIN_ROWS, int(base_rows) // COMPACT_FRACTION)
+    base_rows = _base_totals(db)[0] if has_base else 0
+    return int(changes) > max(COMPACT_MIN_ROWS, base_rows // COMPACT_FRACTION)
+
+
+def _base_totals(db: sqlite3.Connection) -> tuple[int, int]:
+    """The attached base's ``(documents, chunks)``, as recorded when it was written."""
+    row = db.execute(f"SELECT documents, chunks FROM {BASE_SCHEMA}.base_totals").fetchone()
+    if row is None:
+        raise sqlite3.DatabaseError("the base has no totals")
+    return int(row[0]), int(row[1])
+
+
+def counts(db: sqlite3.Connection, has_base: bool) -> tuple[int, int]:
+    """How many documents and chunks both levels hold, reading the delta and the base rows it
+    removed (by id), not every row: the base's totals are recorded in it.
+
+    Args:
+        db: The delta's connection (its base attached when ``has_base``).
+        has_base: Whether there is a base.
+
+    Returns:
+        ``(documents, chunks)``.
+
+    Raises:
+        sqlite3.DatabaseError: A level cannot be read.
+    """
+    documents, chunks = db.execute(
+        "SELECT count(*), coalesce(sum(chunk_count), 0) FROM main.documents"
+    ).fetchone()
+    if not has_base:
+        return int(documents), int(chunks)
+    base_documents, base_chunks = _base_totals(db)
+    removed_documents, removed_chunks = db.execute(
+        f"SELECT count(*), coalesce(sum(b.chunk_count), 0) FROM main.base_removed r "
+        f"JOIN {BASE_SCHEMA}.documents b ON b.doc_id = r.doc_id"
+    ).fetchone()
+    return (
+        base_documents - int(removed_documents) + int(documents),
+        base_chunks - int(removed_chunks) + int(chunks),
+    )
 
 
 def write_base(delta: Path, old_base: Path | None, target: Path, index_dir: Path) -> None:
@@ -167,6 +203,10 @@ def write_base(delta: Path, old_base: Path | None, target: Path, index_dir: Path
     # A base lists no skipped files and removes nothing: those are the delta's.
     db.execute("DELETE FROM skipped")
     db.execute("DELETE FROM base_removed")
+    db.execute("DELETE FROM base_totals")
+    db.execute(
+        "INSERT INTO base_totals SELECT count(*), coalesce(sum(chunk_count), 0) FROM documents"
+    )
     db.commit()
     vacuum_if_sparse(db)
     db.close()

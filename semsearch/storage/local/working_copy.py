@@ -158,9 +158,8 @@ class CatalogCopy:
         Returns:
             Their ids.
         """
-        rows = self.db.execute(
-            "SELECT doc_id FROM documents WHERE coalesce(segment, '') = ?", (segment,)
-        )
+        condition, params = _of_segment(segment)
+        rows = self.db.execute(f"SELECT doc_id FROM documents WHERE {condition}", params)
         return [row[0] for row in rows]
 
     def move_documents(self, segments: Sequence[str], to: str) -> None:
@@ -171,11 +170,11 @@ class CatalogCopy:
             to: The new segment's name.
         """
         for name in segments:
-            self._take_over("coalesce(segment, '') = ?", name)
-        self.db.executemany(
-            "UPDATE main.documents SET segment = ? WHERE coalesce(segment, '') = ?",
-            [(to, name) for name in segments],
-        )
+            condition, params = _of_segment(name)
+            self._take_over(condition, *params)
+            self.db.execute(
+                f"UPDATE main.documents SET segment = ? WHERE {condition}", (to, *params)
+            )
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:
         """Replace the list of skipped files.
@@ -192,11 +191,8 @@ class CatalogCopy:
         Returns:
             ``(chunks, documents)``.
         """
-        (chunks,) = self.db.execute(
-            "SELECT coalesce(sum(chunk_count), 0) FROM documents"
-        ).fetchone()
-        (documents,) = self.db.execute("SELECT count(*) FROM documents").fetchone()
-        return int(chunks), int(documents)
+        documents, chunks = levels.counts(self.db, self.base_path is not None)
+        return chunks, documents
 
     def finish(self) -> set[str]:
         """Commit, compact the delta into a new base if the policy asks for it, and close.
@@ -231,3 +227,11 @@ class CatalogCopy:
     def close(self) -> None:
         """Close without committing (the folder it lives in is thrown away)."""
         self.db.close()
+
+
+def _of_segment(name: str) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition selecting a segment's documents, and its parameters: a lookup of the
+    ``segment`` index (a format-1 generation's one segment, "", has NULL there)."""
+    if name:
+        return "segment = ?", (name,)
+    return "(segment IS NULL OR segment = '')", ()
