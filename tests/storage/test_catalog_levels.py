@@ -30,7 +30,6 @@ from semsearch.storage.data import (
     ReprintState,
 )
 from semsearch.storage.local import catalog_levels, schema
-from semsearch.storage.local.catalog_levels import BASE_SCHEMA
 from semsearch.storage.local.generations import BASE_FILE, META_FILE
 from semsearch.storage.local.opening import open_local_index
 from semsearch.storage.local.schema import band_expression
@@ -197,7 +196,6 @@ def test_lookups_stay_index_lookups_in_both_levels(
         "doc_id = ?": "doc_id",
         "file_path >= ? AND file_path < ?": "documents_by_file",
         "date <= ?": "documents_by_date",
-        "segment = ?": "documents_by_segment",
         "reprint_group = ?": "documents_by_reprint_group",
         f"{band_expression(5)} = ?": "documents_by_band_5",
     }
@@ -209,10 +207,23 @@ def test_lookups_stay_index_lookups_in_both_levels(
                 ["x"] * condition.count("?"),
             )
         ]
-        searches = [line for line in plan if line.startswith("SEARCH")]
-        assert len(searches) == 2, (condition, plan)  # the base and the delta
+        # The base (alias b) and the delta; ``m`` is a base row's segment after the moves.
+        searches = [line for line in plan if line.startswith("SEARCH") and " m " not in line]
+        assert len(searches) == 2, (condition, plan)
         assert all(index in line for line in searches), (condition, plan)
-        assert any(f"{BASE_SCHEMA}.documents" in line for line in searches)
+        assert searches[0].startswith("SEARCH b ") and "main.documents" in searches[1]
+        assert not any(line.startswith("SCAN b") or "SCAN main" in line for line in plan)
+    # A merge finds a segment's documents by the segment index of each level.
+    with open_writer(index_dir, embedder, CHUNKING) as writer:
+        catalog = writer._pending()[0]
+        traced: list[str] = []
+        catalog.db.set_trace_callback(traced.append)
+        assert sorted(catalog.documents_in(reader.catalog.document("d0")[1] or "")) != []
+        catalog.db.set_trace_callback(None)
+        assert traced
+        for sql in [sql for sql in traced if "documents WHERE" in sql]:
+            plan = " ".join(row[-1] for row in catalog.db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "documents_by_segment" in plan, (sql, plan)
     reader.close()
 
 
@@ -293,3 +304,30 @@ def test_a_base_of_an_older_schema_is_rewritten_by_the_next_write(
     assert {key: value for key, value in after.items() if key not in ("files", "scoped")} == {
         key: value for key, value in before.items() if key not in ("files", "scoped")
     }
+
+
+def test_a_merge_of_base_segments_is_one_row_of_the_delta(
+    tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    single, levelled = tmp_path / "single", tmp_path / "levelled"
+    for step in STEPS[:-1]:
+        _apply(single, embedder, step)
+        with monkeypatch.context() as patch:
+            # Compacted by the build only: the merge of the last step stays in the delta.
+            patch.setattr(catalog_levels, "COMPACT_MIN_ROWS", 4 if step is _build else 1000)
+            _apply(levelled, embedder, step)
+    delta = sqlite3.connect(current_dir(levelled) / META_FILE)
+    moved = delta.execute("SELECT old, new FROM moved_segments").fetchall()
+    delta.close()
+    assert moved and moved[0][0] == "seg-000001"  # the build's segment, merged away
+    assert snapshot(levelled, embedder) == snapshot(single, embedder)
+    # The next writes read the moved rows (and take them over) as they are now.
+    _apply(single, embedder, _regroup)
+    _apply(levelled, embedder, _regroup)
+    assert snapshot(levelled, embedder) == snapshot(single, embedder)
+    # And a compaction applies the moves to the new base.
+    monkeypatch.setattr(catalog_levels, "COMPACT_MIN_ROWS", 0)
+    _apply(single, embedder, _touch)
+    _apply(levelled, embedder, _touch)
+    assert _levels(levelled) == (True, 0)
+    assert snapshot(levelled, embedder) == snapshot(single, embedder)

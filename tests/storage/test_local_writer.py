@@ -169,7 +169,7 @@ def test_an_old_format_generation_opens_and_an_update_upgrades_it(
     # The catalog went through the remaining upgrades; the records moved to one segment.
     assert schema_of(index_dir) == (
         len(UPGRADES),
-        ["base_removed", "base_totals", "documents", "skipped"],
+        ["base_removed", "base_totals", "documents", "moved_segments", "skipped"],
     )
     assert reader.manifest.format_version == 2 and len(reader.manifest.segments) == 1
     assert reader.document("sport").text == old.document("sport").text

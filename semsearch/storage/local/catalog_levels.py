@@ -43,16 +43,17 @@ BASE_SCHEMA = "base"
 COMPACT_MIN_ROWS = 256
 COMPACT_FRACTION = 8
 
-# Both levels, as one table: the base rows the delta did not remove or replace, then the delta's.
-_VIEW = (
-    f"CREATE TEMP VIEW documents AS SELECT * FROM {BASE_SCHEMA}.documents "
-    "WHERE doc_id NOT IN (SELECT doc_id FROM main.base_removed) "
-    "UNION ALL SELECT * FROM main.documents"
+# A base row's segment as the delta says it is now: merges move whole segments, so the delta
+# records each move once (``moved_segments``) instead of copying every moved row.
+_BASE_SEGMENT = (
+    "coalesce((SELECT m.new FROM main.moved_segments m WHERE m.old = b.segment), b.segment)"
 )
 
 
 def attach_base(db: sqlite3.Connection, path: Path) -> None:
-    """Attach a base (read-only) to a delta and show both as ``documents``.
+    """Attach a base (read-only) to a delta and show both as ``documents``: the base rows the
+    delta did not remove or replace (in their segments after the delta's moves), then the
+    delta's.
 
     Args:
         db: The delta's connection (opened by URI).
@@ -60,7 +61,84 @@ def attach_base(db: sqlite3.Connection, path: Path) -> None:
     """
     uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
     db.execute(f"ATTACH DATABASE ? AS {BASE_SCHEMA}", (uri,))
-    db.execute(_VIEW)
+    db.execute(
+        f"CREATE TEMP VIEW documents AS SELECT {_base_row(db)} FROM {BASE_SCHEMA}.documents b "
+        "WHERE b.doc_id NOT IN (SELECT doc_id FROM main.base_removed) "
+        "UNION ALL SELECT * FROM main.documents"
+    )
+
+
+def _base_row(db: sqlite3.Connection) -> str:
+    """The SQL selecting a base row (alias ``b``) as it is now: its segment after the moves."""
+    return ", ".join(
+        f"{_BASE_SEGMENT} AS segment" if name == "segment" else f"b.{name}" for name in columns(db)
+    )
+
+
+def segment_condition(name: str, column: str = "segment") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition selecting the rows stored with a segment, and its parameters: a lookup
+    of the ``segment`` index (a format-1 generation's one segment, "", has NULL there).
+
+    Args:
+        name: The segment.
+        column: The column (qualified if need be).
+
+    Returns:
+        ``(condition, parameters)``.
+    """
+    if name:
+        return f"{column} = ?", (name,)
+    return f"({column} IS NULL OR {column} = '')", ()
+
+
+def documents_in(db: sqlite3.Connection, name: str, has_base: bool) -> list[str]:
+    """The documents a segment holds, in both levels, found by the ``segment`` indexes.
+
+    Args:
+        db: The delta's connection (its base attached when ``has_base``).
+        name: The segment.
+        has_base: Whether there is a base.
+
+    Returns:
+        Their ids.
+    """
+    condition, params = segment_condition(name)
+    found = [
+        row[0] for row in db.execute(f"SELECT doc_id FROM main.documents WHERE {condition}", params)
+    ]
+    if not has_base:
+        return found
+    live = "doc_id NOT IN (SELECT doc_id FROM main.base_removed)"
+    stored = [
+        old for (old,) in db.execute("SELECT old FROM main.moved_segments WHERE new = ?", (name,))
+    ]
+    moved_away = db.execute("SELECT 1 FROM main.moved_segments WHERE old = ?", (name,)).fetchone()
+    if moved_away is None:
+        stored.append(name)
+    for old in stored:
+        condition, params = segment_condition(old)
+        rows = db.execute(
+            f"SELECT doc_id FROM {BASE_SCHEMA}.documents WHERE {condition} AND {live}", params
+        )
+        found += [row[0] for row in rows]
+    return found
+
+
+def move_segment(db: sqlite3.Connection, name: str, to: str, has_base: bool) -> None:
+    """Record that a segment's documents are now held by another (a merge): the delta's rows are
+    changed, the base's by one row of ``moved_segments``.
+
+    Args:
+        db: The delta's connection (its base attached when ``has_base``).
+        name: The merged segment.
+        to: The segment holding its documents now.
+        has_base: Whether there is a base.
+    """
+    condition, params = segment_condition(name)
+    db.execute(f"UPDATE main.documents SET segment = ? WHERE {condition}", (to, *params))
+    if has_base:
+        db.execute("UPDATE main.moved_segments SET new = ? WHERE new = ?", (to, name))
+        db.execute("INSERT OR IGNORE INTO main.moved_segments (old, new) VALUES (?, ?)", (name, to))
 
 
 def detach_base(db: sqlite3.Connection) -> None:
@@ -105,12 +183,12 @@ def take_over(db: sqlite3.Connection, condition: str, params: tuple[object, ...]
 
     Args:
         db: The delta's connection, its base attached.
-        condition: SQL over the ``documents`` columns.
+        condition: SQL over the ``documents`` columns (of the stored row: not ``segment``).
         params: Its parameters.
     """
     db.execute(
-        f"INSERT INTO main.documents SELECT * FROM {BASE_SCHEMA}.documents WHERE ({condition}) "
-        "AND doc_id NOT IN (SELECT doc_id FROM main.base_removed)",
+        f"INSERT INTO main.documents SELECT {_base_row(db)} FROM {BASE_SCHEMA}.documents b "
+        f"WHERE ({condition}) AND b.doc_id NOT IN (SELECT doc_id FROM main.base_removed)",
         params,
     )
     db.execute(
@@ -195,6 +273,11 @@ def write_base(delta: Path, old_base: Path | None, target: Path, index_dir: Path
         names = ", ".join(columns(db))
         db.execute("ATTACH DATABASE ? AS delta", (delta.resolve().as_uri() + "?mode=ro",))
         db.execute(
+            "UPDATE main.documents SET segment = (SELECT new FROM delta.moved_segments "
+            "WHERE old = main.documents.segment) "
+            "WHERE segment IN (SELECT old FROM delta.moved_segments)"
+        )
+        db.execute(
             "DELETE FROM main.documents WHERE doc_id IN (SELECT doc_id FROM delta.base_removed)"
         )
         db.execute(f"INSERT INTO main.documents ({names}) SELECT {names} FROM delta.documents")
@@ -203,6 +286,7 @@ def write_base(delta: Path, old_base: Path | None, target: Path, index_dir: Path
     # A base lists no skipped files and removes nothing: those are the delta's.
     db.execute("DELETE FROM skipped")
     db.execute("DELETE FROM base_removed")
+    db.execute("DELETE FROM moved_segments")
     db.execute("DELETE FROM base_totals")
     db.execute(
         "INSERT INTO base_totals SELECT count(*), coalesce(sum(chunk_count), 0) FROM documents"
@@ -222,6 +306,7 @@ def empty_delta(db: sqlite3.Connection) -> None:
     """
     db.execute("DELETE FROM main.documents")
     db.execute("DELETE FROM main.base_removed")
+    db.execute("DELETE FROM main.moved_segments")
     db.commit()
     vacuum_if_sparse(db)
 

@@ -133,11 +133,13 @@ _REPRINT_BANDS = "".join(
 )
 
 # The catalog in two levels (:mod:`semsearch.storage.local.catalog_levels`): the delta lists the
-# base's documents it removed or replaced (empty in a base, and in a catalog without one); a
-# base records its totals, so counting the catalog reads the delta, not every row.
+# base's documents it removed or replaced and the base's segments merged into others (both
+# empty in a base, and in a catalog without one); a base records its totals, so counting the
+# catalog reads the delta, not every row.
 _CATALOG_LEVELS = """
 CREATE TABLE IF NOT EXISTS base_removed (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS base_totals (documents INTEGER NOT NULL, chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS moved_segments (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 """
 
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or

@@ -158,9 +158,7 @@ class CatalogCopy:
         Returns:
             Their ids.
         """
-        condition, params = _of_segment(segment)
-        rows = self.db.execute(f"SELECT doc_id FROM documents WHERE {condition}", params)
-        return [row[0] for row in rows]
+        return levels.documents_in(self.db, segment, self.base_path is not None)
 
     def move_documents(self, segments: Sequence[str], to: str) -> None:
         """Record that the documents of some segments are now held by another (a merge).
@@ -170,11 +168,7 @@ class CatalogCopy:
             to: The new segment's name.
         """
         for name in segments:
-            condition, params = _of_segment(name)
-            self._take_over(condition, *params)
-            self.db.execute(
-                f"UPDATE main.documents SET segment = ? WHERE {condition}", (to, *params)
-            )
+            levels.move_segment(self.db, name, to, self.base_path is not None)
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:
         """Replace the list of skipped files.
@@ -227,11 +221,3 @@ class CatalogCopy:
     def close(self) -> None:
         """Close without committing (the folder it lives in is thrown away)."""
         self.db.close()
-
-
-def _of_segment(name: str) -> tuple[str, tuple[str, ...]]:
-    """The SQL condition selecting a segment's documents, and its parameters: a lookup of the
-    ``segment`` index (a format-1 generation's one segment, "", has NULL there)."""
-    if name:
-        return "segment = ?", (name,)
-    return "(segment IS NULL OR segment = '')", ()
