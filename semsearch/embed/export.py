@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import sys
 import time
 import warnings
@@ -77,13 +78,18 @@ def prepare_onnx_model(
     previous = onnx_folder(source, source_fingerprint, cache_dir, ONNX_CONVERTIBLE_VERSION)
 
     def build(staging: Path) -> None:
-        if read_onnx_marker(previous, versions=(ONNX_CONVERTIBLE_VERSION,)) is not None:
-            convert_previous_export(previous, staging)
-        else:
-            export_onnx_model(source, staging, source_fingerprint)
+        if _is_convertible(previous):
+            try:
+                convert_previous_export(previous, staging)
+                return
+            except OSError:
+                raise  # a disk error, which an export would meet too
+            except Exception:  # onnx fails in many ways on a damaged file
+                shutil.rmtree(staging)  # the previous export is damaged: export from the model
+        export_onnx_model(source, staging, source_fingerprint)
 
     def tell() -> None:
-        if read_onnx_marker(previous, versions=(ONNX_CONVERTIBLE_VERSION,)) is not None:
+        if _is_convertible(previous):
             message = (
                 f"Converting the ONNX version of {name} to export version "
                 f"{ONNX_EXPORT_VERSION} (once, ~{EXPECTED_CONVERSION_SECONDS} s) into {target}…"
@@ -117,6 +123,11 @@ def prepare_onnx_model(
             },
         ) from error
     return target
+
+
+def _is_convertible(previous: Path) -> bool:
+    """Whether ``previous`` is a complete export of the version this one is converted from."""
+    return read_onnx_marker(previous, versions=(ONNX_CONVERTIBLE_VERSION,)) is not None
 
 
 def export_onnx_model(

@@ -109,6 +109,19 @@ def test_a_version_3_export_is_converted_once_without_torch(
     assert len(announced_again) == 1 and read_onnx_marker(converted) is not None
 
 
+def test_a_damaged_version_3_export_is_replaced_by_an_export(
+    tiny_onnx: OnnxEmbedder, tiny_folder: Path, tmp_path: Path
+) -> None:
+    previous = _previous_export(tiny_folder, tmp_path)
+    size = (previous / ONNX_MODEL_FILE).stat().st_size
+    (previous / ONNX_MODEL_FILE).write_bytes(b"\1" * size)  # same size: passes the marker check
+    folder = prepare_onnx_model(tiny_folder, tmp_path, announce=lambda message: None)
+    record = read_onnx_marker(folder)
+    assert record is not None and "converted_from" not in record
+    fresh = OnnxEmbedder(folder, "tiny", tiny_folder)
+    assert np.array_equal(fresh.embed_passages(TINY_TEXTS), tiny_onnx.embed_passages(TINY_TEXTS))
+
+
 def test_a_graph_without_the_pattern_stays_whole(tmp_path: Path) -> None:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
