@@ -2,11 +2,11 @@
 
 Of the 118 MB int8 export of multilingual-e5-small, 96 MB is the word-embedding table (uint8,
 250,037 × 384), read by a single Gather at the graph's start. ONNX Runtime copies every
-initializer into its session, so creating a session cost about 0.2 s, most of a one-article
-``semsearch update``'s model loading. Split off into a ``.npy`` file that the runtime maps into
-memory, the graph takes 0.04 s to load and the table's rows are gathered in numpy (0.2 ms for
-4 × 64 ids); the graph's other nodes are untouched, so the vectors are bit-identical
-(docs/performance.md, "Updates").
+initializer into its session, so creating a session cost 0.2–0.4 s and 135 MB, most of a
+one-article ``semsearch update``'s model loading. Split off into a ``.npy`` file that the runtime
+maps into memory, the graph loads in 0.04–0.1 s and the table's rows are gathered in numpy
+(0.2 ms for 4 × 64 ids); the graph's other nodes are untouched, so the vectors are bit-identical
+(docs/performance.md, "Updates", third round).
 
 The split is plain graph surgery with ``onnx`` (no torch): it is part of the export
 (:mod:`semsearch.embed.export`) and also converts an export of the previous version found in the
