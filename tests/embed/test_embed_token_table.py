@@ -212,6 +212,9 @@ def test_the_split_graph_embeds_eval_passages_and_sentences_as_the_whole_one(
 ) -> None:
     """Bit-identical vectors on xquad_zh's passages and their sentences (every eval set's
     passages and sentences were checked once, docs/performance.md)."""
+    record = read_onnx_marker(onnx_default.onnx_path)
+    assert record is not None and isinstance(record["token_table"], dict)
+    assert (onnx_default.onnx_path / ONNX_MODEL_FILE).stat().st_size < 30_000_000  # was 118 MB
     previous = _default_previous_export(tmp_path)
     whole = OnnxEmbedder(previous, onnx_default.model_id, onnx_default.path)
     assert whole.fingerprint == onnx_default.fingerprint
