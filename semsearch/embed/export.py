@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import sys
 import time
 import warnings
@@ -20,29 +21,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from semsearch.atomic import build_once
-from semsearch.embed.base import Prompts
+from semsearch.embed.export_source import copy_tokenizer, describe_for_export, padding_token
 from semsearch.embed.models import ENV_BACKEND, model_fingerprint
-from semsearch.embed.normalizer_table import split_replace_normalizer
 from semsearch.embed.onnx_files import (
+    ONNX_CONVERTIBLE_VERSION,
     ONNX_EXPORT_VERSION,
     ONNX_MARKER_NAME,
     ONNX_MODEL_FILE,
-    ONNX_NORMALIZATION_FILE,
     onnx_fingerprint,
     onnx_folder,
-    read_json_file,
     read_onnx_marker,
 )
+from semsearch.embed.token_table import convert_previous_export, write_split_model
 from semsearch.errors import ModelError
 
 if TYPE_CHECKING:
     import torch
 
-#: Measured on the project's 2-core machine; only used in the "please wait" message.
+#: Measured on the project's 2-core machine; only used in the "please wait" messages.
 EXPECTED_EXPORT_SECONDS = 40
+EXPECTED_CONVERSION_SECONDS = 2
 
 _FLOAT_MODEL_FILE = "model-float32.onnx"
 _FUSED_MODEL_FILE = "model-float32-fused.onnx"
+_WHOLE_MODEL_FILE = "model-int8-whole.onnx"
 
 
 def prepare_onnx_model(
@@ -68,18 +70,39 @@ def prepare_onnx_model(
     source_fingerprint = model_fingerprint(source)
     target = onnx_folder(source, source_fingerprint, cache_dir)
     name = model_id or str(source)
+    # An export of the previous version is converted by graph surgery, in seconds and without
+    # torch (its vectors are the same); it is left in place for checkouts still using it.
+    previous = onnx_folder(source, source_fingerprint, cache_dir, ONNX_CONVERTIBLE_VERSION)
+
+    def build(staging: Path) -> None:
+        if _is_convertible(previous):
+            try:
+                convert_previous_export(previous, staging)
+                return
+            except OSError:
+                raise  # a disk error, which an export would meet too
+            except Exception:  # onnx fails in many ways on a damaged file
+                shutil.rmtree(staging)  # the previous export is damaged: export from the model
+        export_onnx_model(source, staging, source_fingerprint)
 
     def tell() -> None:
-        (announce or _print_stderr)(
-            f"Preparing the fast (ONNX int8) version of {name} (once, "
-            f"~{EXPECTED_EXPORT_SECONDS} s) into {target}…"
-        )
+        if _is_convertible(previous):
+            message = (
+                f"Converting the ONNX version of {name} to export version "
+                f"{ONNX_EXPORT_VERSION} (once, ~{EXPECTED_CONVERSION_SECONDS} s) into {target}…"
+            )
+        else:
+            message = (
+                f"Preparing the fast (ONNX int8) version of {name} (once, "
+                f"~{EXPECTED_EXPORT_SECONDS} s) into {target}…"
+            )
+        (announce or _print_stderr)(message)
 
     try:
         build_once(
             target,
             is_complete=lambda folder: read_onnx_marker(folder) is not None,
-            build=lambda staging: export_onnx_model(source, staging, source_fingerprint),
+            build=build,
             announce=tell,
         )
     except OSError as error:
@@ -99,8 +122,17 @@ def prepare_onnx_model(
     return target
 
 
+def _is_convertible(previous: Path) -> bool:
+    """Whether ``previous`` is a complete export of the version this one is converted from."""
+    return read_onnx_marker(previous, versions=(ONNX_CONVERTIBLE_VERSION,)) is not None
+
+
 def export_onnx_model(
-    source: Path, target: Path, source_fingerprint: str | None = None, fuse: bool = True
+    source: Path,
+    target: Path,
+    source_fingerprint: str | None = None,
+    fuse: bool = True,
+    split: bool = True,
 ) -> None:
     """Export a sentence-transformers model to ONNX with int8 weights into ``target``.
 
@@ -109,7 +141,8 @@ def export_onnx_model(
     transformer optimizer (one Attention node per layer, layer norms with their residual add,
     GELU with its bias), then its MatMul, Attention and Gather weights are quantized to int8 per
     channel with ONNX Runtime's dynamic quantization (7-bit range, which avoids the AVX2
-    saturation problem of u8×s8 products). Pooling and normalization stay in numpy. The
+    saturation problem of u8×s8 products), and the word-embedding table is split out of the
+    graph (:mod:`semsearch.embed.token_table`). Pooling and normalization stay in numpy. The
     tokenizer, prompts and settings are copied beside it, so loading needs neither torch nor
     transformers. Needs torch, transformers and onnx; uses about 2.5 GB of memory for
     multilingual-e5-small.
@@ -122,13 +155,15 @@ def export_onnx_model(
         source_fingerprint: :func:`model_fingerprint` of ``source`` if already known.
         fuse: Fuse the graph before quantizing (the default; False gives the unfused export of
             earlier versions, which ``bench/throughput.py`` compares it with).
+        split: Split the word-embedding table out of the graph (the default; False gives the
+            whole graph of version 3, which the tests compare the split one with).
 
     Raises:
         ModelError: The model has modules or files the export does not cover.
     """
     started = time.perf_counter()
     source_fingerprint = source_fingerprint or model_fingerprint(source)
-    pooling, prompts, max_seq_length = _describe_for_export(source)
+    pooling, prompts, max_seq_length = describe_for_export(source)
     _check_export_tools(source)
     target.mkdir(parents=True, exist_ok=True)
     model = _load_transformer(source)
@@ -142,12 +177,16 @@ def export_onnx_model(
         _fuse_transformer(float_file, fused_file, heads, dimension)
         float_file.unlink()
         float_file = fused_file
-    _quantize_to_int8(float_file, target / ONNX_MODEL_FILE)
+    whole_file = target / (_WHOLE_MODEL_FILE if split else ONNX_MODEL_FILE)
+    _quantize_to_int8(float_file, whole_file)
     float_file.unlink()
-    normalizer = _copy_tokenizer(source, target)
-    pad_token, pad_id = _padding_token(source)
+    token_table = write_split_model(whole_file, target) if split else None
+    if split:
+        whole_file.unlink()
+    normalizer = copy_tokenizer(source, target)
+    pad_token, pad_id = padding_token(source)
     record = {
-        "export_version": ONNX_EXPORT_VERSION,
+        "export_version": ONNX_EXPORT_VERSION if split else ONNX_CONVERTIBLE_VERSION,
         "source": str(source),
         "source_fingerprint": source_fingerprint,
         "fingerprint": onnx_fingerprint(source_fingerprint),
@@ -160,6 +199,7 @@ def export_onnx_model(
         "graph": "fused: Attention, SkipLayerNorm, BiasGelu" if fuse else "as traced",
         "quantization": "dynamic int8, per channel, reduced range; MatMul, Attention and Gather",
         "normalizer": normalizer,
+        "token_table": token_table,
         "model_size": (target / ONNX_MODEL_FILE).stat().st_size,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -297,89 +337,6 @@ def _quantize_to_int8(float_file: Path, int8_file: Path) -> None:
             # The fused operators are from Microsoft's domain, which shape inference skips.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-
-
-def _copy_tokenizer(source: Path, target: Path) -> str:
-    """Copy ``tokenizer.json``, its Replace rules moved into a table when they can be.
-
-    Returns:
-        ``"table"`` if the normalization is now done by the table, else ``"tokenizer"``.
-    """
-    tokenizer_json = json.loads((source / "tokenizer.json").read_text(encoding="utf-8"))
-    split = split_replace_normalizer(tokenizer_json.get("normalizer"))
-    if split is not None:
-        table, collapse_spaces = split
-        tokenizer_json["normalizer"] = None
-        (target / ONNX_NORMALIZATION_FILE).write_text(
-            json.dumps(
-                {"table": {str(code): text for code, text in table.items()},
-                 "collapse_spaces": collapse_spaces},
-                ensure_ascii=False,
-            ),
-            encoding="utf-8",
-        )  # fmt: skip
-    (target / "tokenizer.json").write_text(
-        json.dumps(tokenizer_json, ensure_ascii=False), encoding="utf-8"
-    )
-    return "table" if split is not None else "tokenizer"
-
-
-def _padding_token(source: Path) -> tuple[str, int]:
-    """Return the model's padding token and its id (``<pad>`` and 0 when not configured)."""
-    from tokenizers import Tokenizer
-
-    tokenizer_config = read_json_file(source / "tokenizer_config.json") or {}
-    pad_token = str(tokenizer_config.get("pad_token") or "<pad>")
-    pad_id = Tokenizer.from_file(str(source / "tokenizer.json")).token_to_id(pad_token)
-    return pad_token, int(pad_id if pad_id is not None else 0)
-
-
-def _describe_for_export(source: Path) -> tuple[str, Prompts, int]:
-    """Read pooling, prompts and max length of a sentence-transformers folder, or refuse it."""
-    unsupported = f"Set {ENV_BACKEND}=torch (or auto) to use this model with sentence-transformers."
-    modules = (
-        json.loads((source / "modules.json").read_text(encoding="utf-8"))
-        if (source / "modules.json").is_file()
-        else None
-    )
-    if not isinstance(modules, list) or not (source / "tokenizer.json").is_file():
-        raise ModelError(
-            f"The model in {source} cannot be exported to ONNX: it needs modules.json and "
-            "tokenizer.json.",
-            unsupported,
-            key="onnx.not_sentence_transformers",
-            params={"source": source, "variable": ENV_BACKEND},
-        )
-    kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
-    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-        raise ModelError(
-            f"The model in {source} has the modules {kinds}; the ONNX export covers "
-            "Transformer + Pooling (+ Normalize) only.",
-            unsupported,
-            key="onnx.modules",
-            params={"source": source, "kinds": kinds, "variable": ENV_BACKEND},
-        )
-    pooling_config = read_json_file(source / modules[1].get("path", "") / "config.json") or {}
-    if pooling_config.get("pooling_mode_mean_tokens"):
-        pooling = "mean"
-    elif pooling_config.get("pooling_mode_cls_token"):
-        pooling = "cls"
-    else:
-        raise ModelError(
-            f"The model in {source} pools in a way the ONNX export does not cover "
-            "(mean and CLS only).",
-            unsupported,
-            key="onnx.pooling",
-            params={"source": source, "variable": ENV_BACKEND},
-        )
-    st_config = read_json_file(source / "config_sentence_transformers.json") or {}
-    prompts = Prompts.from_model_config(st_config.get("prompts"))
-    bert_config = read_json_file(source / "sentence_bert_config.json") or {}
-    model_config = read_json_file(source / "config.json") or {}
-    max_seq_length = int(
-        bert_config.get("max_seq_length") or model_config.get("max_position_embeddings") or 512
-    )
-    return pooling, prompts, max_seq_length
 
 
 def _print_stderr(message: str) -> None:

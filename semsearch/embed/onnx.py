@@ -22,10 +22,12 @@ from semsearch.embed.models import BACKEND_ONNX, ENV_BACKEND
 from semsearch.embed.onnx_files import (
     ONNX_MODEL_FILE,
     ONNX_NORMALIZATION_FILE,
+    ONNX_RUNNABLE_VERSIONS,
     read_json_file,
     read_onnx_marker,
 )
 from semsearch.embed.query_tokenizer import MAX_BATCH_CHARACTERS, MAX_CHARACTERS, QueryTokenizer
+from semsearch.embed.token_table import open_token_table
 from semsearch.errors import ModelError
 
 if TYPE_CHECKING:
@@ -78,7 +80,7 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
         fold_scripts: bool = True,
         parallel_batches: int | None = None,
     ) -> None:
-        record = read_onnx_marker(onnx_dir)
+        record = read_onnx_marker(onnx_dir, versions=ONNX_RUNNABLE_VERSIONS)
         if record is None:
             raise ModelError(
                 f"The ONNX export of {model_id} in {onnx_dir} is incomplete.",
@@ -111,6 +113,9 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
         self._preloading = False
         self._session: onnxruntime.InferenceSession | None = None
         self._inputs: set[str] = set()
+        self._token_table_entry = record.get("token_table")
+        # The word-embedding table split out of the graph and the input it feeds (None: whole).
+        self._token_table: tuple[np.ndarray, str] | None = None
         self._normalize: Callable[[str], str] = _load_normalization(onnx_dir)
 
     def load(self) -> None:
@@ -143,6 +148,7 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
                         options,
                         providers=["CPUExecutionProvider"],
                     )
+                    self._token_table = open_token_table(self.onnx_path, self._token_table_entry)
                 except Exception as error:
                     raise self._loading_error(error) from error
                 self._inputs = {item.name for item in session.get_inputs()}
@@ -185,6 +191,7 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
         super().unload()
         with self._load_lock, self._tokenizer_lock:
             self._session = None
+            self._token_table = None
             self._tokenizer = None
         return_freed_memory()
 
@@ -316,6 +323,9 @@ class OnnxEmbedder(BaseEmbedder[np.ndarray]):
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
         feed = {"input_ids": input_ids, "attention_mask": mask}
+        if self._token_table is not None:
+            table, table_input = self._token_table
+            feed[table_input] = table[input_ids]  # the graph's first Gather, on mapped rows
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
         (hidden,) = session.run(None, feed)

@@ -140,3 +140,34 @@ def twins() -> list[str]:
     twins = [to_traditional(query) for query in TWIN_QUERIES]
     assert all(twin != query for twin, query in zip(twins, TWIN_QUERIES, strict=True))
     return twins
+
+
+def kill_while_writing(script: str, arguments: list[str], folder: Path, pattern: str) -> None:
+    """Run ``script`` in a child process and SIGKILL it once ``folder`` holds ``pattern``.
+
+    Args:
+        script: Python code for ``python -c``.
+        arguments: Its command-line arguments.
+        folder: Where the child writes.
+        pattern: A glob under ``folder`` (e.g. a file in a staging folder) that marks the moment.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list(folder.glob(pattern)):
+            assert child.poll() is None, "the child ended before it could be interrupted"
+            assert time.monotonic() < deadline, f"the child never wrote {pattern}"
+            time.sleep(0.002)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()

@@ -7,14 +7,11 @@ half-way).
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from embed_samples import kill_while_writing
 
 from semsearch.atomic import TEMP_MARK
 from semsearch.embed import BaseEmbedder, load_embedder
@@ -75,21 +72,8 @@ prepare_converted_model(Path(sys.argv[1]))
 
 def _kill_while_writing_weights(cache: Path) -> None:
     """Start a conversion in a child process and SIGKILL it while it writes the weights."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", _KILLABLE_CONVERSION, str(cache)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not list(cache.glob(f"*{TEMP_MARK}*/model.safetensors")):
-            assert child.poll() is None, "the conversion ended before it could be interrupted"
-            assert time.monotonic() < deadline, "the conversion never started writing weights"
-            time.sleep(0.005)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait()
+    weights = f"*{TEMP_MARK}*/model.safetensors"
+    kill_while_writing(_KILLABLE_CONVERSION, [str(cache)], cache, weights)
 
 
 @pytest.mark.slow
