@@ -167,7 +167,10 @@ def test_an_old_format_generation_opens_and_an_update_upgrades_it(
         reader = writer.commit()
     assert reader.chunk_count == 8 and reader.document("new").title == "标题new"
     # The catalog went through the remaining upgrades; the records moved to one segment.
-    assert schema_of(index_dir) == (len(UPGRADES), ["documents", "skipped"])
+    assert schema_of(index_dir) == (
+        len(UPGRADES),
+        ["base_removed", "base_totals", "documents", "moved_segments", "skipped"],
+    )
     assert reader.manifest.format_version == 2 and len(reader.manifest.segments) == 1
     assert reader.document("sport").text == old.document("sport").text
     assert reader.removed_lines("sport") == old.removed_lines("sport")

@@ -32,6 +32,7 @@ def test_upgrades_are_named_and_ordered() -> None:
         "reprints",
         "unsigned_documents",
         "reprint_bands",
+        "catalog_levels",
     ]
 
 
@@ -41,7 +42,7 @@ def columns(db: sqlite3.Connection, table: str) -> list[str]:
 
 def test_a_new_database_gets_every_upgrade(tmp_path: Path) -> None:
     db = open_working_copy(tmp_path / "meta.sqlite", None, tmp_path)
-    assert tables(db) == ["documents", "skipped"]
+    assert tables(db) == ["base_removed", "base_totals", "documents", "moved_segments", "skipped"]
     assert "text" not in columns(db, "documents")
     assert columns(db, "documents")[-4:] == [
         "first_chunk_id",
@@ -73,8 +74,9 @@ def test_an_unversioned_database_is_taken_from_where_it_is(tmp_path: Path) -> No
         "reprints",
         "unsigned_documents",
         "reprint_bands",
+        "catalog_levels",
     ]
-    assert tables(db) == ["documents", "skipped"]
+    assert tables(db) == ["base_removed", "base_totals", "documents", "moved_segments", "skipped"]
     # A document keeps the range of its chunk ids; the segment is the writer's to set.
     assert db.execute("SELECT first_chunk_id, chunk_count, segment FROM documents").fetchall() == [
         (7, 2, None)
@@ -94,6 +96,7 @@ def test_a_database_of_every_table_but_no_version_is_taken_from_where_it_is(
         "reprints",
         "unsigned_documents",
         "reprint_bands",
+        "catalog_levels",
     ]
     assert applied_upgrades(db) == len(UPGRADES)
 

@@ -20,7 +20,7 @@ from fakes import FakeEmbedder
 
 from semsearch.errors import IndexStoreError
 from semsearch.storage import open_index, open_writer
-from semsearch.storage.local import commit
+from semsearch.storage.local import generations
 
 from .helpers import CHUNKING, add
 
@@ -123,14 +123,14 @@ def test_a_refused_hard_link_is_a_copy_and_other_link_errors_are_reported(
     def no_links(source: str, target: str) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(commit.os, "link", no_links)
+    monkeypatch.setattr(generations.os, "link", no_links)
     _write(index_dir, embedder, "new", 3)  # copied instead
     assert open_index(index_dir).chunk_count == 10
 
     def full(source: str, target: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(commit.os, "link", full)
+    monkeypatch.setattr(generations.os, "link", full)
     with pytest.raises(IndexStoreError, match="the disk is full"):
         _write(index_dir, embedder, "more", 3)
     _assert_unchanged(index_dir, "gen-000002", 10)

@@ -1,5 +1,9 @@
 """Reading a generation's catalog (``meta.sqlite``): documents, file states, skipped files.
 
+From format 3 the catalog has two levels, a base and a delta
+(:mod:`semsearch.storage.local.catalog_levels`); once the base is attached, every query here
+reads both through the view ``documents``.
+
 The catalog holds one small row per document: its metadata, the range of its chunk ids (a
 document's chunks get consecutive ids) and the segment holding its text. Chunk records live in
 the segments (:mod:`semsearch.storage.local.records`). A generation written before segments
@@ -11,16 +15,21 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from semsearch.ingest import SkippedFile
 from semsearch.storage.data import DocumentRecord, FileState, StoredFile, prefix_range
+from semsearch.storage.local.catalog_levels import BASE_SCHEMA, attach_base
+from semsearch.storage.local.catalog_levels import counts as level_counts
 from semsearch.storage.local.database import Database
 from semsearch.storage.local.reprints import group_column, read_reprint_states
+from semsearch.storage.manifest import damaged
 
 if TYPE_CHECKING:
+    from semsearch.errors import IndexStoreError
     from semsearch.storage.data import ChunkFilter, FileScope, ReprintSelection, ReprintState
 
 #: Places (path, date) of documents kept in memory at most: about 200 bytes each.
@@ -34,9 +43,43 @@ class Catalog(Database):
 
     Attributes:
         legacy: Whether it is a format-1 database holding every record.
+        base_path: The catalog's base, once attached (None: the delta holds every row).
     """
 
     legacy = False
+    base_path: Path | None = None
+
+    def attach_base(self, path: Path) -> None:
+        """Read the catalog's base with its delta (this database), as one ``documents``.
+
+        Args:
+            path: The base file of the generation.
+
+        Raises:
+            IndexStoreError: SQLite cannot read the delta's schema or open the base.
+        """
+        try:
+            self._db.execute("SELECT count(*) FROM main.sqlite_master").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise self.damaged(f"is not a valid index database ({error})") from None
+        try:
+            attach_base(self._db, path)
+        except sqlite3.DatabaseError as error:
+            raise damaged(path, f"cannot be opened ({error})", self.index_dir) from None
+        self.base_path = path
+
+    def damaged(self, what: str) -> IndexStoreError:
+        """The error saying the catalog is damaged, naming both files once it has two levels.
+
+        Args:
+            what: How it is damaged.
+
+        Returns:
+            The error to raise.
+        """
+        if self.base_path is None:
+            return super().damaged(what)
+        return damaged(f"{self.path} (or its base {self.base_path})", what, self.index_dir)
 
     @cached_property
     def _known_places(self) -> dict[str, tuple[str, str | None]]:
@@ -189,7 +232,8 @@ class Catalog(Database):
         return files
 
     def counts(self) -> tuple[int, int]:
-        """How many chunks and documents the catalog lists, checking that every table reads.
+        """How many chunks and documents the catalog lists, checking that its tables read (a
+        catalog with a base reads the base's recorded totals and the delta's rows).
 
         Returns:
             ``(chunks, documents)``.
@@ -197,14 +241,18 @@ class Catalog(Database):
         Raises:
             IndexStoreError: The file is not a valid index database.
         """
-        chunks = (
-            "SELECT count(*) FROM chunks"
-            if self.legacy
-            else ("SELECT coalesce(sum(chunk_count), 0) FROM documents")
-        )
+        if self.base_path is not None:
+            try:
+                self._db.execute(f"SELECT count(*) FROM {BASE_SCHEMA}.base_totals").fetchone()
+            except sqlite3.DatabaseError as error:
+                reason = f"is not a valid index database ({error})"
+                raise damaged(self.base_path, reason, self.index_dir) from None
         try:
-            (chunk_count,) = self._db.execute(chunks).fetchone()
-            (document_count,) = self._db.execute("SELECT count(*) FROM documents").fetchone()
+            if self.legacy:
+                (chunk_count,) = self._db.execute("SELECT count(*) FROM chunks").fetchone()
+                (document_count,) = self._db.execute("SELECT count(*) FROM documents").fetchone()
+            else:
+                document_count, chunk_count = level_counts(self._db, self.base_path is not None)
             self._db.execute("SELECT count(*) FROM skipped").fetchone()
         except sqlite3.DatabaseError as error:
             raise self.damaged(f"is not a valid index database ({error})") from None

@@ -9,8 +9,6 @@ or written unless a merge, a new ``avgdl`` or an upgrade asks for it.
 
 from __future__ import annotations
 
-import errno
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from semsearch.storage.local.generations import (
     MANIFEST_FILE,
     file_sizes,
     generation_of,
+    link_file,
     segment_name,
     segment_number,
 )
@@ -262,10 +261,11 @@ def write_generation(
 def _finish_files(
     work_dir: Path, catalog: CatalogCopy, base: LocalIndex | None, linked: set[str]
 ) -> tuple[dict[str, int], dict[str, int], tuple[int, int]]:
-    """Close the catalog; every file's size and checksum (a linked one keeps its recorded
-    checksum, unread), and the catalog's ``(chunks, documents)``."""
+    """Close the catalog (``linked`` receives its base when kept); every file's size and
+    checksum (a linked one keeps its recorded checksum, unread), and the catalog's
+    ``(chunks, documents)``."""
     counts = catalog.counts()
-    catalog.finish()
+    linked |= catalog.finish()
     known = base.manifest.crc32 if base is not None else {}
     sizes = file_sizes(work_dir)
     checksums = {
@@ -355,10 +355,6 @@ def _add_sentence_files(
     timings["sentence_file"] = timings.get("sentence_file", 0.0) + time.perf_counter() - started
 
 
-#: Why a hard link can fail where a copy works: another file system, or one without links.
-_NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP}
-
-
 def _link_segment(segment: Segment, target: Path, rescored: KeywordSegment | None) -> set[str]:
     """Hard-link an unchanged segment's files into the new generation (its BM25 rewritten when
     ``rescored`` is given); the paths linked, relative to the generation."""
@@ -369,12 +365,7 @@ def _link_segment(segment: Segment, target: Path, rescored: KeywordSegment | Non
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, destination)
-        except OSError as error:
-            if error.errno not in _NO_LINKS:
-                raise
-            shutil.copyfile(path, destination)
+        link_file(path, destination)
         linked.add(f"{segment.name}/{relative.as_posix()}")
     if rescored is not None:
         write_segment(target / KEYWORD_DIR, rescored)

@@ -5,7 +5,8 @@
     index/
       current -> gen-000007           swapped atomically (semsearch.atomic.swap_symlink)
       gen-000006/                     the previous generation (kept for readers that just opened it)
-      gen-000007/                     manifest.json, meta.sqlite, deleted.npy, seg-NNNNNN/…
+      gen-000007/                     manifest.json, meta.sqlite, base.sqlite, deleted.npy,
+                                      seg-NNNNNN/…  (base.sqlite: a hard link while unchanged)
         seg-000003/                   records.sqlite, vectors.faiss, keyword/ (hard links to the
                                       same files of gen-000006 when unchanged)
       gen-000008.tmp-<pid>/           the next generation while a writer prepares it
@@ -24,8 +25,10 @@ moment leaves ``current`` on a complete generation; the next writer removes what
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 from collections.abc import Collection
 from pathlib import Path
 
@@ -46,8 +49,13 @@ from semsearch.storage.manifest import Manifest, rebuild_hint
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
-#: The generation's catalog: documents (without their text) and skipped files.
+#: The generation's catalog: documents (without their text) and skipped files. From format 3 it
+#: is the catalog's delta: the rows changed since :data:`BASE_FILE` was written (see
+#: :mod:`semsearch.storage.local.catalog_levels`).
 META_FILE = "meta.sqlite"
+#: The catalog's base: every document row as of its last compaction, immutable, hard-linked from
+#: generation to generation like a segment's files (absent while the delta holds every row).
+BASE_FILE = "base.sqlite"
 #: Ids of chunks deleted but still held by a segment (tombstones), int64, sorted.
 DELETED_FILE = "deleted.npy"
 #: A segment's files: its records (chunks, document texts, sentence vectors), vectors, BM25.
@@ -81,6 +89,26 @@ def segment_number(name: str) -> int | None:
 def segment_name(number: int) -> str:
     """The folder name of segment ``number``."""
     return f"seg-{number:06d}"
+
+
+#: Why a hard link can fail where a copy works: another file system, or one without links.
+_NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP}
+
+
+def link_file(path: Path, destination: Path) -> None:
+    """Hard-link an unchanged file of the previous generation into the next one (a copy where
+    the file system has no links).
+
+    Args:
+        path: The published file.
+        destination: Its place in the temporary generation folder.
+    """
+    try:
+        os.link(path, destination)
+    except OSError as error:
+        if error.errno not in _NO_LINKS:
+            raise
+        shutil.copyfile(path, destination)
 
 
 def looks_like_index(index_dir: Path) -> bool:

@@ -22,6 +22,7 @@ from semsearch.storage.local.catalog import Catalog, LegacyCatalog
 from semsearch.storage.local.checksums import verify_files
 from semsearch.storage.local.database import RECORDS_CACHE_KIB, open_readonly
 from semsearch.storage.local.generations import (
+    BASE_FILE,
     DELETED_FILE,
     KEYWORD_DIR,
     MANIFEST_FILE,
@@ -108,6 +109,8 @@ def _open_generation(index_dir: Path, generation_dir: Path, verify: str, lazy: b
     )
     segments: list[Segment] = []
     try:
+        if BASE_FILE in manifest.files:
+            catalog.attach_base(generation_dir / BASE_FILE)
         deleted = _read_deleted(generation_dir, manifest, index_dir)
         entries = manifest.segments if manifest.segments is not None else [{"name": ""}]
         for entry in entries:

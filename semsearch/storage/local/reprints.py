@@ -109,10 +109,11 @@ def write_reprint_states(db: sqlite3.Connection, states: Mapping[str, ReprintSta
     """Record documents' signatures and groups in a catalog being written.
 
     Args:
-        db: The working copy (upgraded, so it has the columns).
+        db: The working copy (upgraded, so it has the columns), its rows of ``states`` taken
+            over from the base (the delta's own table is written).
         states: The new state of each document to change.
     """
     db.executemany(
-        f"UPDATE documents SET signature = ?, {GROUP_COLUMN} = ? WHERE doc_id = ?",
+        f"UPDATE main.documents SET signature = ?, {GROUP_COLUMN} = ? WHERE doc_id = ?",
         [(state.signature, state.group, doc_id) for doc_id, state in states.items()],
     )

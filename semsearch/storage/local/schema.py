@@ -132,6 +132,16 @@ _REPRINT_BANDS = "".join(
     for band in range(SIGNATURE_BANDS)
 )
 
+# The catalog in two levels (:mod:`semsearch.storage.local.catalog_levels`): the delta lists the
+# base's documents it removed or replaced and the base's segments merged into others (both
+# empty in a base, and in a catalog without one); a base records its totals, so counting the
+# catalog reads the delta, not every row.
+_CATALOG_LEVELS = """
+CREATE TABLE IF NOT EXISTS base_removed (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS base_totals (documents INTEGER NOT NULL, chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS moved_segments (old TEXT PRIMARY KEY, new TEXT NOT NULL);
+"""
+
 #: Every change of the catalog's schema, oldest first: ``(name, SQL)``. Append, never edit or
 #: reorder.
 UPGRADES: tuple[tuple[str, str], ...] = (
@@ -141,6 +151,7 @@ UPGRADES: tuple[tuple[str, str], ...] = (
     ("reprints", _REPRINTS),
     ("unsigned_documents", _UNSIGNED),
     ("reprint_bands", _REPRINT_BANDS),
+    ("catalog_levels", _CATALOG_LEVELS),
 )
 
 #: A segment's ``records.sqlite``: its chunks, the texts of the documents whose chunks it holds
@@ -210,7 +221,7 @@ def open_working_copy(path: Path, base: Path | None, index_dir: Path) -> sqlite3
     """
     if base is not None:
         shutil.copyfile(base, path)
-    db = _scratch_database(path)
+    db = scratch_database(path)
     upgrade(db, path, index_dir)
     return db
 
@@ -224,14 +235,22 @@ def new_records(path: Path) -> sqlite3.Connection:
     Returns:
         A writable connection without a journal (a crash throws the folder away).
     """
-    db = _scratch_database(path)
+    db = scratch_database(path)
     db.executescript(RECORDS_SCHEMA)
     db.execute(f"PRAGMA user_version = {RECORDS_VERSION}")
     return db
 
 
-def _scratch_database(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
+def scratch_database(path: Path) -> sqlite3.Connection:
+    """Open (or create) a database of a temporary generation for writing.
+
+    Args:
+        path: The file.
+
+    Returns:
+        A connection without a journal, opened by URI (so it can attach a base read-only).
+    """
+    db = sqlite3.connect(path.resolve().as_uri(), uri=True)
     # A database being written is thrown away if the process dies, so it needs no journal.
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")

@@ -1,9 +1,11 @@
 """The next generation's catalog while a writer changes it: every SQL write of the catalog.
 
-The working copy starts as a copy of the current generation's catalog (or an empty one),
-upgraded to the current schema (:mod:`semsearch.storage.local.schema`). It holds one small row
-per document, so copying it costs little even for a large index. It lives in the temporary
-generation folder, so a crash throws it away with the folder.
+The working copy is the next generation's delta (:mod:`semsearch.storage.local.catalog_levels`):
+a copy of the current generation's delta (or an empty one), upgraded to the current schema
+(:mod:`semsearch.storage.local.schema`), with the current base attached read-only. Reads see
+both levels; writes go to the delta, so copying and checksumming it costs what changed since
+the last compaction, not the index. It lives in the temporary generation folder, so a crash
+throws it away with the folder.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from semsearch.storage.data import FileState, ReprintSelection, ReprintState
+from semsearch.storage.local import catalog_levels as levels
+from semsearch.storage.local.generations import BASE_FILE, META_FILE, link_file
 from semsearch.storage.local.reprints import read_reprint_states, write_reprint_states
 from semsearch.storage.local.schema import open_working_copy
 
@@ -25,13 +29,33 @@ class CatalogCopy:
     """The catalog of the generation being written.
 
     Args:
-        path: Where it goes (inside the temporary generation folder).
-        base: The current generation's catalog to start from, or None to start empty.
+        work_dir: The temporary generation folder (the catalog goes there).
+        previous: The current generation's folder to start from, or None to start empty.
         index_dir: The index folder (for messages).
     """
 
-    def __init__(self, path: Path, base: Path | None, index_dir: Path) -> None:
-        self.db = open_working_copy(path, base, index_dir)
+    def __init__(self, work_dir: Path, previous: Path | None, index_dir: Path) -> None:
+        self.path = work_dir / META_FILE
+        self.index_dir = index_dir
+        start = previous / META_FILE if previous is not None else None
+        self.db = open_working_copy(self.path, start, index_dir)
+        #: The base the delta applies to (the current generation's, until a compaction).
+        self.base_path: Path | None = None
+        base = previous / BASE_FILE if previous is not None else None
+        if base is not None and base.is_file():
+            self._attach(base)
+            if not levels.base_is_current(self.db):
+                # An older base lacks the delta's columns: rewrite it before the first change.
+                self._compact()
+
+    def _attach(self, base: Path) -> None:
+        levels.attach_base(self.db, base)
+        self.base_path = base
+
+    def _take_over(self, condition: str, *params: object) -> None:
+        """Make the rows matching ``condition`` the delta's own before changing them."""
+        if self.base_path is not None:
+            levels.take_over(self.db, condition, params)
 
     def add_document(
         self,
@@ -53,10 +77,13 @@ class CatalogCopy:
         Raises:
             ValueError: The document id is already there.
         """
+        known = self.db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (document.doc_id,))
+        if known.fetchone() is not None:
+            raise ValueError(f"document {document.doc_id!r} is already in the index")
         try:
             self.db.execute(
-                "INSERT INTO documents (doc_id, path, file_path, file_size, file_mtime_ns, title, "
-                "date, source, author, content_hash, script, chunk_count, first_chunk_id, "
+                "INSERT INTO main.documents (doc_id, path, file_path, file_size, file_mtime_ns, "
+                "title, date, source, author, content_hash, script, chunk_count, first_chunk_id, "
                 "segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.doc_id,
@@ -93,7 +120,8 @@ class CatalogCopy:
         ).fetchone()
         if row is None:
             return None
-        self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self._take_over("doc_id = ?", doc_id)
+        self.db.execute("DELETE FROM main.documents WHERE doc_id = ?", (doc_id,))
         segment, first, count = row
         return segment or "", list(range(first, first + count)) if count else []
 
@@ -104,8 +132,10 @@ class CatalogCopy:
             doc_id: The document.
             state: Its file's new state.
         """
+        self._take_over("doc_id = ?", doc_id)
         self.db.execute(
-            "UPDATE documents SET file_path = ?, file_size = ?, file_mtime_ns = ? WHERE doc_id = ?",
+            "UPDATE main.documents SET file_path = ?, file_size = ?, file_mtime_ns = ? "
+            "WHERE doc_id = ?",
             (state.file_path, state.size, state.mtime_ns, doc_id),
         )
 
@@ -115,6 +145,8 @@ class CatalogCopy:
 
     def set_reprints(self, states: Mapping[str, ReprintState]) -> None:
         """Record documents' reprint signatures and groups."""
+        for doc_id in states:
+            self._take_over("doc_id = ?", doc_id)
         write_reprint_states(self.db, states)
 
     def documents_in(self, segment: str) -> list[str]:
@@ -126,10 +158,7 @@ class CatalogCopy:
         Returns:
             Their ids.
         """
-        rows = self.db.execute(
-            "SELECT doc_id FROM documents WHERE coalesce(segment, '') = ?", (segment,)
-        )
-        return [row[0] for row in rows]
+        return levels.documents_in(self.db, segment, self.base_path is not None)
 
     def move_documents(self, segments: Sequence[str], to: str) -> None:
         """Record that the documents of some segments are now held by another (a merge).
@@ -138,10 +167,8 @@ class CatalogCopy:
             segments: The merged segments' names.
             to: The new segment's name.
         """
-        self.db.executemany(
-            "UPDATE documents SET segment = ? WHERE coalesce(segment, '') = ?",
-            [(to, name) for name in segments],
-        )
+        for name in segments:
+            levels.move_segment(self.db, name, to, self.base_path is not None)
 
     def replace_skipped(self, rows: Sequence[tuple[str, str]]) -> None:
         """Replace the list of skipped files.
@@ -149,8 +176,8 @@ class CatalogCopy:
         Args:
             rows: ``(path, reason)`` pairs.
         """
-        self.db.execute("DELETE FROM skipped")
-        self.db.executemany("INSERT INTO skipped (path, reason) VALUES (?, ?)", rows)
+        self.db.execute("DELETE FROM main.skipped")
+        self.db.executemany("INSERT INTO main.skipped (path, reason) VALUES (?, ?)", rows)
 
     def counts(self) -> tuple[int, int]:
         """How many chunks and documents the working copy lists.
@@ -158,22 +185,38 @@ class CatalogCopy:
         Returns:
             ``(chunks, documents)``.
         """
-        (chunks,) = self.db.execute(
-            "SELECT coalesce(sum(chunk_count), 0) FROM documents"
-        ).fetchone()
-        (documents,) = self.db.execute("SELECT count(*) FROM documents").fetchone()
-        return int(chunks), int(documents)
+        documents, chunks = levels.counts(self.db, self.base_path is not None)
+        return chunks, documents
 
-    def finish(self) -> None:
-        """Commit, compact if deletions left much free space, and close."""
+    def finish(self) -> set[str]:
+        """Commit, compact the delta into a new base if the policy asks for it, and close.
+
+        Returns:
+            The files hard-linked from the current generation (its base, when kept).
+        """
         self.db.commit()
-        free_pages = self.db.execute("PRAGMA freelist_count").fetchone()[0]
-        all_pages = self.db.execute("PRAGMA page_count").fetchone()[0]
-        if free_pages > max(64, all_pages // 4):
-            # Deleted rows (or the records an upgrade moved out) leave free pages; compact
-            # before the file is copied again.
-            self.db.execute("VACUUM")
+        if levels.is_due(self.db, self.base_path is not None):
+            self._compact()
+        linked: set[str] = set()
+        target = self.path.parent / BASE_FILE
+        if self.base_path is not None and self.base_path != target:
+            link_file(self.base_path, target)
+            linked.add(BASE_FILE)
+        levels.vacuum_if_sparse(self.db)
         self.db.close()
+        return linked
+
+    def _compact(self) -> None:
+        """Write the next generation's base (the current one with the delta applied) and empty
+        the delta; the new base is attached in place of the old one."""
+        self.db.commit()
+        old_base = self.base_path
+        if old_base is not None:
+            levels.detach_base(self.db)
+        target = self.path.parent / BASE_FILE
+        levels.write_base(self.path, old_base, target, self.index_dir)
+        levels.empty_delta(self.db)
+        self._attach(target)
 
     def close(self) -> None:
         """Close without committing (the folder it lives in is thrown away)."""

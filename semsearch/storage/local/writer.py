@@ -10,12 +10,13 @@ the previous generation stays current::
 
 A write costs what it changes: added chunks go into one new segment
 (:class:`~semsearch.storage.local.segment_builder.SegmentBuilder`), removed ones become
-tombstones, the catalog (:class:`~semsearch.storage.local.working_copy.CatalogCopy`, one small
-row per document) is copied and changed, and every other file is hard-linked from the previous
-generation (:mod:`~semsearch.storage.local.commit`). Upgrades that change every chunk (a new
-tokenizer, new sentence vectors, the format before segments) merge every segment into the new
-one instead. :class:`~semsearch.storage.local.generations.IndexFolder` takes the lock, removes
-leftovers and publishes; this class keeps track of what changed.
+tombstones, the catalog's delta (:class:`~semsearch.storage.local.working_copy.CatalogCopy`,
+the rows changed since its base was written) is copied and changed, and every other file
+(the catalog's base too) is hard-linked from the previous generation
+(:mod:`~semsearch.storage.local.commit`). Upgrades that change every chunk (a new tokenizer, new
+sentence vectors, the format before segments) merge every segment into the new one instead.
+:class:`~semsearch.storage.local.generations.IndexFolder` takes the lock, removes leftovers and
+publishes; this class keeps track of what changed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from semsearch.storage.data import FileState, ReprintSelection, ReprintState, Wr
 from semsearch.storage.local.checksums import remember_written
 from semsearch.storage.local.commit import Changes, absorb_everything, write_generation
 from semsearch.storage.local.failures import reported_as_write_failure, writes_files
-from semsearch.storage.local.generations import META_FILE, IndexFolder, segment_name, segment_number
+from semsearch.storage.local.generations import IndexFolder, segment_name, segment_number
 from semsearch.storage.local.opening import open_local_index
 from semsearch.storage.local.reader import LocalIndex
 from semsearch.storage.local.segment_builder import SegmentBuilder
@@ -112,8 +113,8 @@ class LocalWriter:
             return
         started = time.perf_counter()
         self._work_dir = self._folder.new_work_dir()
-        base_catalog = self.base.path / META_FILE if self.base is not None else None
-        self._catalog = CatalogCopy(self._work_dir / META_FILE, base_catalog, self.index_dir)
+        previous = self.base.path if self.base is not None else None
+        self._catalog = CatalogCopy(self._work_dir, previous, self.index_dir)
         entries = (self.base.manifest.segments or []) if self.base is not None else []
         numbers = [segment_number(entry["name"]) or 0 for entry in entries]
         folder = self._work_dir / segment_name(max([0, *numbers]) + 1)
