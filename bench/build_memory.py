@@ -66,7 +66,7 @@ def write_long_set(folder: Path) -> Path:
 
 def semsearch_command(checkout: Path) -> tuple[list[str], dict[str, str]]:
     """The command and environment that run ``semsearch`` from a checkout's code."""
-    command = [sys.executable, "-c", "from semsearch.cli import main; main()"]
+    command = [sys.executable, "-c", "from semsearch.cli import run; run()"]
     return command, bench_env(PYTHONPATH=str(checkout))
 
 

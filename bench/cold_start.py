@@ -73,7 +73,7 @@ def semsearch(checkout: Path, backend: str) -> tuple[list[str], dict[str, str]]:
     """The ``semsearch`` command run from a checkout's code, and its environment."""
     env = bench_env(SEMSEARCH_BACKEND=backend, PYTHONPATH=str(checkout))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return [PYTHON, "-c", "from semsearch.cli import main; main()"], env
+    return [PYTHON, "-c", "from semsearch.cli import run; run()"], env
 
 
 def build_seeds_index(index_dir: Path, backend: str) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -36,6 +36,7 @@ from semsearch.ui.options import (
     QdrantUrlOption,
     engine_choice,
 )
+from semsearch.ui.process_exit import run_then_exit
 from semsearch.ui.terminal import RichReporter, err, markup_safe, out
 from semsearch.ui.terminal_watch import TerminalWatchListener
 
@@ -353,5 +354,11 @@ def main() -> None:
         sys.exit(1)
 
 
+def run() -> NoReturn:
+    """Entry point of the ``semsearch`` console script: :func:`main`, then a quick exit
+    (:func:`~semsearch.ui.process_exit.run_then_exit`)."""
+    run_then_exit(main)
+
+
 if __name__ == "__main__":
-    main()
+    run()
