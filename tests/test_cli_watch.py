@@ -31,6 +31,17 @@ def wait_until(condition: Callable[[], bool], what: str, deadline: float = DEADL
         time.sleep(0.5)
 
 
+def _interruptible() -> None:
+    """Give the watcher Ctrl-C's default disposition, as a terminal's foreground job has it.
+
+    A suite started in the background by a non-interactive shell (``make test &``, some CI
+    runners) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: the
+    watcher rightly ignored the test's Ctrl-C and the test hung (the stacks showed the main
+    loop waiting normally).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class WatchProcess:
     """``semsearch watch`` running in ``cwd``, its stderr collected in a file."""
 
@@ -48,6 +59,7 @@ class WatchProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 text=True,
+                preexec_fn=_interruptible,
             )
 
     @property
